@@ -1,0 +1,65 @@
+"""Typed errors raised by core; every one carries a message fit for a user.
+
+The boundary (CLI, GUI) shows ``user_message`` and keeps ``details`` for logs and
+"show details" panes. Core never prints and never exits.
+"""
+
+from __future__ import annotations
+
+
+class CoreError(Exception):
+    """Base of every error core raises on purpose.
+
+    Attributes:
+        user_message: One or two plain sentences a user can act on.
+        details: Technical detail (paths, exception text) for logs.
+    """
+
+    def __init__(self, user_message: str, details: str = "") -> None:
+        super().__init__(user_message if not details else f"{user_message} ({details})")
+        self.user_message = user_message
+        self.details = details
+
+
+class ConfigError(CoreError):
+    """A setting or command-line value is invalid."""
+
+
+class ModelNotAvailableError(CoreError):
+    """The CLIP encoder cannot be loaded (no weights, no network, bad file)."""
+
+
+class UnsupportedImageError(CoreError):
+    """A file cannot be decoded as an image (corrupt, truncated, too large...)."""
+
+
+class CaptionFileError(CoreError):
+    """A caption file could not be read at all (single bad rows are only skipped)."""
+
+
+class LibraryError(CoreError):
+    """The library file cannot be used."""
+
+
+class IndexSchemaError(LibraryError):
+    """The library file was written by a newer HashLens; it is left untouched."""
+
+
+class LibraryBusyError(LibraryError):
+    """Another process is writing the same library."""
+
+
+class FolderNotFoundError(CoreError):
+    """A folder given by the user does not exist or is not a directory."""
+
+
+class NotFittedError(CoreError):
+    """A hasher was used before it was trained."""
+
+
+class IncompatibleCodesError(CoreError):
+    """Stored codes or features were produced by a different model than the one in use."""
+
+
+class TaskCancelled(CoreError):  # noqa: N818 - named after what happened, not an error condition
+    """A long-running job was cancelled by the user."""

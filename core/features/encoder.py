@@ -1,0 +1,44 @@
+"""The encoder protocol: what the indexer and search need from a CLIP-like model.
+
+Decoding and preprocessing run in worker threads (``preprocess``) while the
+model runs batches (``encode_preprocessed``), so the two overlap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from PIL import Image
+
+from core.types import FloatArray
+
+
+class Encoder(Protocol):
+    """A model that maps photos and texts into one shared, L2-normalised space."""
+
+    @property
+    def model_id(self) -> str:
+        """Stable id of the weights; stored with every vector (e.g. ``"ViT-B-32:laion2b_s34b_b79k"``)."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """Length of every feature vector."""
+        ...
+
+    def preprocess(self, image: Image.Image) -> Any:
+        """Turn one decoded RGB image into the model's input; thread-safe, no model call."""
+        ...
+
+    def encode_preprocessed(self, batch: Sequence[Any]) -> FloatArray:
+        """Encode preprocessed images: ``(len(batch), dim)`` float32, rows L2-normalised."""
+        ...
+
+    def encode_images(self, images: Sequence[Image.Image]) -> FloatArray:
+        """Preprocess and encode decoded RGB images."""
+        ...
+
+    def encode_texts(self, texts: Sequence[str]) -> FloatArray:
+        """Encode texts: ``(len(texts), dim)`` float32, rows L2-normalised."""
+        ...
