@@ -32,7 +32,8 @@ def cache_dir() -> Path:
 def config_dir() -> Path:
     """Folder for ``config.toml``."""
     home = home_dir()
-    return home / "config" if home else Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    default = platformdirs.user_config_dir(APP_NAME, appauthor=False)
+    return home / "config" if home else Path(default)
 
 
 def log_dir() -> Path:

@@ -23,7 +23,8 @@ class Progress:
 class ProgressCallback(Protocol):
     """Receives progress snapshots; must be cheap and must not raise."""
 
-    def __call__(self, progress: Progress) -> None: ...
+    def __call__(self, progress: Progress) -> None:
+        """Handle one snapshot."""
 
 
 class CancelToken:

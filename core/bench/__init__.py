@@ -1,0 +1,1 @@
+"""Feature-dataset loaders, builders and the benchmark runner."""

@@ -1,0 +1,1 @@
+"""Encoders, image decoding, embedded metadata and caption readers."""

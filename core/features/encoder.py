@@ -6,7 +6,8 @@ model runs batches (``encode_preprocessed``), so the two overlap.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from PIL import Image
@@ -19,7 +20,7 @@ class Encoder(Protocol):
 
     @property
     def model_id(self) -> str:
-        """Stable id of the weights; stored with every vector (e.g. ``"ViT-B-32:laion2b_s34b_b79k"``)."""
+        """Stable id of the weights, stored with every vector (``"ViT-B-32:laion2b_s34b_b79k"``)."""
         ...
 
     @property
@@ -42,3 +43,31 @@ class Encoder(Protocol):
     def encode_texts(self, texts: Sequence[str]) -> FloatArray:
         """Encode texts: ``(len(texts), dim)`` float32, rows L2-normalised."""
         ...
+
+
+class LazyEncoder:
+    """Loads the encoder on first use, so jobs with nothing to encode never import torch.
+
+    Args:
+        config_key: A stable string naming the configured model (used to remember,
+            per library, which ``model_id`` that configuration produced).
+        loader: Builds the encoder (e.g. ``clip_encoder.load_encoder`` bound to a config).
+    """
+
+    def __init__(self, config_key: str, loader: Callable[[], Encoder]) -> None:
+        self.config_key = config_key
+        self._loader = loader
+        self._encoder: Encoder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def is_loaded(self) -> bool:
+        """Whether the model has been loaded."""
+        return self._encoder is not None
+
+    def get(self) -> Encoder:
+        """The encoder, loading it on the first call (thread-safe)."""
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = self._loader()
+            return self._encoder

@@ -1,0 +1,1 @@
+"""Cross-modal hashing: the Hasher interface, codes, metrics and methods."""

@@ -1,0 +1,1 @@
+"""Scanning folders, decoding photos and writing features to the library."""

@@ -1,0 +1,1 @@
+"""Search over stored features (exact float now; Hamming codes later)."""

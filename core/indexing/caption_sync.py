@@ -1,0 +1,99 @@
+"""Gather the captions and labels that text files give a photo, and write them to the library.
+
+Sources: ``name.txt`` / ``name.ext.txt`` sidecars, ``.xmp`` sidecars
+(``dc:description``, ``dc:subject`` keywords) and ``captions.csv|tsv|jsonl``
+in the photo's folder. Embedded EXIF/IPTC/XMP text is read when the photo is
+decoded (see ``indexer.py``). ``#hashtags`` in any caption become labels.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import CaptionFileError
+from core.features.captions import (
+    FolderCaptions,
+    extract_hashtags,
+    read_folder_captions,
+    read_sidecar_captions,
+    sidecar_text_paths,
+)
+from core.features.metadata import read_xmp_sidecar, xmp_sidecar_paths
+from core.store.media_repo import MediaRepository
+
+logger = logging.getLogger(__name__)
+
+FILE_SOURCES = frozenset({"sidecar", "captions-file", "xmp-sidecar"})
+EMBEDDED_SOURCES = frozenset({"exif", "iptc", "xmp"})
+ORIGIN_FILE_KEYWORDS = "keyword-file"
+ORIGIN_EMBEDDED_KEYWORDS = "keyword"
+ORIGIN_HASHTAGS = "hashtag"
+
+
+@dataclass(slots=True)
+class FileCaptions:
+    """Captions ``(text, source)`` and label names found in text files for one photo."""
+
+    captions: list[tuple[str, str]] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+class FolderCaptionCache:
+    """Reads each folder's caption files once per run."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, FolderCaptions] = {}
+
+    def get(self, directory: str) -> FolderCaptions:
+        """The caption files of ``directory`` (read on first use)."""
+        found = self._cache.get(directory)
+        if found is None:
+            found = read_folder_captions(Path(directory))
+            self._cache[directory] = found
+        return found
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(folder, message) for every bad row seen so far."""
+        return [(d, p) for d, fc in self._cache.items() for p in fc.problems]
+
+
+def read_file_captions(image_path: str, folders: FolderCaptionCache) -> FileCaptions:
+    """Everything text files say about ``image_path``; bad files become problems, never errors."""
+    out = FileCaptions()
+    path = Path(image_path)
+    for sidecar in sidecar_text_paths(path):
+        try:
+            out.captions += [(c.text, c.source) for c in read_sidecar_captions(sidecar)]
+        except CaptionFileError as exc:
+            out.problems.append((str(sidecar), exc.user_message))
+    for xmp_path in xmp_sidecar_paths(path):
+        if xmp_path.is_file():
+            meta = read_xmp_sidecar(xmp_path)
+            if meta is None:
+                out.problems.append((str(xmp_path), "the XMP sidecar could not be parsed"))
+                continue
+            out.captions += [(d.text, "xmp-sidecar") for d in meta.descriptions]
+            out.labels += list(meta.keywords)
+    folder = folders.get(os.path.dirname(image_path))
+    out.captions += [(c.text, c.source) for c in folder.lookup(path.name)]
+    out.labels += list(folder.lookup_labels(path.name))
+    return out
+
+
+def write_file_captions(repo: MediaRepository, media_id: int, found: FileCaptions) -> None:
+    """Store file-derived captions and keywords, then recompute hashtag labels."""
+    repo.replace_captions(media_id, found.captions, sources=FILE_SOURCES)
+    repo.set_labels(media_id, found.labels, ORIGIN_FILE_KEYWORDS)
+    refresh_hashtags(repo, media_id)
+
+
+def refresh_hashtags(repo: MediaRepository, media_id: int) -> None:
+    """Labels from ``#hashtags`` in every caption of the photo."""
+    tags: list[str] = []
+    for _, text, _ in repo.captions_of(media_id):
+        tags += extract_hashtags(text)
+    repo.set_labels(media_id, dict.fromkeys(tags), ORIGIN_HASHTAGS)

@@ -1,0 +1,121 @@
+"""One indexing run: scan, apply the diff, encode new photos and captions, report.
+
+The encoder is loaded only when something needs encoding, so a re-scan of an
+unchanged library never imports torch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from core.config import IndexingConfig
+from core.errors import TaskCancelled
+from core.features.encoder import LazyEncoder
+from core.indexing.caption_stage import encode_captions
+from core.indexing.image_stage import ImageStage
+from core.indexing.plan_apply import AppliedPlan, PlanWriter
+from core.indexing.scanner import Scanner
+from core.progress import CancelToken, Progress, ProgressCallback, RateLimitedReporter
+from core.store.database import Store
+from core.store.records import EncoderRecord, FolderRecord
+from core.types import IndexReport, SkippedFile
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexOptions:
+    """Knobs of one run."""
+
+    batch_size: int = 32
+
+
+class Indexer:
+    """Brings the library up to date with its folders."""
+
+    def __init__(
+        self,
+        store: Store,
+        encoder: LazyEncoder,
+        config: IndexingConfig,
+        options: IndexOptions | None = None,
+    ) -> None:
+        self._store = store
+        self._encoder = encoder
+        self._config = config
+        self._options = options or IndexOptions()
+        self._unchanged = 0
+        self._withheld: list[str] = []
+
+    def run(
+        self,
+        folders: list[FolderRecord] | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> IndexReport:
+        """Index ``folders`` (default: all registered). Cancellation keeps finished batches."""
+        started = time.monotonic()
+        report = RateLimitedReporter(progress)
+        all_folders = self._store.media.folders()
+        targets = all_folders if folders is None else folders
+        report(Progress("scan", 0, len(targets)), force=True)
+        try:
+            applied = self._scan(targets, all_folders, cancel)
+            report(Progress("scan", len(targets), len(targets)), force=True)
+            encoded, captions, skipped = self._encode(report, cancel)
+        except TaskCancelled:
+            logger.info("Indexing cancelled after %.1f s", time.monotonic() - started)
+            return IndexReport(cancelled=True)
+        out = IndexReport(
+            added=applied.added, updated=applied.updated, moved=applied.moved,
+            removed=applied.removed, unchanged=self._unchanged, encoded_images=encoded,
+            encoded_captions=captions, skipped=tuple(skipped),
+            withheld_deletions=tuple(self._withheld),
+        )  # fmt: skip
+        logger.info("Indexed in %.1f s: %s", time.monotonic() - started, out)
+        return out
+
+    def _scan(
+        self,
+        targets: list[FolderRecord],
+        all_folders: list[FolderRecord],
+        cancel: CancelToken | None,
+    ) -> AppliedPlan:
+        stored = {f.id: self._store.media.media_in_folder(f.id) for f in targets}
+        target_paths = {f.path for f in targets}
+        nested = frozenset(
+            f.path for f in all_folders
+            if f.path not in target_paths and any(f.path.startswith(t + "/") for t in target_paths)
+        )  # fmt: skip
+        plan = Scanner(self._config).plan(targets, stored, other_roots=nested)
+        self._unchanged = plan.unchanged
+        self._withheld = [f"{w.folder_path}: {w.reason}" for w in plan.withheld]
+        return PlanWriter(self._store, cancel).apply(plan, targets)
+
+    def _encode(
+        self, report: RateLimitedReporter, cancel: CancelToken | None
+    ) -> tuple[int, int, list[SkippedFile]]:
+        record = self._store.known_encoder(self._encoder.config_key)
+        if record is not None and not self._has_work(record):
+            return 0, 0, []
+        encoder = self._encoder.get()
+        record = self._store.remember_encoder(
+            self._encoder.config_key, encoder.model_id, encoder.dim
+        )
+        items = self._store.vectors.media_to_encode(record.id)
+        stage = ImageStage(
+            self._store, encoder, record.id,
+            batch_size=self._options.batch_size, workers=self._config.decode_workers,
+            max_pixels=self._config.max_image_pixels,
+        )  # fmt: skip
+        images = stage.run(items, report, cancel)
+        texts = self._store.vectors.captions_to_encode(record.id)
+        n_captions = encode_captions(self._store, encoder, record.id, texts, report, cancel)
+        return images.encoded, n_captions, images.skipped
+
+    def _has_work(self, record: EncoderRecord) -> bool:
+        vectors = self._store.vectors
+        return bool(vectors.media_to_encode(record.id) or vectors.captions_to_encode(record.id))

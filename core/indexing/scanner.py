@@ -1,0 +1,234 @@
+"""Diff the folders on disk against the library: what is new, changed, moved or gone.
+
+Cost model: an unchanged photo (same size and mtime) costs one ``stat`` and a
+dict lookup. A new or changed photo costs a 128 KiB read for its content hash,
+which is how a move or rename is recognised without running CLIP again.
+Deletions are mark-and-sweep: whatever was stored but not seen is removed,
+unless most of a folder looks missing (an unmounted drive), in which case
+nothing in that folder is removed and the user is told.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+from core.config import IndexingConfig
+from core.features.captions import caption_file_signature, sidecar_signature
+from core.indexing.content_hash import content_hash
+from core.indexing.file_walk import DirListing, FileStat, WalkResult, walk
+from core.store.records import FolderRecord, MediaRecord
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class NewFile:
+    """A photo not in the library yet (``error`` set when it could not even be read)."""
+
+    folder_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    sig: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MovedFile:
+    """A stored photo found at a new path: only the path changes."""
+
+    media_id: int
+    folder_id: int
+    old_path: str
+    new_path: str
+    mtime_ns: int
+    sig: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedFile:
+    """A stored photo whose bytes changed (``content_changed`` False: only touched)."""
+
+    media_id: int
+    path: str
+    size: int
+    mtime_ns: int
+    content_hash: str
+    content_changed: bool
+    sig: str
+
+
+@dataclass(frozen=True, slots=True)
+class WithheldDeletion:
+    """Deletions not applied because too much of a folder looked missing."""
+
+    folder_path: str
+    missing: int
+    stored: int
+    reason: str
+
+
+@dataclass(slots=True)
+class ScanPlan:
+    """What an indexing run must apply to the library."""
+
+    new: list[NewFile] = field(default_factory=list)
+    moved: list[MovedFile] = field(default_factory=list)
+    changed: list[ChangedFile] = field(default_factory=list)
+    recaption: dict[int, tuple[str, str]] = field(default_factory=dict)
+    deleted: list[int] = field(default_factory=list)
+    withheld: list[WithheldDeletion] = field(default_factory=list)
+    unreadable_dirs: list[tuple[str, str]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def image_signatures(result: WalkResult) -> dict[str, str]:
+    """Path -> fingerprint of the caption files and sidecars that describe it."""
+    sigs: dict[str, str] = {}
+    for listing in result.dirs:
+        folder_sig = caption_file_signature(listing.files)
+        for name in listing.images:
+            side = sidecar_signature(name, listing.files)
+            sigs[os.path.join(listing.path, name)] = f"{folder_sig}|{side}"
+    return sigs
+
+
+@dataclass(slots=True)
+class _Seen:
+    folder: FolderRecord
+    stats: dict[str, FileStat]
+    sigs: dict[str, str]
+    stored: dict[str, MediaRecord]
+    root_exists: bool
+    listings: list[DirListing]
+
+
+class Scanner:
+    """Computes a :class:`ScanPlan`; reads the disk, never writes the library."""
+
+    def __init__(self, config: IndexingConfig) -> None:
+        self._config = config
+
+    def plan(
+        self,
+        folders: list[FolderRecord],
+        stored: dict[int, dict[str, MediaRecord]],
+        other_roots: frozenset[str] = frozenset(),
+    ) -> ScanPlan:
+        """Diff ``folders`` on disk against their ``stored`` media (folder id -> path -> record).
+
+        ``other_roots`` are registered folders nested inside these ones; they are
+        skipped here because they are scanned as folders of their own.
+        """
+        plan = ScanPlan()
+        seen = [self._walk(f, stored.get(f.id, {}), other_roots, plan) for f in folders]
+        missing = self._missing(seen, plan)
+        by_hash: dict[tuple[str, int], list[MediaRecord]] = {}
+        for record in missing:
+            by_hash.setdefault((record.content_hash, record.size), []).append(record)
+        for s in seen:
+            self._diff_present(s, by_hash, plan)
+        moved_ids = {m.media_id for m in plan.moved}
+        plan.deleted.extend(r.id for r in missing if r.id not in moved_ids)
+        return plan
+
+    def _walk(
+        self,
+        folder: FolderRecord,
+        stored: dict[str, MediaRecord],
+        other_roots: frozenset[str],
+        plan: ScanPlan,
+    ) -> _Seen:
+        result = walk(folder.path, exclude=other_roots)
+        plan.unreadable_dirs.extend(result.unreadable)
+        return _Seen(
+            folder, result.image_stats(), image_signatures(result), stored,
+            result.root_exists, result.dirs,
+        )  # fmt: skip
+
+    def _missing(self, seen: list[_Seen], plan: ScanPlan) -> list[MediaRecord]:
+        """Stored records not found on disk, minus folders whose deletions are withheld."""
+        out: list[MediaRecord] = []
+        for s in seen:
+            gone = [r for p, r in s.stored.items() if p not in s.stats]
+            withheld = self._withhold_reason(s, len(gone))
+            if gone and withheld:
+                plan.withheld.append(
+                    WithheldDeletion(s.folder.path, len(gone), len(s.stored), withheld)
+                )
+                logger.warning(
+                    "Not removing %d photos of %s: %s", len(gone), s.folder.path, withheld
+                )
+                continue
+            out.extend(gone)
+        return out
+
+    def _withhold_reason(self, s: _Seen, n_missing: int) -> str | None:
+        if not s.root_exists:
+            return "the folder is not there (an unplugged drive or unmounted share?)"
+        n_stored = len(s.stored)
+        cfg = self._config
+        if (
+            n_stored >= cfg.missing_guard_min_files
+            and n_missing > cfg.missing_guard_fraction * n_stored
+        ):
+            return (
+                f"{n_missing} of {n_stored} photos are missing at once "
+                "(a disconnected drive?); nothing was removed"
+            )
+        return None
+
+    def _diff_present(
+        self, s: _Seen, by_hash: dict[tuple[str, int], list[MediaRecord]], plan: ScanPlan
+    ) -> None:
+        for path, st in s.stats.items():
+            sig = s.sigs[path]
+            record = s.stored.get(path)
+            if record is None:
+                self._new_or_moved(s.folder.id, path, st, sig, by_hash, plan)
+            elif (record.size, record.mtime_ns) != (st.size, st.mtime_ns):
+                self._changed(record, path, st, sig, plan)
+            else:
+                plan.unchanged += 1
+                if record.sidecar_sig != sig:
+                    plan.recaption[record.id] = (path, sig)
+
+    def _new_or_moved(
+        self,
+        folder_id: int,
+        path: str,
+        st: FileStat,
+        sig: str,
+        by_hash: dict[tuple[str, int], list[MediaRecord]],
+        plan: ScanPlan,
+    ) -> None:
+        try:
+            digest = content_hash(path, st.size)
+        except OSError as exc:
+            reason = f"cannot be read ({exc.strerror or exc})"
+            plan.new.append(NewFile(folder_id, path, st.size, st.mtime_ns, "", sig, reason))
+            return
+        candidates = by_hash.get((digest, st.size))
+        if candidates:
+            old = candidates.pop()
+            plan.moved.append(MovedFile(old.id, folder_id, old.path, path, st.mtime_ns, sig))
+            plan.recaption[old.id] = (path, sig)
+            return
+        plan.new.append(NewFile(folder_id, path, st.size, st.mtime_ns, digest, sig))
+
+    def _changed(
+        self, record: MediaRecord, path: str, st: FileStat, sig: str, plan: ScanPlan
+    ) -> None:
+        try:
+            digest = content_hash(path, st.size)
+        except OSError:
+            digest = ""
+        changed = digest != record.content_hash or not digest
+        plan.changed.append(
+            ChangedFile(record.id, path, st.size, st.mtime_ns, digest, changed, sig)
+        )
+        if record.sidecar_sig != sig or changed:
+            plan.recaption[record.id] = (path, sig)

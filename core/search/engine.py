@@ -1,0 +1,116 @@
+"""Text -> photos, photo -> captions and photo -> photos, by exact cosine over stored features.
+
+The hashing issue puts a Hamming shortlist in front of the same interface. The
+engine holds immutable snapshots; a refresh builds new ones and swaps them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from core.config import IndexingConfig
+from core.errors import IncompatibleCodesError
+from core.features.encoder import LazyEncoder
+from core.features.image_io import open_image
+from core.search.float_index import FloatIndex
+from core.store.database import Store
+from core.store.records import EncoderRecord
+from core.types import FloatArray, SearchHit
+
+Target = Literal["photos", "captions"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a query needs, read once from the library."""
+
+    encoder: EncoderRecord
+    photos: FloatIndex
+    captions: FloatIndex
+    caption_media: dict[int, int]
+
+
+class SearchEngine:
+    """Answers queries against one library with one encoder configuration."""
+
+    def __init__(self, store: Store, encoder: LazyEncoder, indexing: IndexingConfig) -> None:
+        self._store = store
+        self._encoder = encoder
+        self._indexing = indexing
+        self._snapshot: Snapshot | None = None
+
+    def snapshot(self) -> Snapshot:
+        """The current snapshot, loading it on first use."""
+        if self._snapshot is None:
+            self._snapshot = self._load()
+        return self._snapshot
+
+    def refresh(self) -> None:
+        """Drop the snapshot; the next query reloads it from the library."""
+        self._snapshot = None
+
+    def _load(self) -> Snapshot:
+        key = self._encoder.config_key
+        record = self._store.known_encoder(key)
+        if record is None:
+            encoder = self._encoder.get()
+            record = self._store.remember_encoder(key, encoder.model_id, encoder.dim)
+        media_ids, image_x = self._store.vectors.image_matrix(record)
+        caption_ids, caption_media, text_x = self._store.vectors.caption_matrix(record)
+        if len(media_ids) == 0 and len(caption_ids) == 0:
+            raise IncompatibleCodesError(
+                f"The library has no features from the model {record.model_id} yet. "
+                "Run `hashlens index` with this model first."
+            )
+        mapping = dict(zip(caption_ids.tolist(), caption_media.tolist(), strict=True))
+        return Snapshot(
+            record, FloatIndex(media_ids, image_x), FloatIndex(caption_ids, text_x), mapping
+        )
+
+    def encode_text_query(self, text: str) -> FloatArray:
+        """The query vector of a text."""
+        vectors = self._encoder.get().encode_texts([text])
+        return np.asarray(vectors[0], dtype=np.float32)
+
+    def encode_image_query(self, path: Path) -> FloatArray:
+        """The query vector of an image file (decoded like an indexed photo)."""
+        decoded = open_image(path, max_pixels=self._indexing.max_image_pixels)
+        vectors = self._encoder.get().encode_images([decoded.image])
+        return np.asarray(vectors[0], dtype=np.float32)
+
+    def search_text(self, text: str, k: int) -> list[SearchHit]:
+        """Photos that best match a text."""
+        return self.photos_like(self.encode_text_query(text), k)
+
+    def search_image(self, path: Path, k: int, target: Target = "captions") -> list[SearchHit]:
+        """Captions (image -> text) or photos (image -> image) that best match an image file."""
+        query = self.encode_image_query(path)
+        return self.captions_like(query, k) if target == "captions" else self.photos_like(query, k)
+
+    def photos_like(self, query: FloatArray, k: int) -> list[SearchHit]:
+        """Photo hits for a query vector."""
+        snap = self.snapshot()
+        ids, scores = snap.photos.top_k(query, k)
+        media = self._store.media
+        paths = media.paths_of(ids.tolist())
+        firsts = media.first_captions(ids.tolist())
+        return [
+            SearchHit("photo", mid, paths.get(mid, ""), firsts.get(mid, ""), float(s))
+            for mid, s in zip(ids.tolist(), scores.tolist(), strict=True)
+        ]
+
+    def captions_like(self, query: FloatArray, k: int) -> list[SearchHit]:
+        """Caption hits for a query vector, each with the photo it describes."""
+        snap = self.snapshot()
+        ids, scores = snap.captions.top_k(query, k)
+        texts = self._store.media.caption_texts(ids.tolist())
+        media_ids = [snap.caption_media[c] for c in ids.tolist()]
+        paths = self._store.media.paths_of(media_ids)
+        return [
+            SearchHit("caption", m, paths.get(m, ""), texts.get(c, ""), float(s), caption_id=c)
+            for c, m, s in zip(ids.tolist(), media_ids, scores.tolist(), strict=True)
+        ]

@@ -1,0 +1,44 @@
+"""Exact cosine search over an immutable in-memory matrix of L2-normalised vectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from core.types import FloatArray
+
+IdArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class FloatIndex:
+    """Row ``i`` of ``vectors`` belongs to item ``ids[i]``; rows are unit-norm float32."""
+
+    ids: IdArray
+    vectors: FloatArray
+
+    def __post_init__(self) -> None:
+        if self.vectors.ndim != 2 or len(self.ids) != len(self.vectors):
+            raise ValueError(
+                f"ids {self.ids.shape} and vectors {self.vectors.shape} do not line up"
+            )
+        self.ids.setflags(write=False)
+        self.vectors.setflags(write=False)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def top_k(self, query: FloatArray, k: int) -> tuple[IdArray, FloatArray]:
+        """The ``k`` rows most similar to ``query`` (dim,): (ids, cosine scores), best first.
+
+        Ties keep index order (stable sort), so results are deterministic.
+        """
+        if len(self) == 0 or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        scores = self.vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
+        k = min(k, len(scores))
+        part = np.argpartition(-scores, k - 1)[:k]
+        order = part[np.lexsort((part, -scores[part]))]
+        return self.ids[order], scores[order].astype(np.float32)

@@ -1,0 +1,309 @@
+"""Folders, photos, captions, labels and scan problems in the library."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+from core.store.records import (
+    FolderRecord,
+    MediaDetails,
+    MediaRecord,
+    path_from_db,
+    path_to_db,
+    printable,
+)
+
+USER_SOURCE = "user"
+"""Caption source and label origin of the user's own edits; never replaced by a rescan."""
+
+
+def now_iso() -> str:
+    """Current UTC time as ISO 8601 (seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _folder(row: Sequence[Any]) -> FolderRecord:
+    return FolderRecord(int(row[0]), path_from_db(row[1]), bool(row[2]), bool(row[3]), str(row[4]))
+
+
+_MEDIA_COLUMNS = "id, folder_id, path, size, mtime_ns, content_hash, status, sidecar_sig"
+
+
+def _media(row: Sequence[Any]) -> MediaRecord:
+    return MediaRecord(
+        int(row[0]), int(row[1]), path_from_db(row[2]), int(row[3]), int(row[4]), str(row[5]),
+        str(row[6]), str(row[7]),
+    )  # fmt: skip
+
+
+class MediaRepository:
+    """Typed queries over folders, media, captions and labels. Callers own transactions."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # folders ---------------------------------------------------------------
+    def add_folder(self, path: str) -> FolderRecord:
+        """Register a folder (idempotent) and return it."""
+        self._db.execute(
+            "INSERT INTO folders(path, added_at) VALUES (?, ?) ON CONFLICT(path) DO NOTHING",
+            [path_to_db(path), now_iso()],
+        )
+        found = self.folder_by_path(path)
+        assert found is not None
+        return found
+
+    def folders(self) -> list[FolderRecord]:
+        """All registered folders, by path."""
+        sql = "SELECT id, path, is_watched, is_album_source, added_at FROM folders ORDER BY path"
+        return [_folder(r) for r in self._db.execute(sql).fetchall()]
+
+    def folder_by_path(self, path: str) -> FolderRecord | None:
+        """The folder registered at exactly ``path``, if any."""
+        row = self._db.execute(
+            "SELECT id, path, is_watched, is_album_source, added_at FROM folders WHERE path = ?",
+            [path_to_db(path)],
+        ).fetchone()
+        return None if row is None else _folder(row)
+
+    def remove_folder(self, folder_id: int) -> None:
+        """Forget a folder and everything indexed under it (the files are not touched)."""
+        self._db.execute("DELETE FROM folders WHERE id = ?", [folder_id])
+
+    # media -----------------------------------------------------------------
+    def media_in_folder(self, folder_id: int) -> dict[str, MediaRecord]:
+        """Stored photos of one folder, keyed by path."""
+        rows = self._db.execute(
+            f"SELECT {_MEDIA_COLUMNS} FROM media WHERE folder_id = ?", [folder_id]
+        ).fetchall()
+        return {path_from_db(r[2]): _media(r) for r in rows}
+
+    def media_by_path(self, path: str) -> MediaRecord | None:
+        """The stored photo at ``path``, if any."""
+        row = self._db.execute(
+            f"SELECT {_MEDIA_COLUMNS} FROM media WHERE path = ?", [path_to_db(path)]
+        ).fetchone()
+        return None if row is None else _media(row)
+
+    def insert_media(
+        self, folder_id: int, path: str, size: int, mtime_ns: int, content_hash: str, sig: str
+    ) -> int:
+        """Add a new photo in the ``pending`` state; returns its id."""
+        now = now_iso()
+        cursor = self._db.execute(
+            "INSERT INTO media(folder_id, path, size, mtime_ns, content_hash, sidecar_sig,"
+            " added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [folder_id, path_to_db(path), size, mtime_ns, content_hash, sig, now, now],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def mark_changed(self, media_id: int, size: int, mtime_ns: int, content_hash: str) -> None:
+        """The file's bytes changed: back to ``pending`` and its image features dropped."""
+        self._db.execute(
+            "UPDATE media SET size = ?, mtime_ns = ?, content_hash = ?, status = 'pending',"
+            " error = NULL, updated_at = ? WHERE id = ?",
+            [size, mtime_ns, content_hash, now_iso(), media_id],
+        )
+        self._db.execute("DELETE FROM image_features WHERE media_id = ?", [media_id])
+
+    def move_media(
+        self, media_id: int, folder_id: int, new_path: str, mtime_ns: int, sig: str
+    ) -> None:
+        """A photo was moved or renamed: only its path changes; features and captions stay."""
+        self._db.execute(
+            "UPDATE media SET folder_id = ?, path = ?, mtime_ns = ?, sidecar_sig = ?,"
+            " updated_at = ? WHERE id = ?",
+            [folder_id, path_to_db(new_path), mtime_ns, sig, now_iso(), media_id],
+        )
+
+    def touch(self, media_id: int, mtime_ns: int) -> None:
+        """Same bytes, new modification time: remember it so the next scan skips the file."""
+        self._db.execute("UPDATE media SET mtime_ns = ? WHERE id = ?", [mtime_ns, media_id])
+
+    def set_sidecar_sig(self, media_id: int, sig: str) -> None:
+        """Remember the sidecar fingerprint the captions were read from."""
+        self._db.execute("UPDATE media SET sidecar_sig = ? WHERE id = ?", [sig, media_id])
+
+    def mark_ready(self, media_id: int, width: int, height: int, taken_at: str | None) -> None:
+        """The photo decoded fine; store what was learnt from it."""
+        self._db.execute(
+            "UPDATE media SET status = 'ready', error = NULL, width = ?, height = ?,"
+            " taken_at = ?, updated_at = ? WHERE id = ?",
+            [width, height, taken_at, now_iso(), media_id],
+        )
+
+    def mark_error(self, media_id: int, reason: str) -> None:
+        """The photo cannot be used; keep the reason for ``status``. Retried when it changes."""
+        self._db.execute(
+            "UPDATE media SET status = 'error', error = ?, updated_at = ? WHERE id = ?",
+            [printable(reason), now_iso(), media_id],
+        )
+
+    def delete_media(self, media_ids: Iterable[int]) -> int:
+        """Forget photos (cascades to captions, labels, features)."""
+        ids = list(media_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            self._db.execute(f"DELETE FROM media WHERE id IN ({marks})", chunk)
+        return len(ids)
+
+    def errors(self) -> list[tuple[str, str]]:
+        """(path, reason) of every photo that could not be indexed."""
+        rows = self._db.execute(
+            "SELECT path, error FROM media WHERE status = 'error' ORDER BY path"
+        ).fetchall()
+        return [(path_from_db(r[0]), str(r[1])) for r in rows]
+
+    def details(self, media_id: int) -> MediaDetails | None:
+        """Everything shown about one photo."""
+        row = self._db.execute(
+            "SELECT id, path, width, height, taken_at, status, error FROM media WHERE id = ?",
+            [media_id],
+        ).fetchone()
+        if row is None:
+            return None
+        captions = tuple(t for _, t, _ in self.captions_of(media_id))
+        return MediaDetails(
+            id=int(row[0]),
+            path=path_from_db(row[1]),
+            width=row[2],
+            height=row[3],
+            taken_at=row[4],
+            status=str(row[5]),
+            error=row[6],
+            captions=captions,
+            labels=tuple(self.labels_of(media_id)),
+        )
+
+    def paths_of(self, media_ids: Sequence[int]) -> dict[int, str]:
+        """Path of each photo id."""
+        rows = self._by_ids("SELECT id, path FROM media WHERE id IN ({})", media_ids)
+        return {i: path_from_db(p) for i, p in rows}
+
+    def _by_ids(self, sql: str, ids: Sequence[int]) -> list[tuple[int, Any]]:
+        out: list[tuple[int, Any]] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = self._db.execute(sql.format(",".join("?" * len(chunk))), chunk).fetchall()
+            out += [(int(r[0]), r[1]) for r in rows]
+        return out
+
+    # captions --------------------------------------------------------------
+    def caption_texts(self, caption_ids: Sequence[int]) -> dict[int, str]:
+        """Text of each caption id."""
+        return dict(self._by_ids("SELECT id, text FROM captions WHERE id IN ({})", caption_ids))
+
+    def captions_of(self, media_id: int) -> list[tuple[int, str, str]]:
+        """(caption id, text, source) of one photo, in insertion order."""
+        rows = self._db.execute(
+            "SELECT id, text, source FROM captions WHERE media_id = ? ORDER BY id", [media_id]
+        ).fetchall()
+        return [(int(r[0]), str(r[1]), str(r[2])) for r in rows]
+
+    def first_captions(self, media_ids: Sequence[int]) -> dict[int, str]:
+        """The first caption of each photo that has one."""
+        out: dict[int, str] = {}
+        for start in range(0, len(media_ids), 500):
+            chunk = list(media_ids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                f"SELECT media_id, text FROM captions WHERE media_id IN ({marks}) ORDER BY id",
+                chunk,
+            ).fetchall()
+            for media_id, text in rows:
+                out.setdefault(int(media_id), str(text))
+        return out
+
+    def replace_captions(
+        self, media_id: int, captions: Sequence[tuple[str, str]], sources: Iterable[str]
+    ) -> int:
+        """Make the captions of the given ``sources`` equal the ``(text, source)`` pairs.
+
+        Unchanged captions keep their row (and so their features); captions of other
+        sources (the user's own, embedded ones) are not touched. Returns how many rows
+        were added or removed.
+        """
+        replaced = set(sources) - {USER_SOURCE}
+        current = [c for c in self.captions_of(media_id) if c[2] in replaced]
+        captions = [c for c in captions if c[1] in replaced]
+        wanted = list(dict.fromkeys(captions))
+        keep = {(t, s) for _, t, s in current} & set(wanted)
+        stale = [cid for cid, t, s in current if (t, s) not in keep]
+        for cid in stale:
+            self._db.execute("DELETE FROM captions WHERE id = ?", [cid])
+        fresh = [(t, s) for t, s in wanted if (t, s) not in keep]
+        self._db.conn.executemany(
+            "INSERT INTO captions(media_id, text, source) VALUES (?, ?, ?)",
+            [(media_id, t, s) for t, s in fresh],
+        )
+        return len(stale) + len(fresh)
+
+    def add_user_caption(self, media_id: int, text: str) -> int:
+        """Add a caption typed by the user; returns its id."""
+        cursor = self._db.execute(
+            "INSERT INTO captions(media_id, text, source) VALUES (?, ?, ?)",
+            [media_id, text, USER_SOURCE],
+        )
+        return int(cursor.lastrowid or 0)
+
+    # labels ----------------------------------------------------------------
+    def _label_id(self, name: str) -> int:
+        self._db.execute("INSERT INTO labels(name) VALUES (?) ON CONFLICT DO NOTHING", [name])
+        row = self._db.execute("SELECT id FROM labels WHERE name = ?", [name]).fetchone()
+        return int(row[0])
+
+    def set_labels(self, media_id: int, names: Iterable[str], origin: str) -> None:
+        """Replace the labels of one origin (e.g. ``keyword``, ``hashtag``) on a photo."""
+        self._db.execute(
+            "DELETE FROM media_labels WHERE media_id = ? AND origin = ?", [media_id, origin]
+        )
+        ids = {self._label_id(n) for n in names if n.strip()}
+        self._db.conn.executemany(
+            "INSERT OR IGNORE INTO media_labels(media_id, label_id, origin) VALUES (?, ?, ?)",
+            [(media_id, i, origin) for i in ids],
+        )
+
+    def labels_of(self, media_id: int) -> list[str]:
+        """Distinct label names on one photo, sorted."""
+        rows = self._db.execute(
+            "SELECT DISTINCT l.name FROM media_labels ml JOIN labels l ON l.id = ml.label_id"
+            " WHERE ml.media_id = ? ORDER BY l.name",
+            [media_id],
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    # problems --------------------------------------------------------------
+    def set_problems(self, folder_id: int, problems: Sequence[tuple[str, str]]) -> None:
+        """Replace the folder-level problems (bad caption rows, withheld deletions)."""
+        self._db.execute("DELETE FROM scan_problems WHERE folder_id = ?", [folder_id])
+        now = now_iso()
+        self._db.conn.executemany(
+            "INSERT INTO scan_problems(folder_id, path, message, created_at) VALUES (?, ?, ?, ?)",
+            [(folder_id, path_to_db(p), printable(m), now) for p, m in problems],
+        )
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(path, message) of every folder-level problem."""
+        rows = self._db.execute(
+            "SELECT path, message FROM scan_problems ORDER BY path, id"
+        ).fetchall()
+        return [(path_from_db(r[0]), str(r[1])) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        """Photo, caption, label and folder counts for ``status``."""
+        q = self._db.execute
+        by_status = dict(q("SELECT status, COUNT(*) FROM media GROUP BY status").fetchall())
+        return {
+            "folders": int(q("SELECT COUNT(*) FROM folders").fetchone()[0]),
+            "photos": int(sum(by_status.values())),
+            "photos_ready": int(by_status.get("ready", 0)),
+            "photos_pending": int(by_status.get("pending", 0)),
+            "photos_error": int(by_status.get("error", 0)),
+            "captions": int(q("SELECT COUNT(*) FROM captions").fetchone()[0]),
+            "labels": int(q("SELECT COUNT(DISTINCT label_id) FROM media_labels").fetchone()[0]),
+        }

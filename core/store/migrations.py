@@ -1,0 +1,122 @@
+"""Schema migrations, one function per change, applied in order.
+
+Applied migration names are recorded by sqlite-utils in ``_sqlite_migrations``.
+A library holding a name this version does not know was written by a newer
+HashLens, and is refused before anything is changed (see ``database.py``).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATIONS = Migrations("hashlens")
+
+_INITIAL_SCHEMA = """
+CREATE TABLE folders (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL,
+    is_watched INTEGER NOT NULL DEFAULT 1,
+    is_album_source INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE media (
+    id INTEGER PRIMARY KEY,
+    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    path TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    taken_at TEXT,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'ready', 'error')),
+    error TEXT,
+    sidecar_sig TEXT NOT NULL DEFAULT '',
+    added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX media_folder ON media(folder_id);
+CREATE INDEX media_content_hash ON media(content_hash);
+CREATE INDEX media_status ON media(status);
+CREATE TABLE captions (
+    id INTEGER PRIMARY KEY,
+    media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE INDEX captions_media ON captions(media_id);
+CREATE TABLE labels (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE
+);
+CREATE TABLE media_labels (
+    media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+    label_id INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+    origin TEXT NOT NULL,
+    confidence REAL NOT NULL DEFAULT 1.0,
+    PRIMARY KEY (media_id, label_id, origin)
+) WITHOUT ROWID;
+CREATE INDEX media_labels_label ON media_labels(label_id);
+CREATE TABLE encoders (
+    id INTEGER PRIMARY KEY,
+    model_id TEXT NOT NULL UNIQUE,
+    dim INTEGER NOT NULL
+);
+CREATE TABLE image_features (
+    media_id INTEGER NOT NULL REFERENCES media(id) ON DELETE CASCADE,
+    encoder_id INTEGER NOT NULL REFERENCES encoders(id) ON DELETE CASCADE,
+    vector BLOB NOT NULL,
+    UNIQUE (encoder_id, media_id)
+);
+CREATE INDEX image_features_media ON image_features(media_id);
+CREATE TABLE caption_features (
+    caption_id INTEGER NOT NULL REFERENCES captions(id) ON DELETE CASCADE,
+    encoder_id INTEGER NOT NULL REFERENCES encoders(id) ON DELETE CASCADE,
+    vector BLOB NOT NULL,
+    UNIQUE (encoder_id, caption_id)
+);
+CREATE INDEX caption_features_caption ON caption_features(caption_id);
+CREATE TABLE hashers (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    encoder_id INTEGER NOT NULL REFERENCES encoders(id) ON DELETE CASCADE,
+    n_bits INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    is_active INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (name, version, encoder_id)
+);
+CREATE TABLE codes (
+    hasher_id INTEGER NOT NULL REFERENCES hashers(id) ON DELETE CASCADE,
+    modality TEXT NOT NULL CHECK (modality IN ('image', 'text')),
+    item_id INTEGER NOT NULL,
+    code BLOB NOT NULL,
+    PRIMARY KEY (hasher_id, modality, item_id)
+) WITHOUT ROWID;
+CREATE TABLE scan_problems (
+    id INTEGER PRIMARY KEY,
+    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    message TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX scan_problems_folder ON scan_problems(folder_id);
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+@MIGRATIONS(name="m001_initial")
+def m001_initial(db: Database) -> None:
+    """Create the first schema: folders, media, captions, labels, features, codes."""
+    for statement in _INITIAL_SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def known_migration_names() -> frozenset[str]:
+    """Names of every migration this version of HashLens knows."""
+    return frozenset(m.name for m in MIGRATIONS._migrations)

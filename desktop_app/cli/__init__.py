@@ -1,0 +1,1 @@
+"""The ``hashlens`` command line: argument parsing, wording of errors, terminal output."""

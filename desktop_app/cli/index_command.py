@@ -1,0 +1,54 @@
+"""``index``: scan, read captions and compute features, with progress and safe Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+
+from core.config import AppConfig
+from core.indexing.indexer import Indexer, IndexOptions
+from core.progress import CancelToken
+from core.store.database import Store
+from core.store.lock import WriterLock
+from core.types import IndexReport
+from desktop_app.cli.library_commands import resolve_folder, safe
+from desktop_app.cli.progress_bar import ProgressBars
+from desktop_app.cli.runtime import effective_encoder_config, lazy_encoder
+
+
+def cmd_index(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
+    """Bring the library up to date; a KeyboardInterrupt keeps every finished batch."""
+    with WriterLock(store.path):
+        folders = None
+        if args.dirs:
+            paths = [resolve_folder(p) for p in args.dirs]
+            with store.atomic():
+                folders = [store.media.add_folder(p) for p in paths]
+        elif not store.media.folders():
+            print("The library has no folders yet. Add one: hashlens add ~/Pictures")
+            return 1
+        encoder_cfg = effective_encoder_config(config, store, args)
+        indexer = Indexer(
+            store,
+            lazy_encoder(encoder_cfg),
+            config.indexing,
+            IndexOptions(batch_size=encoder_cfg.batch_size),
+        )
+        with ProgressBars(enabled=not args.no_progress) as bars:
+            report = indexer.run(folders, progress=bars, cancel=CancelToken())
+    print_report(report)
+    return 0
+
+
+def print_report(report: IndexReport) -> None:
+    """Summarise a run for the terminal."""
+    print(
+        f"Done: {report.added} new, {report.updated} changed, {report.moved} moved, "
+        f"{report.removed} removed, {report.unchanged} unchanged; encoded "
+        f"{report.encoded_images} photos and {report.encoded_captions} captions."
+    )
+    if report.skipped:
+        print(f"Skipped {len(report.skipped)} files:")
+        for item in report.skipped[:50]:
+            print(f"  {safe(item.path)}: {item.reason}")
+    for note in report.withheld_deletions:
+        print(f"Warning: {safe(note)}")

@@ -1,0 +1,76 @@
+"""Entry point of ``hashlens``: parse, compose, run, and word every error for a person."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from core.config import AppConfig
+from core.errors import CoreError
+from core.store.database import Store
+from desktop_app.cli.index_command import cmd_index
+from desktop_app.cli.library_commands import cmd_add, cmd_remove, cmd_status
+from desktop_app.cli.parser import build_parser
+from desktop_app.cli.runtime import build_config
+from desktop_app.cli.search_command import cmd_search
+
+logger = logging.getLogger("hashlens")
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.ERROR,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("PIL", "urllib3", "httpx", "huggingface_hub", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _dispatch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
+    match args.command:
+        case "add":
+            return cmd_add(store, args)
+        case "remove":
+            return cmd_remove(store, args)
+        case "index":
+            return cmd_index(store, config, args)
+        case "search":
+            return cmd_search(store, config, args)
+        case "status":
+            return cmd_status(store, args)
+    raise AssertionError(args.command)
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        config = build_config(args)
+        with Store.open(config.library_path) as store:
+            return _dispatch(store, config, args)
+    except CoreError as exc:
+        print(f"hashlens: {exc.user_message}", file=sys.stderr)
+        if exc.details:
+            logger.info("details: %s", exc.details)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "\nhashlens: interrupted. Finished batches are saved; run the command again "
+            "to continue.",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def main() -> None:
+    """Console entry point."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    sys.exit(run())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Argument parser for ``hashlens`` (the CLI contract of DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core import __version__
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model (default: the library's last model, else the config)")
+    group.add_argument("--model", help="open_clip architecture, e.g. ViT-B-32")
+    group.add_argument(
+        "--pretrained",
+        help="open_clip tag (downloaded once into the cache) or a local weights file or folder",
+    )
+    group.add_argument(
+        "--model-config", help="JSON file (or folder of them) registering a custom architecture"
+    )
+    group.add_argument("--device", help="auto, cpu, cuda or mps")
+    group.add_argument("--batch-size", type=int, help="photos per encoder batch")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="hashlens",
+        description="Search your photos by text, and your captions by photo, on this computer.",
+    )
+    parser.add_argument("--version", action="version", version=f"hashlens {__version__}")
+    parser.add_argument(
+        "--library", type=Path, help="library file (default: HASHLENS_LIBRARY or the data dir)"
+    )
+    parser.add_argument("--config", type=Path, help="settings file (default: config.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    add = sub.add_parser("add", help="register folders of photos")
+    add.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
+
+    remove = sub.add_parser("remove", help="forget folders (files are not touched)")
+    remove.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
+
+    index = sub.add_parser("index", help="scan folders, read captions, compute features")
+    index.add_argument("dirs", nargs="*", type=Path, metavar="DIR", help="default: all folders")
+    index.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_model_options(index)
+
+    search = sub.add_parser("search", help="search by text, or by image with --image")
+    search.add_argument("text", nargs="?", help="what to look for")
+    search.add_argument("--image", type=Path, help="an image file to search with")
+    search.add_argument(
+        "--target",
+        choices=("captions", "photos"),
+        default="captions",
+        help="with --image: captions that describe it (default) or similar photos",
+    )
+    search.add_argument("--k", type=int, help="number of results (default 20)")
+    search.add_argument("--json", action="store_true", help="print results as JSON")
+    _add_model_options(search)
+
+    status = sub.add_parser("status", help="what the library holds and what went wrong")
+    status.add_argument("--json", action="store_true", help="print as JSON")
+    return parser

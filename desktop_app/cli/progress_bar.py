@@ -1,0 +1,59 @@
+"""Terminal progress bars (tqdm) fed by core progress snapshots: count, rate and ETA."""
+
+from __future__ import annotations
+
+import sys
+from types import TracebackType
+from typing import Any, Self
+
+from tqdm import tqdm
+
+from core.progress import Progress
+
+_LABELS = {"scan": "Scanning folders", "images": "Encoding photos", "captions": "Encoding captions"}
+_UNITS = {"scan": "folder", "images": "photo", "captions": "caption"}
+
+
+class ProgressBars:
+    """One bar per stage; a new stage closes the previous bar."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        self._enabled = enabled
+        self._stage = ""
+        self._bar: Any = None
+
+    def __call__(self, progress: Progress) -> None:
+        """Show a snapshot."""
+        if not self._enabled:
+            return
+        if progress.stage != self._stage:
+            self.close()
+            self._stage = progress.stage
+            self._bar = tqdm(
+                total=progress.total,
+                desc=_LABELS.get(progress.stage, progress.stage),
+                unit=_UNITS.get(progress.stage, "item"),
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=True,
+            )
+        if self._bar is not None:
+            self._bar.total = progress.total
+            self._bar.update(progress.done - self._bar.n)
+
+    def close(self) -> None:
+        """Finish the current bar."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

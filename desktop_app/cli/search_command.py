@@ -1,0 +1,55 @@
+"""``search``: text -> photos, or ``--image`` -> captions / photos."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import asdict
+
+from core.config import AppConfig
+from core.errors import ConfigError
+from core.search.engine import SearchEngine
+from core.store.database import Store
+from core.types import SearchHit
+from desktop_app.cli.library_commands import safe
+from desktop_app.cli.runtime import effective_encoder_config, lazy_encoder
+
+
+def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
+    """Run one query and print the hits."""
+    if (args.text is None) == (args.image is None):
+        raise ConfigError(
+            'Give either a text to search for or --image FILE, e.g. "dog on a beach".'
+        )
+    k = args.k if args.k is not None else config.search.k
+    if k <= 0:
+        raise ConfigError("--k must be a positive number.")
+    engine = SearchEngine(
+        store, lazy_encoder(effective_encoder_config(config, store, args)), config.indexing
+    )
+    if args.image is not None:
+        hits = engine.search_image(args.image, k, target=args.target)
+    else:
+        hits = engine.search_text(args.text, k)
+    if args.json:
+        print(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False))
+    else:
+        print_hits(hits)
+    return 0
+
+
+def hit_json(hit: SearchHit) -> dict[str, object]:
+    """The JSON object of one hit: path, caption, score, distance, kind and ids."""
+    return asdict(hit)
+
+
+def print_hits(hits: list[SearchHit]) -> None:
+    """A compact ranked list for the terminal."""
+    if not hits:
+        print("No results.")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        caption = hit.caption.replace("\n", " ")
+        caption = caption if len(caption) <= 70 else caption[:69] + "…"
+        text = f"{rank:>3}. {hit.score:6.3f}  {safe(hit.path)}"
+        print(text + (f"\n       {safe(caption)}" if caption else ""))
