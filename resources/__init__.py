@@ -1,0 +1,1 @@
+"""Packaged resources: default configuration, icons, licences."""

@@ -110,5 +110,5 @@ def path_from_db(value: str | bytes) -> str:
 
 
 def printable(text: str) -> str:
-    """Text safe to store or show: undecodable bytes written as ``\\xNN`` escapes."""
+    """Text safe to store or show: undecodable bytes written as backslash escapes."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

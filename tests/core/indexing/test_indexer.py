@@ -96,7 +96,8 @@ def test_most_of_a_folder_missing_removes_nothing_and_says_so(
         path.unlink()
     report = harness.index()
     assert report.removed == 0
-    assert report.withheld_deletions and "missing" in report.withheld_deletions[0]
+    assert report.withheld_deletions
+    assert "missing" in report.withheld_deletions[0]
     assert harness.store.stats().photos == n
     assert any("Nothing removed" in m for _, m in harness.store.media.problems())
 

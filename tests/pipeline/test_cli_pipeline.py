@@ -1,0 +1,215 @@
+"""End to end through the real CLI and a tiny open_clip model loaded from a file.
+
+Random weights cannot rank by meaning; these tests check the plumbing: counts,
+JSON fields and types, a photo found by itself, a caption found by its own text,
+and what is (not) re-encoded after moves, renames, edits and deletions.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from desktop_app.cli.main import run
+from tests.conftest import TinyClip
+from tests.corpus import copy_real_photos, make_format_variants
+
+pytestmark = pytest.mark.pipeline
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    return tmp_path / "lib.sqlite"
+
+
+@pytest.fixture
+def photos(tmp_path: Path) -> Path:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    copy_real_photos(folder)
+    make_format_variants(folder / "rocket.jpg", folder / "variants")
+    return folder
+
+
+def model_args(tiny: TinyClip) -> list[str]:
+    return [
+        "--model", tiny.model_name, "--pretrained", str(tiny.weights_path),
+        "--model-config", str(tiny.config_path),
+    ]  # fmt: skip
+
+
+def cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> object:
+    capsys.readouterr()
+    assert run(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def vectors_count(library: Path) -> tuple[int, int]:
+    conn = sqlite3.connect(library)
+    try:
+        images = conn.execute("SELECT COUNT(*) FROM image_features").fetchone()[0]
+        texts = conn.execute("SELECT COUNT(*) FROM caption_features").fetchone()[0]
+    finally:
+        conn.close()
+    return int(images), int(texts)
+
+
+@pytest.fixture
+def indexed(
+    library: Path, photos: Path, tiny_clip: TinyClip, capsys: pytest.CaptureFixture[str]
+) -> Path:
+    lib = ["--library", str(library)]
+    assert run([*lib, "add", str(photos)]) == 0
+    assert run([*lib, "index", "--no-progress", *model_args(tiny_clip)]) == 0
+    return library
+
+
+def test_index_reports_every_photo_and_status_json_agrees(
+    indexed: Path, photos: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = cli_json(capsys, "--library", str(indexed), "status", "--json")
+    assert isinstance(status, dict)
+    n_files = len([p for p in photos.rglob("*") if p.suffix != ".txt" and p.is_file()])
+    assert status["photos"] == status["photos_ready"] == n_files
+    assert status["captions"] == 11
+    assert status["errors"] == []
+    assert vectors_count(indexed) == (n_files, 11)
+
+
+def test_search_text_json_has_the_contract_fields(
+    indexed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hits = cli_json(capsys, "--library", str(indexed), "search", "a cat", "--k", "5", "--json")
+    assert isinstance(hits, list)
+    assert len(hits) == 5
+    for hit in hits:
+        assert {"path", "caption", "score", "distance", "kind"} <= set(hit)
+        assert hit["kind"] == "photo"
+        assert isinstance(hit["score"], float)
+        assert isinstance(hit["path"], str)
+        assert Path(hit["path"]).is_file()
+    scores = [h["score"] for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_a_photo_queried_by_itself_ranks_first(
+    indexed: Path, photos: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("chelsea.jpg", "coffee.jpg"):
+        hits = cli_json(
+            capsys, "--library", str(indexed), "search", "--image", str(photos / name),
+            "--target", "photos", "--json",
+        )  # fmt: skip
+        assert isinstance(hits, list)
+        assert hits[0]["path"] == str(photos / name)
+        assert hits[0]["score"] == pytest.approx(1.0, abs=2e-3)
+
+
+def test_image_to_caption_search_returns_caption_hits(
+    indexed: Path, photos: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hits = cli_json(
+        capsys, "--library", str(indexed), "search", "--image", str(photos / "coffee.jpg"),
+        "--k", "3", "--json",
+    )  # fmt: skip
+    assert isinstance(hits, list)
+    assert len(hits) == 3
+    assert all(h["kind"] == "caption" and h["caption"] for h in hits)
+
+
+def test_a_caption_queried_by_its_own_text_ranks_first(indexed: Path, tiny_clip: TinyClip) -> None:
+    from core.config import IndexingConfig
+    from core.search.engine import SearchEngine
+    from core.store.database import Store
+    from desktop_app.cli.runtime import lazy_encoder
+
+    with Store.open(indexed) as store:
+        engine = SearchEngine(store, lazy_encoder(tiny_clip.encoder_config()), IndexingConfig())
+        for text in ("Coffee cup.", "Chelsea the cat."):
+            hits = engine.captions_like(engine.encode_text_query(text), 3)
+            assert hits[0].caption == text
+            assert hits[0].score == pytest.approx(1.0, abs=2e-3)
+
+
+def test_moves_renames_edits_and_deletes_re_encode_only_what_changed(
+    indexed: Path, photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lib = ["--library", str(indexed)]
+    images_before, texts_before = vectors_count(indexed)
+    (photos / "coffee.jpg").rename(photos / "espresso.jpg")
+    (photos / "coffee.txt").rename(photos / "espresso.txt")
+    (photos / "sub").mkdir()
+    shutil.move(photos / "chelsea.jpg", photos / "sub" / "chelsea.jpg")
+    shutil.move(photos / "chelsea.txt", photos / "sub" / "chelsea.txt")
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 255, (40, 60, 3), dtype=np.uint8)).save(photos / "rocket.jpg")
+    (photos / "moon.jpg").unlink()
+    brick = photos / "brick.txt"
+    brick.write_text(brick.read_text() + "\nRed bricks #texture\n")
+    capsys.readouterr()
+    assert run([*lib, "index", "--no-progress"]) == 0  # the library remembers its model
+    out = capsys.readouterr().out
+    assert "0 new, 1 changed, 2 moved, 1 removed" in out
+    assert "encoded 1 photos and 1 captions" in out
+    images_after, texts_after = vectors_count(indexed)
+    assert images_after == images_before - 1  # moon removed; rocket replaced in place
+    assert texts_after == texts_before + 1 - 1  # moon's caption gone, one brick caption new
+    hits = cli_json(
+        capsys, *lib, "search", "--image", str(photos / "espresso.jpg"), "--target", "photos",
+        "--json",
+    )  # fmt: skip
+    assert isinstance(hits, list)
+    assert hits[0]["path"] == str(photos / "espresso.jpg")
+    assert hits[0]["caption"] == "Coffee cup."
+
+
+def test_newer_library_is_refused_by_the_cli(
+    library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["--library", str(library), "status"]) == 0
+    conn = sqlite3.connect(library)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations(migration_set, name, applied_at) "
+        "VALUES ('hashlens', 'm999_future', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    capsys.readouterr()
+    assert run(["--library", str(library), "status"]) == 1
+    assert "newer version of HashLens" in capsys.readouterr().err
+
+
+def test_missing_model_tag_fails_fast_with_import_advice(
+    library: Path, photos: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import time
+
+    lib = ["--library", str(library)]
+    assert run([*lib, "add", str(photos)]) == 0
+    started = time.monotonic()
+    code = run([*lib, "index", "--no-progress", "--model", "ViT-B-32", "--pretrained", "openai"])
+    assert code == 1
+    assert time.monotonic() - started < 30
+    err = capsys.readouterr().err
+    assert "--pretrained" in err
+
+
+def test_search_without_query_is_a_clear_usage_error(
+    indexed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert run(["--library", str(indexed), "search"]) == 1
+    assert "Give either a text" in capsys.readouterr().err
+
+
+def test_adding_a_missing_folder_is_refused(
+    library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["--library", str(library), "add", str(tmp_path / "nope")]) == 1
+    assert "is not a folder" in capsys.readouterr().err
