@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core.search.float_index import FloatIndex
+
+
+def unit_rows(n: int, d: int, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_top_k_matches_a_full_sort() -> None:
+    x = unit_rows(500, 16)
+    ids = np.arange(1000, 1500, dtype=np.int64)
+    index = FloatIndex(ids, x)
+    query = x[42]
+    got_ids, got_scores = index.top_k(query, 10)
+    expected = np.argsort(-(x @ query), kind="stable")[:10]
+    assert got_ids.tolist() == (ids[expected]).tolist()
+    assert got_ids[0] == 1042
+    assert got_scores[0] == pytest.approx(1.0, abs=1e-5)
+    assert np.all(np.diff(got_scores) <= 0)
+
+
+def test_ties_are_broken_by_position() -> None:
+    x = np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (5, 1))
+    index = FloatIndex(np.array([7, 3, 9, 1, 5], dtype=np.int64), x)
+    got, _ = index.top_k(np.array([1.0, 0.0], dtype=np.float32), 3)
+    assert got.tolist() == [7, 3, 9]
+
+
+def test_k_larger_than_the_index_and_empty_index() -> None:
+    index = FloatIndex(np.array([1, 2], dtype=np.int64), unit_rows(2, 4))
+    assert len(index.top_k(unit_rows(1, 4)[0], 10)[0]) == 2
+    empty = FloatIndex(np.zeros(0, dtype=np.int64), np.zeros((0, 4), dtype=np.float32))
+    assert len(empty.top_k(unit_rows(1, 4)[0], 5)[0]) == 0
+
+
+def test_snapshot_arrays_are_read_only() -> None:
+    index = FloatIndex(np.array([1], dtype=np.int64), unit_rows(1, 4))
+    with pytest.raises(ValueError, match="read-only"):
+        index.vectors[0, 0] = 3.0
+
+
+def test_misaligned_ids_and_vectors_are_refused() -> None:
+    with pytest.raises(ValueError, match="do not line up"):
+        FloatIndex(np.array([1, 2], dtype=np.int64), unit_rows(3, 4))
