@@ -101,7 +101,10 @@ class Indexer:
         record = self._store.known_encoder(self._encoder.config_key)
         if record is not None and not self._has_work(record):
             return 0, 0, []
+        if not self._encoder.is_loaded:
+            report(Progress("model", 0, 1), force=True)
         encoder = self._encoder.get()
+        report(Progress("model", 1, 1), force=True)
         record = self._store.remember_encoder(
             self._encoder.config_key, encoder.model_id, encoder.dim
         )

@@ -16,17 +16,9 @@ from desktop_app.cli.library_commands import cmd_add, cmd_remove, cmd_status
 from desktop_app.cli.parser import build_parser
 from desktop_app.cli.runtime import build_config
 from desktop_app.cli.search_command import cmd_search
+from desktop_app.log_setup import setup_logging
 
 logger = logging.getLogger("hashlens")
-
-
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.ERROR,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    for noisy in ("PIL", "urllib3", "httpx", "huggingface_hub", "filelock"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _dispatch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
@@ -47,7 +39,7 @@ def _dispatch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
 def run(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    _setup_logging(args.verbose)
+    setup_logging(verbose=args.verbose)
     try:
         config = build_config(args)
         with Store.open(config.library_path) as store:

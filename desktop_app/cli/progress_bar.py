@@ -10,8 +10,13 @@ from tqdm import tqdm
 
 from core.progress import Progress
 
-_LABELS = {"scan": "Scanning folders", "images": "Encoding photos", "captions": "Encoding captions"}
-_UNITS = {"scan": "folder", "images": "photo", "captions": "caption"}
+_LABELS = {
+    "model": "Loading model",
+    "scan": "Scanning folders",
+    "images": "Encoding photos",
+    "captions": "Encoding captions",
+}
+_UNITS = {"model": "model", "scan": "folder", "images": "photo", "captions": "caption"}
 
 
 class ProgressBars:

@@ -1,0 +1,41 @@
+"""Logging for both front ends: a rotating file in the user log dir, and stderr."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+from core import paths
+
+LOG_FILENAME = "hashlens.log"
+_NOISY = ("PIL", "urllib3", "httpx", "httpcore", "huggingface_hub", "filelock", "timm")
+
+
+def setup_logging(*, verbose: bool = False, stderr_level: int = logging.ERROR) -> Path | None:
+    """Log INFO and up to ``hashlens.log`` (1 MB x 3) and ``stderr_level`` (INFO if verbose).
+
+    Returns the log file, or None when the log folder cannot be written.
+    """
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    logging.captureWarnings(True)  # Pillow warns about damaged EXIF; keep it in the log
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    stream = logging.StreamHandler()
+    stream.setLevel(logging.INFO if verbose else stderr_level)
+    stream.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(stream)
+    for name in _NOISY:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    log_file = paths.log_dir() / LOG_FILENAME
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=1_000_000, backupCount=3, encoding="utf-8", errors="backslashreplace"
+        )
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    return log_file
