@@ -9,6 +9,7 @@ from pathlib import Path
 from core import paths
 
 LOG_FILENAME = "hashlens.log"
+_MARK = "_hashlens_handler"
 _NOISY = ("PIL", "urllib3", "httpx", "httpcore", "huggingface_hub", "filelock", "timm")
 
 
@@ -20,12 +21,13 @@ def setup_logging(*, verbose: bool = False, stderr_level: int = logging.ERROR) -
     root = logging.getLogger()
     root.setLevel(logging.INFO)
     logging.captureWarnings(True)  # Pillow warns about damaged EXIF; keep it in the log
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
+    for old in [h for h in root.handlers if getattr(h, _MARK, False)]:
+        root.removeHandler(old)
+        old.close()
     stream = logging.StreamHandler()
     stream.setLevel(logging.INFO if verbose else stderr_level)
     stream.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root.addHandler(stream)
+    _add(root, stream)
     for name in _NOISY:
         logging.getLogger(name).setLevel(logging.WARNING)
     log_file = paths.log_dir() / LOG_FILENAME
@@ -37,5 +39,10 @@ def setup_logging(*, verbose: bool = False, stderr_level: int = logging.ERROR) -
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
+    _add(root, handler)
     return log_file
+
+
+def _add(root: logging.Logger, handler: logging.Handler) -> None:
+    setattr(handler, _MARK, True)
+    root.addHandler(handler)
