@@ -1,0 +1,1 @@
+"""Qt widgets: windows, panels and dialogs (wiring only; no SQL, no model code)."""
