@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.errors import CaptionFileError
+from core.features.caption_files import FolderCaptions, read_folder_captions
 from core.features.captions import (
-    FolderCaptions,
     extract_hashtags,
-    read_folder_captions,
     read_sidecar_captions,
     sidecar_text_paths,
 )

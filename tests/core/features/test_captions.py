@@ -11,15 +11,14 @@ from pathlib import Path
 import pytest
 
 from core.errors import CaptionFileError
+from core.features.caption_files import FolderCaptions, read_folder_captions
 from core.features.captions import (
     CAPTION_FILE_NAMES,
     MAX_CAPTION_CHARS,
     Caption,
-    FolderCaptions,
     caption_file_signature,
     decode_caption_bytes,
     extract_hashtags,
-    read_folder_captions,
     read_sidecar_captions,
     sidecar_signature,
     sidecar_text_paths,
