@@ -21,6 +21,7 @@ from core.features.captions import (
     sidecar_text_paths,
 )
 from core.features.metadata import read_xmp_sidecar, xmp_sidecar_paths
+from core.indexing.scanner import ancestors
 from core.store.media_repo import MediaRepository
 
 logger = logging.getLogger(__name__)
@@ -60,8 +61,14 @@ class FolderCaptionCache:
         return [(d, p) for d, fc in self._cache.items() for p in fc.problems]
 
 
-def read_file_captions(image_path: str, folders: FolderCaptionCache) -> FileCaptions:
-    """Everything text files say about ``image_path``; bad files become problems, never errors."""
+def read_file_captions(
+    image_path: str, folders: FolderCaptionCache, root: str | None = None
+) -> FileCaptions:
+    """Everything text files say about ``image_path``; bad files become problems, never errors.
+
+    Caption files are looked up in the photo's folder and in every parent folder up
+    to ``root`` (the library folder), with the photo's path relative to each.
+    """
     out = FileCaptions()
     path = Path(image_path)
     for sidecar in sidecar_text_paths(path):
@@ -77,9 +84,12 @@ def read_file_captions(image_path: str, folders: FolderCaptionCache) -> FileCapt
                 continue
             out.captions += [(d.text, "xmp-sidecar") for d in meta.descriptions]
             out.labels += list(meta.keywords)
-    folder = folders.get(os.path.dirname(image_path))
-    out.captions += [(c.text, c.source) for c in folder.lookup(path.name)]
-    out.labels += list(folder.lookup_labels(path.name))
+    directory = os.path.dirname(image_path)
+    for parent in ancestors(directory, root or directory):
+        folder = folders.get(parent)
+        relative = os.path.relpath(image_path, parent).replace(os.sep, "/")
+        out.captions += [(c.text, c.source) for c in folder.lookup(relative)]
+        out.labels += list(folder.lookup_labels(relative))
     return out
 
 

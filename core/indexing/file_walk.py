@@ -13,6 +13,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from core.features.captions import caption_file_signature
 from core.features.image_io import SUPPORTED_EXTENSIONS
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ class WalkResult:
     """Everything found under one root."""
 
     root_exists: bool
+    root: str = ""
+    caption_sigs: dict[str, str] = field(default_factory=dict)
     dirs: list[DirListing] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
 
@@ -79,11 +82,14 @@ def walk(root: str, exclude: frozenset[str] = frozenset()) -> WalkResult:
     """List every image under ``root`` with the files beside it, skipping ``exclude`` folders."""
     if not os.path.isdir(root):
         return WalkResult(root_exists=False)
-    result = WalkResult(root_exists=True)
+    result = WalkResult(root_exists=True, root=root)
     visited: set[tuple[int, int]] = set()
     for listing in _walk_dirs(root, visited, result, exclude):
         if listing.images:
             result.dirs.append(listing)
+        sig = caption_file_signature(listing.files)
+        if sig:
+            result.caption_sigs[listing.path] = sig
     return result
 
 

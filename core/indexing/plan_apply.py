@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -57,7 +58,7 @@ class PlanWriter:
         _in_chunks(self._store, plan.changed, self._change, self._cancel)
         with self._store.atomic():
             self._store.media.delete_media(plan.deleted)
-        caption_problems = self._recaption_all()
+        caption_problems = self._recaption_all([f.path for f in folders])
         self._write_problems(plan, folders, caption_problems)
         updated = sum(1 for c in plan.changed if c.content_changed)
         return AppliedPlan(
@@ -81,14 +82,15 @@ class PlanWriter:
         else:
             self._store.media.touch(c.media_id, c.mtime_ns)
 
-    def _recaption_all(self) -> list[tuple[str, str]]:
+    def _recaption_all(self, roots: list[str]) -> list[tuple[str, str]]:
         cache = FolderCaptionCache()
         items = sorted(self._recaption.items(), key=lambda kv: kv[1][0])
         problems: list[tuple[str, str]] = []
 
         def write(item: tuple[int, tuple[str, str]]) -> None:
             media_id, (path, sig) = item
-            found = read_file_captions(path, cache)
+            root = max((r for r in roots if path.startswith(r + os.sep)), key=len, default=None)
+            found = read_file_captions(path, cache, root)
             problems.extend(found.problems)
             write_file_captions(self._store.media, media_id, found)
             self._store.media.set_sidecar_sig(media_id, sig)

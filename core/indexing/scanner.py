@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 
 from core.config import IndexingConfig
-from core.features.captions import caption_file_signature, sidecar_signature
+from core.features.captions import sidecar_signature
 from core.indexing.content_hash import content_hash
 from core.indexing.file_walk import DirListing, FileStat, WalkResult, walk
 from core.store.records import FolderRecord, MediaRecord
@@ -85,11 +85,22 @@ class ScanPlan:
     unchanged: int = 0
 
 
+def ancestors(directory: str, root: str) -> list[str]:
+    """``directory`` and its parents up to and including ``root``, nearest first."""
+    out = [directory]
+    while directory != root and len(directory) > len(root):
+        directory = os.path.dirname(directory)
+        out.append(directory)
+    return out
+
+
 def image_signatures(result: WalkResult) -> dict[str, str]:
     """Path -> fingerprint of the caption files and sidecars that describe it."""
     sigs: dict[str, str] = {}
     for listing in result.dirs:
-        folder_sig = caption_file_signature(listing.files)
+        folder_sig = ",".join(
+            result.caption_sigs.get(d, "") for d in ancestors(listing.path, result.root)
+        )
         for name in listing.images:
             side = sidecar_signature(name, listing.files)
             sigs[os.path.join(listing.path, name)] = f"{folder_sig}|{side}"

@@ -222,3 +222,18 @@ def test_indexing_a_chosen_folder_leaves_the_others_alone(
     indexer = Indexer(harness.store, harness.lazy(), harness.config, IndexOptions(batch_size=4))
     report = indexer.run([target])
     assert report.added == 1
+
+
+def test_caption_file_in_a_parent_folder_describes_photos_below_it(
+    harness: Harness, photos: Path
+) -> None:
+    album = photos / "album"
+    album.mkdir()
+    shutil.move(photos / "rocket.jpg", album / "rocket.jpg")
+    (photos / "captions.jsonl").write_text('{"file": "album/rocket.jpg", "caption": "Lift-off"}\n')
+    harness.add(photos)
+    harness.index()
+    assert harness.captions(album / "rocket.jpg") == ["Lift-off"]
+    (photos / "captions.jsonl").write_text('{"file": "album/rocket.jpg", "caption": "Ignition"}\n')
+    harness.index()
+    assert harness.captions(album / "rocket.jpg") == ["Ignition"]
