@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from core.config import IndexingConfig
+from core.indexing.content_hash import CHUNK_BYTES, content_hash
+from core.indexing.file_walk import walk
+from core.indexing.scanner import Scanner, ancestors
+from core.store.records import FolderRecord, MediaRecord
+
+
+def test_content_hash_follows_content_not_name(tmp_path: Path) -> None:
+    data = os.urandom(3 * CHUNK_BYTES)
+    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    a.write_bytes(data)
+    b.write_bytes(data)
+    assert content_hash(str(a), len(data)) == content_hash(str(b), len(data))
+    b.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))  # last byte differs
+    assert content_hash(str(a), len(data)) != content_hash(str(b), len(data))
+
+
+def test_content_hash_of_small_files_covers_every_byte(tmp_path: Path) -> None:
+    data = bytearray(os.urandom(CHUNK_BYTES + 100))
+    path = tmp_path / "x.png"
+    path.write_bytes(data)
+    before = content_hash(str(path), len(data))
+    data[CHUNK_BYTES + 50] ^= 0xFF
+    path.write_bytes(data)
+    assert content_hash(str(path), len(data)) != before
+
+
+def test_walk_lists_images_skips_hidden_and_system_folders(tmp_path: Path) -> None:
+    for rel in ("a.JPG", "b.heic", "notes.txt", ".hidden.jpg", "sub/c.webp", ".cache/d.jpg",
+                "@eaDir/e.jpg", "$RECYCLE.BIN/f.jpg"):  # fmt: skip
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    found = sorted(os.path.relpath(p, tmp_path) for p in walk(str(tmp_path)).image_stats())
+    assert found == ["a.JPG", "b.heic", "sub/c.webp"]
+
+
+def test_walk_of_a_missing_root_says_so(tmp_path: Path) -> None:
+    assert not walk(str(tmp_path / "gone")).root_exists
+
+
+def test_walk_follows_a_symlinked_folder_once(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.jpg").write_bytes(b"x")
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    (real / "back").symlink_to(tmp_path, target_is_directory=True)
+    assert len(walk(str(tmp_path)).image_stats()) == 1
+
+
+def test_plan_pairs_a_renamed_file_with_its_record(tmp_path: Path) -> None:
+    data = os.urandom(1000)
+    (tmp_path / "new-name.jpg").write_bytes(data)
+    folder = FolderRecord(1, str(tmp_path), True, False, "")
+    old_path = str(tmp_path / "old-name.jpg")
+    digest = content_hash(str(tmp_path / "new-name.jpg"), 1000)
+    stored = {1: {old_path: MediaRecord(7, 1, old_path, 1000, 1, digest, "ready", "")}}
+    plan = Scanner(IndexingConfig()).plan([folder], stored)
+    assert [(m.media_id, m.new_path) for m in plan.moved] == [(7, str(tmp_path / "new-name.jpg"))]
+    assert (plan.new, plan.deleted) == ([], [])
+
+
+def test_plan_treats_a_copy_as_new_while_the_original_stays(tmp_path: Path) -> None:
+    (tmp_path / "a.jpg").write_bytes(os.urandom(1000))
+    shutil.copy(tmp_path / "a.jpg", tmp_path / "copy.jpg")
+    st = (tmp_path / "a.jpg").stat()
+    folder = FolderRecord(1, str(tmp_path), True, False, "")
+    path = str(tmp_path / "a.jpg")
+    record = MediaRecord(
+        1, 1, path, st.st_size, st.st_mtime_ns, content_hash(path, 1000), "ready", ""
+    )
+    plan = Scanner(IndexingConfig()).plan([folder], {1: {path: record}})
+    assert [Path(n.path).name for n in plan.new] == ["copy.jpg"]
+    assert plan.moved == []
+    assert plan.unchanged == 1
+
+
+def test_ancestors_stop_at_the_root() -> None:
+    assert ancestors("/p/a/b", "/p") == ["/p/a/b", "/p/a", "/p"]
+    assert ancestors("/p", "/p") == ["/p"]
