@@ -22,9 +22,9 @@ from PIL import Image
 from core import paths
 from core.config import EncoderConfig
 from core.errors import ConfigError, ModelNotAvailableError
+from core.features.model_download import ensure_weights
 from core.features.model_source import (
     ModelSource,
-    ensure_weights,
     pretrained_tag_cfg,
     resolve_model_source,
 )

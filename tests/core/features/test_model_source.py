@@ -13,9 +13,9 @@ import pytest
 
 from core.config import EncoderConfig
 from core.errors import ConfigError, ModelNotAvailableError
+from core.features.model_download import ensure_weights
 from core.features.model_source import (
     ModelSource,
-    ensure_weights,
     resolve_model_source,
     weights_fingerprint,
 )
