@@ -9,7 +9,7 @@ import numpy.typing as npt
 from sqlite_utils import Database
 
 from core.errors import IncompatibleCodesError
-from core.store.records import EncoderRecord, blobs_to_matrix, vector_to_blob
+from core.store.records import EncoderRecord, blobs_to_matrix, path_from_db, vector_to_blob
 from core.types import FloatArray
 
 IdArray = npt.NDArray[np.int64]
@@ -56,7 +56,7 @@ class VectorRepository:
             " ORDER BY m.id",
             [encoder_id],
         ).fetchall()
-        return [(int(r[0]), str(r[1])) for r in rows]
+        return [(int(r[0]), path_from_db(r[1])) for r in rows]
 
     def captions_to_encode(self, encoder_id: int) -> list[tuple[int, str]]:
         """(id, text) of captions with no text vector from this encoder."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core.errors import FolderNotFoundError
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
+from core.store.records import printable
 
 
 def resolve_folder(path: Path) -> str:
@@ -56,45 +57,46 @@ def status_payload(store: Store) -> dict[str, object]:
     stats = store.stats()
     active = store.get_setting(ACTIVE_ENCODER_SETTING)
     return {
-        "library": str(store.path),
+        "library": safe(str(store.path)),
         **asdict(stats),
         "model": json.loads(active) if active else None,
-        "folders_list": [f.path for f in store.media.folders()],
-        "errors": [{"path": p, "reason": r} for p, r in store.media.errors()],
-        "problems": [{"path": p, "message": m} for p, m in store.media.problems()],
+        "folders_list": [safe(f.path) for f in store.media.folders()],
+        "errors": [{"path": safe(p), "reason": r} for p, r in store.media.errors()],
+        "problems": [{"path": safe(p), "message": m} for p, m in store.media.problems()],
     }
 
 
 def cmd_status(store: Store, args: argparse.Namespace) -> int:
     """Print library counts, skipped files and problems."""
-    payload = status_payload(store)
     if args.json:
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        print(json.dumps(status_payload(store), indent=2, ensure_ascii=False))
         return 0
-    print(f"Library: {payload['library']} ({_mb(int(str(payload['file_bytes'])))})")
-    if payload["model"]:
-        print(f"Model: {payload['model']}")
+    stats = store.stats()
+    print(f"Library: {safe(str(store.path))} ({_mb(stats.file_bytes)})")
+    active = store.get_setting(ACTIVE_ENCODER_SETTING)
+    if active:
+        model = json.loads(active)
+        print(f"Model: {model.get('model')} (weights: {safe(str(model.get('pretrained')))})")
     print(
-        f"Photos: {payload['photos']} ({payload['photos_ready']} indexed, "
-        f"{payload['photos_pending']} pending, {payload['photos_error']} skipped)"
+        f"Photos: {stats.photos} ({stats.photos_ready} indexed, "
+        f"{stats.photos_pending} pending, {stats.photos_error} skipped)"
     )
-    print(f"Captions: {payload['captions']}   Labels: {payload['labels']}")
-    for folder in payload["folders_list"]:  # type: ignore[attr-defined]
-        print(f"  folder: {safe(folder)}")
-    _print_list("Skipped files", payload["errors"], "path", "reason")
-    _print_list("Problems", payload["problems"], "path", "message")
+    print(f"Captions: {stats.captions}   Labels: {stats.labels}")
+    for folder in store.media.folders():
+        print(f"  folder: {safe(folder.path)}")
+    _print_list("Skipped files", store.media.errors())
+    _print_list("Problems", store.media.problems())
     return 0
 
 
-def _print_list(title: str, rows: object, key: str, value: str) -> None:
-    items = list(rows)  # type: ignore[call-overload]
-    if not items:
+def _print_list(title: str, rows: list[tuple[str, str]]) -> None:
+    if not rows:
         return
-    print(f"{title} ({len(items)}):")
-    for row in items[:50]:
-        print(f"  {safe(row[key])}: {row[value]}")
-    if len(items) > 50:
-        print(f"  ... and {len(items) - 50} more (see `hashlens status --json`)")
+    print(f"{title} ({len(rows)}):")
+    for path, reason in rows[:50]:
+        print(f"  {safe(path)}: {reason}")
+    if len(rows) > 50:
+        print(f"  ... and {len(rows) - 50} more (see `hashlens status --json`)")
 
 
 def _mb(n: int) -> str:
@@ -103,4 +105,4 @@ def _mb(n: int) -> str:
 
 def safe(text: str) -> str:
     """A path or caption printable on any terminal (undecodable bytes shown escaped)."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return printable(text)

@@ -39,8 +39,11 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
 
 
 def hit_json(hit: SearchHit) -> dict[str, object]:
-    """The JSON object of one hit: path, caption, score, distance, kind and ids."""
-    return asdict(hit)
+    """The JSON object of one hit: path, caption, score, distance, kind and ids.
+
+    A path that is not valid UTF-8 is written with backslash escapes (JSON cannot hold it).
+    """
+    return {**asdict(hit), "path": safe(hit.path)}
 
 
 def print_hits(hits: list[SearchHit]) -> None:

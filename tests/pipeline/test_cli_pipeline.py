@@ -213,3 +213,27 @@ def test_adding_a_missing_folder_is_refused(
 ) -> None:
     assert run(["--library", str(library), "add", str(tmp_path / "nope")]) == 1
     assert "is not a folder" in capsys.readouterr().err
+
+
+def test_odd_file_names_are_indexed_and_printed_safely(
+    library: Path, tmp_path: Path, tiny_clip: TinyClip, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import os
+
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    copy_real_photos(folder)
+    (folder / "coffee.jpg").rename(os.fsdecode(bytes(folder) + b"/caf\xe9.jpg"))
+    (folder / "chelsea.jpg").rename(folder / ("long-" + "x" * 230 + ".jpg"))
+    lib = ["--library", str(library)]
+    assert run([*lib, "add", str(folder)]) == 0
+    assert run([*lib, "index", "--no-progress", *model_args(tiny_clip)]) == 0
+    status = cli_json(capsys, *lib, "status", "--json")
+    assert isinstance(status, dict)
+    assert status["photos_ready"] == 11
+    hits = cli_json(capsys, *lib, "search", "coffee", "--k", "11", "--json")
+    assert isinstance(hits, list)
+    assert any(h["path"].endswith("caf\\xe9.jpg") for h in hits)
+    capsys.readouterr()
+    assert run([*lib, "search", "coffee", "--k", "11"]) == 0
+    assert "caf\\xe9.jpg" in capsys.readouterr().out
