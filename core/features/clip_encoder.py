@@ -28,6 +28,7 @@ from core.features.model_source import (
     pretrained_tag_cfg,
     resolve_model_source,
 )
+from core.features.text_tower import encode_text_trimmed
 from core.progress import ProgressCallback
 from core.types import FloatArray
 
@@ -104,10 +105,13 @@ class OpenClipEncoder:
     def encode_texts(self, texts: Sequence[str]) -> FloatArray:
         """Encode texts: ``(len(texts), dim)`` float32, rows L2-normalised."""
         chunks = [
-            self._encode_chunk(self._clip.encode_text, self._tokenizer(list(part)))
+            self._encode_chunk(self._encode_tokens, self._tokenizer(list(part)))
             for part in self._chunks(texts)
         ]
         return self._concat(chunks)
+
+    def _encode_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        return encode_text_trimmed(self._clip, tokens)
 
     def _probe_dim(self) -> int:
         return int(self._encode_chunk(self._clip.encode_text, self._tokenizer([""])).shape[1])
