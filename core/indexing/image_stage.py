@@ -27,6 +27,9 @@ from core.types import SkippedFile
 
 logger = logging.getLogger(__name__)
 
+FIRST_BATCH = 8
+"""A short first batch starts the encoder before a whole batch has been decoded."""
+
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
@@ -86,6 +89,7 @@ class ImageStage:
         self._encoder = encoder
         self._encoder_id = encoder_id
         self._batch_size = max(1, batch_size)
+        self._first = min(self._batch_size, FIRST_BATCH)
         self._workers = max(1, workers)
         self._max_pixels = max_pixels
 
@@ -107,9 +111,8 @@ class ImageStage:
             while pending:
                 if cancel is not None:
                     cancel.raise_if_cancelled()
-                batch = [
-                    pending.popleft().result() for _ in range(min(self._batch_size, len(pending)))
-                ]
+                want = self._batch_size if result.encoded or result.skipped else self._first
+                batch = [pending.popleft().result() for _ in range(min(want, len(pending)))]
                 self._fill(pool, pending, queue, 2 * self._batch_size)
                 self._write_batch(batch, result)
                 done = result.encoded + len(result.skipped)
