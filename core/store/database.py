@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE_BYTES = 8192
 """Page size for new libraries: a 512-d float16 feature row (~1.1 KB) packs 7 to a page
-(4 KiB pages waste ~25% on them); measured in ``benchmarks/library_size.py``."""
+(4 KiB pages cost 11-14% more per photo, 16 KiB save 3-4%): ``benchmarks/rescan_and_size.py``."""
 
 BUSY_TIMEOUT_MS = 10_000
 ENCODER_SETTING_PREFIX = "encoder-id:"
