@@ -13,6 +13,7 @@ from core.store.database import Store
 from desktop_app.__main__ import run
 from desktop_app.views.main_window import MainWindow
 from tests.desktop_app.conftest import OpenWindow, shown_text, wait_for_page
+from tests.library_files import make_newer_library
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -26,17 +27,6 @@ def _library_with_folder(path: Path, folder: Path) -> None:
 def _registered_folders(path: Path) -> list[str]:
     with Store.open(path) as store:
         return [f.path for f in store.media.folders()]
-
-
-def _newer_library(path: Path) -> bytes:
-    with Store.open(path) as store:
-        store.db.execute(
-            "INSERT INTO _sqlite_migrations(migration_set, name, applied_at) "
-            "VALUES ('hashlens', 'm999_from_the_future', '2030-01-01')"
-        )
-        store.db.conn.commit()
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return path.read_bytes()
 
 
 def _mime_with(*paths: Path) -> QMimeData:
@@ -138,7 +128,7 @@ def test_library_from_a_newer_version_shows_why_and_is_left_untouched(
     qtbot: QtBot, open_window: OpenWindow, tmp_path: Path
 ) -> None:
     library = tmp_path / "library.sqlite"
-    before = _newer_library(library)
+    before = make_newer_library(library)
 
     window = open_window(library).window
     wait_for_page(qtbot, window, "errorPage")

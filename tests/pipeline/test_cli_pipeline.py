@@ -19,6 +19,7 @@ from PIL import Image
 from desktop_app.cli.main import run
 from tests.conftest import TinyClip
 from tests.corpus import copy_real_photos, make_format_variants
+from tests.library_files import make_newer_library
 
 pytestmark = pytest.mark.pipeline
 
@@ -172,17 +173,11 @@ def test_moves_renames_edits_and_deletes_re_encode_only_what_changed(
 def test_newer_library_is_refused_by_the_cli(
     library: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(["--library", str(library), "status"]) == 0
-    conn = sqlite3.connect(library)
-    conn.execute(
-        "INSERT INTO _sqlite_migrations(migration_set, name, applied_at) "
-        "VALUES ('hashlens', 'm999_future', 'x')"
-    )
-    conn.commit()
-    conn.close()
+    before = make_newer_library(library)
     capsys.readouterr()
     assert run(["--library", str(library), "status"]) == 1
     assert "newer version of HashLens" in capsys.readouterr().err
+    assert library.read_bytes() == before
 
 
 def test_missing_model_tag_fails_fast_with_import_advice(

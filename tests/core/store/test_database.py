@@ -12,6 +12,7 @@ import pytest
 from core.errors import IndexSchemaError, LibraryBusyError, LibraryError
 from core.store.database import PAGE_SIZE_BYTES, Store
 from core.store.lock import WriterLock
+from tests.library_files import make_newer_library
 
 
 def test_new_library_uses_wal_foreign_keys_and_blob_page_size(store: Store) -> None:
@@ -32,14 +33,7 @@ def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
 
 def test_library_from_newer_version_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "lib.sqlite"
-    with Store.open(path) as store:
-        store.db.execute(
-            "INSERT INTO _sqlite_migrations(migration_set, name, applied_at) "
-            "VALUES ('hashlens', 'm999_from_the_future', '2030-01-01')"
-        )
-        store.db.conn.commit()
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    before = path.read_bytes()
+    before = make_newer_library(path)
     with pytest.raises(IndexSchemaError) as info:
         Store.open(path)
     assert "newer version" in info.value.user_message
@@ -73,6 +67,7 @@ def test_writer_lock_refuses_a_second_process(tmp_path: Path) -> None:
         import sys, time
         from pathlib import Path
         from core.store.lock import WriterLock
+from tests.library_files import make_newer_library
         lock = WriterLock(Path({str(library)!r}))
         lock.acquire()
         print("locked", flush=True)
