@@ -67,7 +67,6 @@ def test_writer_lock_refuses_a_second_process(tmp_path: Path) -> None:
         import sys, time
         from pathlib import Path
         from core.store.lock import WriterLock
-from tests.library_files import make_newer_library
         lock = WriterLock(Path({str(library)!r}))
         lock.acquire()
         print("locked", flush=True)
