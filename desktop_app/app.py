@@ -19,6 +19,7 @@ from PySide6.QtGui import QIcon
 
 from core.config import load_config
 from core.errors import CoreError
+from core.indexing.folders import register_folder
 from core.paths import default_library_path
 from core.store.database import Store
 from desktop_app.tasks import TaskRunner
@@ -59,9 +60,8 @@ def add_folders(library_path: Path, paths: Sequence[Path]) -> FoldersAdded:
         else:
             rejected.append(f"{path} is not a folder, so it was not added.")
     with Store.open(library_path) as store:
-        with store.atomic():
-            for folder in added:
-                store.media.add_folder(folder)
+        for folder in added:
+            register_folder(store, folder)
         return FoldersAdded(tuple(added), tuple(rejected), read_summary(store))
 
 

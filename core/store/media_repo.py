@@ -70,6 +70,10 @@ class MediaRepository:
         ).fetchone()
         return None if row is None else _folder(row)
 
+    def reassign_folder(self, old_id: int, new_id: int) -> None:
+        """Move every photo of one folder entry to another (paths are unchanged)."""
+        self._db.execute("UPDATE media SET folder_id = ? WHERE folder_id = ?", [new_id, old_id])
+
     def remove_folder(self, folder_id: int) -> None:
         """Forget a folder and everything indexed under it (the files are not touched)."""
         self._db.execute("DELETE FROM folders WHERE id = ?", [folder_id])

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 
 from core.config import AppConfig
+from core.indexing.folders import register_folder
 from core.indexing.indexer import Indexer, IndexOptions
 from core.progress import CancelToken
 from core.store.database import Store
 from core.store.lock import WriterLock
 from core.types import IndexReport
-from desktop_app.cli.library_commands import resolve_folder, safe
+from desktop_app.cli.library_commands import describe_registration, resolve_folder, safe
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config, lazy_encoder
 
@@ -20,9 +21,12 @@ def cmd_index(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
     with WriterLock(store.path):
         folders = None
         if args.dirs:
-            paths = [resolve_folder(p) for p in args.dirs]
-            with store.atomic():
-                folders = [store.media.add_folder(p) for p in paths]
+            folders = []
+            for raw in args.dirs:
+                registration = register_folder(store, resolve_folder(raw))
+                if not registration.covered_by_existing:
+                    print(describe_registration(registration))
+                folders.append(registration.folder)
         elif not store.media.folders():
             print("The library has no folders yet. Add one: hashlens add ~/Pictures")
             return 1

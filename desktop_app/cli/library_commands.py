@@ -8,6 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from core.errors import FolderNotFoundError
+from core.indexing.folders import FolderRegistration, register_folder
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import printable
 
@@ -26,14 +27,19 @@ def resolve_folder(path: Path) -> str:
 
 def cmd_add(store: Store, args: argparse.Namespace) -> int:
     """Register folders."""
-    paths = [resolve_folder(p) for p in args.dirs]
-    with store.atomic():
-        for path in paths:
-            store.media.add_folder(path)
-    for path in paths:
-        print(f"Added {path}")
+    for raw in args.dirs:
+        print(describe_registration(register_folder(store, resolve_folder(raw))))
     print("Run `hashlens index` to scan them.")
     return 0
+
+
+def describe_registration(result: FolderRegistration) -> str:
+    """One line telling the user what registering a folder did."""
+    path = safe(result.folder.path)
+    if result.covered_by_existing:
+        return f"Already in the library as part of {path}"
+    merged = "".join(f"\n  (now includes {safe(p)})" for p in result.absorbed)
+    return f"Added {path}{merged}"
 
 
 def cmd_remove(store: Store, args: argparse.Namespace) -> int:
