@@ -11,7 +11,10 @@ fi
 stamp=".venv/.hashlens-installed"
 want="$(cat pyproject.toml requirements/constraints.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    # This machine kind's pip config names index folders that may be absent; drop
+    # those warnings, keep every other message.
     .venv/bin/python -m pip install --disable-pip-version-check -q \
-        -c requirements/constraints.txt -e '.[dev]'
+        -c requirements/constraints.txt -e '.[dev]' \
+        2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
     echo "$want" > "$stamp"
 fi

@@ -7,10 +7,12 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from core import paths
 from core.errors import FolderNotFoundError
 from core.indexing.folders import FolderRegistration, register_folder
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import printable
+from desktop_app.log_setup import LOG_FILENAME
 
 
 def resolve_folder(path: Path) -> str:
@@ -64,6 +66,7 @@ def status_payload(store: Store) -> dict[str, object]:
     active = store.get_setting(ACTIVE_ENCODER_SETTING)
     return {
         "library": safe(str(store.path)),
+        "log": safe(str(paths.log_dir() / LOG_FILENAME)),
         **asdict(stats),
         "model": json.loads(active) if active else None,
         "folders_list": [safe(f.path) for f in store.media.folders()],
@@ -92,6 +95,7 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
         print(f"  folder: {safe(folder.path)}")
     _print_list("Skipped files", store.media.errors())
     _print_list("Problems", store.media.problems())
+    print(f"Log: {safe(str(paths.log_dir() / LOG_FILENAME))}")
     return 0
 
 
