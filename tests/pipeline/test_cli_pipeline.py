@@ -232,3 +232,34 @@ def test_odd_file_names_are_indexed_and_printed_safely(
     capsys.readouterr()
     assert run([*lib, "search", "coffee", "--k", "11"]) == 0
     assert "caf\\xe9.jpg" in capsys.readouterr().out
+
+
+def test_ctrl_c_during_index_keeps_finished_batches_and_a_rerun_completes(
+    library: Path,
+    photos: Path,
+    tiny_clip: TinyClip,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from core.features.clip_encoder import OpenClipEncoder
+
+    real = OpenClipEncoder.encode_preprocessed
+    calls = {"n": 0}
+
+    def interrupt_on_third_batch(self: OpenClipEncoder, batch: list[object]) -> object:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real(self, batch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(OpenClipEncoder, "encode_preprocessed", interrupt_on_third_batch)
+    lib = ["--library", str(library)]
+    assert run([*lib, "add", str(photos)]) == 0
+    code = run([*lib, "index", "--no-progress", "--batch-size", "4", *model_args(tiny_clip)])
+    assert code == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert vectors_count(library)[0] == 8  # the two batches of 4 finished before Ctrl-C
+    monkeypatch.setattr(OpenClipEncoder, "encode_preprocessed", real)
+    assert run([*lib, "index", "--no-progress"]) == 0
+    n_files = len([p for p in photos.rglob("*") if p.suffix != ".txt" and p.is_file()])
+    assert vectors_count(library)[0] == n_files
