@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,7 +127,7 @@ class ImageStage:
         self,
         pool: ThreadPoolExecutor,
         pending: deque[Future[Decoded | Failed]],
-        queue: Any,
+        queue: Iterator[tuple[int, str]],
         window: int,
     ) -> None:
         while len(pending) < window:
