@@ -54,6 +54,7 @@ class IndexReport:
     moved: int = 0
     removed: int = 0
     unchanged: int = 0
+    copies: int = 0
     encoded_images: int = 0
     encoded_captions: int = 0
     skipped: tuple[SkippedFile, ...] = ()

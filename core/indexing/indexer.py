@@ -71,7 +71,8 @@ class Indexer:
             return IndexReport(cancelled=True)
         out = IndexReport(
             added=applied.added, updated=applied.updated, moved=applied.moved,
-            removed=applied.removed, unchanged=self._unchanged, encoded_images=encoded,
+            removed=applied.removed, unchanged=self._unchanged, copies=applied.copies,
+            encoded_images=encoded,
             encoded_captions=captions, skipped=tuple(skipped),
             withheld_deletions=tuple(self._withheld),
         )  # fmt: skip

@@ -8,7 +8,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from core.indexing.caption_sync import FolderCaptionCache, read_file_captions, write_file_captions
+from core.indexing.caption_sync import (
+    EMBEDDED_SOURCES,
+    ORIGIN_EMBEDDED_KEYWORDS,
+    FolderCaptionCache,
+    read_file_captions,
+    write_file_captions,
+)
 from core.indexing.scanner import ChangedFile, MovedFile, NewFile, ScanPlan
 from core.progress import CancelToken
 from core.store.database import Store
@@ -29,6 +35,7 @@ class AppliedPlan:
     moved: int
     removed: int
     recaptioned: int
+    copies: int = 0
 
 
 def _in_chunks(
@@ -49,6 +56,7 @@ class PlanWriter:
         self._store = store
         self._cancel = cancel
         self._recaption: dict[int, tuple[str, str]] = {}
+        self.copies = 0
 
     def apply(self, plan: ScanPlan, folders: list[FolderRecord]) -> AppliedPlan:
         """Write everything in ``plan``; ``folders`` are the scanned folders."""
@@ -62,7 +70,12 @@ class PlanWriter:
         self._write_problems(plan, folders, caption_problems)
         updated = sum(1 for c in plan.changed if c.content_changed)
         return AppliedPlan(
-            len(plan.new), updated, len(plan.moved), len(plan.deleted), len(self._recaption)
+            len(plan.new),
+            updated,
+            len(plan.moved),
+            len(plan.deleted),
+            len(self._recaption),
+            self.copies,
         )
 
     def _insert(self, f: NewFile) -> None:
@@ -70,8 +83,13 @@ class PlanWriter:
         media_id = media.insert_media(f.folder_id, f.path, f.size, f.mtime_ns, f.content_hash, "")
         if f.error is not None:
             media.mark_error(media_id, f.error)
-        else:
-            self._recaption[media_id] = (f.path, f.sig)
+            return
+        self._recaption[media_id] = (f.path, f.sig)
+        twin = media.decoded_twin(f.content_hash, f.size, media_id)
+        if twin is not None:  # an exact copy: reuse its vectors instead of running CLIP again
+            media.copy_decoded(twin, media_id, EMBEDDED_SOURCES, [ORIGIN_EMBEDDED_KEYWORDS])
+            self._store.vectors.copy_image_features(twin, media_id)
+            self.copies += 1
 
     def _move(self, m: MovedFile) -> None:
         self._store.media.move_media(m.media_id, m.folder_id, m.new_path, m.mtime_ns, "")

@@ -140,6 +140,39 @@ class MediaRepository:
             [width, height, taken_at, now_iso(), media_id],
         )
 
+    def decoded_twin(self, content_hash: str, size: int, exclude_id: int) -> int | None:
+        """Another decoded photo with the same content fingerprint (an exact copy), if any."""
+        row = self._db.execute(
+            "SELECT id FROM media WHERE content_hash = ? AND size = ? AND status = 'ready'"
+            " AND id != ? ORDER BY id LIMIT 1",
+            [content_hash, size, exclude_id],
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def copy_decoded(
+        self, source_id: int, target_id: int, sources: Iterable[str], origins: Iterable[str]
+    ) -> None:
+        """Give ``target_id`` what decoding ``source_id`` produced: size, date, embedded text."""
+        self._db.execute(
+            "UPDATE media SET status = 'ready', error = NULL,"
+            " width = (SELECT width FROM media WHERE id = :src),"
+            " height = (SELECT height FROM media WHERE id = :src),"
+            " taken_at = (SELECT taken_at FROM media WHERE id = :src) WHERE id = :dst",
+            {"src": source_id, "dst": target_id},
+        )
+        source_list, origin_list = list(sources), list(origins)
+        self._db.execute(
+            "INSERT INTO captions(media_id, text, source) SELECT ?, text, source FROM captions"
+            f" WHERE media_id = ? AND source IN ({','.join('?' * len(source_list))}) ORDER BY id",
+            [target_id, source_id, *source_list],
+        )
+        self._db.execute(
+            "INSERT OR IGNORE INTO media_labels(media_id, label_id, origin, confidence)"
+            " SELECT ?, label_id, origin, confidence FROM media_labels WHERE media_id = ?"
+            f" AND origin IN ({','.join('?' * len(origin_list))})",
+            [target_id, source_id, *origin_list],
+        )
+
     def mark_error(self, media_id: int, reason: str) -> None:
         """The photo cannot be used; keep the reason for ``status``. Retried when it changes."""
         self._db.execute(

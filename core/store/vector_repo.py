@@ -68,6 +68,15 @@ class VectorRepository:
         ).fetchall()
         return [(int(r[0]), str(r[1])) for r in rows]
 
+    def copy_image_features(self, source_id: int, target_id: int) -> int:
+        """Give a photo the image vectors (all encoders) of an identical one; returns how many."""
+        cursor = self._db.execute(
+            "INSERT OR REPLACE INTO image_features(media_id, encoder_id, vector)"
+            " SELECT ?, encoder_id, vector FROM image_features WHERE media_id = ?",
+            [target_id, source_id],
+        )
+        return int(cursor.rowcount)
+
     def put_image_features(self, encoder_id: int, media_ids: Sequence[int], x: FloatArray) -> None:
         """Store one image vector per photo (float16), replacing older ones."""
         self._put("image_features", "media_id", encoder_id, media_ids, x)

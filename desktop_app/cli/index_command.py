@@ -50,6 +50,8 @@ def print_report(report: IndexReport) -> None:
         f"{report.removed} removed, {report.unchanged} unchanged; encoded "
         f"{report.encoded_images} photos and {report.encoded_captions} captions."
     )
+    if report.copies:
+        print(f"{report.copies} exact copies reused the vectors of their originals.")
     if report.skipped:
         print(f"Skipped {len(report.skipped)} files:")
         for item in report.skipped[:50]:

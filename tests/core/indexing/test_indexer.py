@@ -237,3 +237,29 @@ def test_caption_file_in_a_parent_folder_describes_photos_below_it(
     (photos / "captions.jsonl").write_text('{"file": "album/rocket.jpg", "caption": "Ignition"}\n')
     harness.index()
     assert harness.captions(album / "rocket.jpg") == ["Ignition"]
+
+
+def test_an_exact_copy_reuses_the_original_vectors_without_decoding(
+    harness: Harness, photos: Path
+) -> None:
+    harness.add(photos)
+    harness.index()
+    shutil.copy2(photos / "coffee.jpg", photos / "coffee copy.jpg")
+    images = harness.encoder.images_encoded
+    report = harness.index()
+    assert (report.added, report.copies) == (1, 1)
+    assert harness.encoder.images_encoded == images
+    store = harness.store
+    encoder = store.vectors.find_encoder("fake:1")
+    assert encoder is not None
+    ids, x = store.vectors.image_matrix(encoder)
+    original = store.media.media_by_path(str(photos / "coffee.jpg"))
+    copy = store.media.media_by_path(str(photos / "coffee copy.jpg"))
+    assert original is not None
+    assert copy is not None
+    rows = {int(i): row for i, row in zip(ids, x, strict=True)}
+    assert (rows[copy.id] == rows[original.id]).all()
+    details = store.media.details(copy.id)
+    assert details is not None
+    assert details.status == "ready"
+    assert details.width == store.media.details(original.id).width  # type: ignore[union-attr]
