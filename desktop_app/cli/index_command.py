@@ -31,13 +31,13 @@ def cmd_index(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
             print("The library has no folders yet. Add one: hashlens add ~/Pictures")
             return 1
         encoder_cfg = effective_encoder_config(config, store, args)
-        indexer = Indexer(
-            store,
-            lazy_encoder(encoder_cfg),
-            config.indexing,
-            IndexOptions(batch_size=encoder_cfg.batch_size),
-        )
         with ProgressBars(enabled=not args.no_progress) as bars:
+            indexer = Indexer(
+                store,
+                lazy_encoder(encoder_cfg, progress=bars),
+                config.indexing,
+                IndexOptions(batch_size=encoder_cfg.batch_size),
+            )
             report = indexer.run(folders, progress=bars, cancel=CancelToken())
     print_report(report)
     return 0

@@ -11,12 +11,19 @@ from tqdm import tqdm
 from core.progress import Progress
 
 _LABELS = {
+    "download": "Downloading model",
     "model": "Loading model",
     "scan": "Scanning folders",
     "images": "Encoding photos",
     "captions": "Encoding captions",
 }
-_UNITS = {"model": "model", "scan": "folder", "images": "photo", "captions": "caption"}
+_UNITS = {
+    "download": "B",
+    "model": "model",
+    "scan": "folder",
+    "images": "photo",
+    "captions": "caption",
+}
 
 
 class ProgressBars:
@@ -38,6 +45,7 @@ class ProgressBars:
                 total=progress.total,
                 desc=_LABELS.get(progress.stage, progress.stage),
                 unit=_UNITS.get(progress.stage, "item"),
+                unit_scale=progress.stage == "download",
                 file=sys.stderr,
                 dynamic_ncols=True,
                 leave=True,

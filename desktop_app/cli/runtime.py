@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.config import AppConfig, EncoderConfig, load_config
 from core.features.encoder import Encoder, LazyEncoder
+from core.progress import ProgressCallback
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 
 logger = logging.getLogger(__name__)
@@ -64,13 +65,13 @@ def effective_encoder_config(
         return config.encoder
 
 
-def lazy_encoder(cfg: EncoderConfig) -> LazyEncoder:
-    """An encoder that loads (importing torch) only when first used."""
+def lazy_encoder(cfg: EncoderConfig, progress: ProgressCallback | None = None) -> LazyEncoder:
+    """An encoder that loads (importing torch) only when first used; downloads report progress."""
 
     def load() -> Encoder:
         from core.features.clip_encoder import load_encoder  # deferred: torch is slow to import
 
         logger.info("Loading model %s", asdict(cfg))
-        return load_encoder(cfg)
+        return load_encoder(cfg, progress=progress)
 
     return LazyEncoder(encoder_config_key(cfg), load)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 
 from core.config import AppConfig
@@ -12,6 +13,7 @@ from core.search.engine import SearchEngine
 from core.store.database import Store
 from core.types import SearchHit
 from desktop_app.cli.library_commands import safe
+from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config, lazy_encoder
 
 
@@ -24,13 +26,13 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
     k = args.k if args.k is not None else config.search.k
     if k <= 0:
         raise ConfigError("--k must be a positive number.")
-    engine = SearchEngine(
-        store, lazy_encoder(effective_encoder_config(config, store, args)), config.indexing
-    )
-    if args.image is not None:
-        hits = engine.search_image(args.image, k, target=args.target)
-    else:
-        hits = engine.search_text(args.text, k)
+    with ProgressBars(enabled=sys.stderr.isatty()) as bars:  # only a first download shows one
+        encoder = lazy_encoder(effective_encoder_config(config, store, args), progress=bars)
+        engine = SearchEngine(store, encoder, config.indexing)
+        if args.image is not None:
+            hits = engine.search_image(args.image, k, target=args.target)
+        else:
+            hits = engine.search_text(args.text, k)
     if args.json:
         print(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False))
     else:
