@@ -78,13 +78,13 @@ def is_image_name(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in SUPPORTED_EXTENSIONS
 
 
-def walk(root: str, exclude: frozenset[str] = frozenset()) -> WalkResult:
-    """List every image under ``root`` with the files beside it, skipping ``exclude`` folders."""
+def walk(root: str) -> WalkResult:
+    """List every image under ``root`` with the files beside it."""
     if not os.path.isdir(root):
         return WalkResult(root_exists=False)
     result = WalkResult(root_exists=True, root=root)
     visited: set[tuple[int, int]] = set()
-    for listing in _walk_dirs(root, visited, result, exclude):
+    for listing in _walk_dirs(root, visited, result):
         if listing.images:
             result.dirs.append(listing)
         sig = caption_file_signature(listing.files)
@@ -93,9 +93,7 @@ def walk(root: str, exclude: frozenset[str] = frozenset()) -> WalkResult:
     return result
 
 
-def _walk_dirs(
-    top: str, visited: set[tuple[int, int]], result: WalkResult, exclude: frozenset[str]
-) -> Iterator[DirListing]:
+def _walk_dirs(top: str, visited: set[tuple[int, int]], result: WalkResult) -> Iterator[DirListing]:
     pending = [top]
     while pending:
         path = pending.pop()
@@ -111,7 +109,7 @@ def _walk_dirs(
             result.unreadable.append((path, exc.strerror or str(exc)))
             logger.warning("Cannot read folder %s: %s", path, exc)
             continue
-        pending.extend(sorted((d for d in subdirs if d not in exclude), reverse=True))
+        pending.extend(sorted(subdirs, reverse=True))
         yield listing
 
 

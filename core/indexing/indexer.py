@@ -16,7 +16,7 @@ from core.features.encoder import LazyEncoder
 from core.indexing.caption_stage import encode_captions
 from core.indexing.image_stage import ImageStage
 from core.indexing.plan_apply import AppliedPlan, PlanWriter
-from core.indexing.scanner import Scanner
+from core.indexing.scanner import Scanner, ScanPlan
 from core.progress import CancelToken, Progress, ProgressCallback, RateLimitedReporter
 from core.store.database import Store
 from core.store.records import EncoderRecord, FolderRecord
@@ -46,8 +46,6 @@ class Indexer:
         self._encoder = encoder
         self._config = config
         self._options = options or IndexOptions()
-        self._unchanged = 0
-        self._withheld: list[str] = []
 
     def run(
         self,
@@ -59,11 +57,10 @@ class Indexer:
         """Index ``folders`` (default: all registered). Cancellation keeps finished batches."""
         started = time.monotonic()
         report = RateLimitedReporter(progress)
-        all_folders = self._store.media.folders()
-        targets = all_folders if folders is None else folders
+        targets = self._store.media.folders() if folders is None else folders
         report(Progress("scan", 0, len(targets)), force=True)
         try:
-            applied = self._scan(targets, all_folders, cancel)
+            plan, applied = self._scan(targets, cancel)
             report(Progress("scan", len(targets), len(targets)), force=True)
             encoded, captions, skipped = self._encode(report, cancel)
         except TaskCancelled:
@@ -71,30 +68,20 @@ class Indexer:
             return IndexReport(cancelled=True)
         out = IndexReport(
             added=applied.added, updated=applied.updated, moved=applied.moved,
-            removed=applied.removed, unchanged=self._unchanged, copies=applied.copies,
+            removed=applied.removed, unchanged=plan.unchanged, copies=applied.copies,
             encoded_images=encoded,
             encoded_captions=captions, skipped=tuple(skipped),
-            withheld_deletions=tuple(self._withheld),
+            withheld_deletions=tuple(f"{w.folder_path}: {w.reason}" for w in plan.withheld),
         )  # fmt: skip
         logger.info("Indexed in %.1f s: %s", time.monotonic() - started, out)
         return out
 
     def _scan(
-        self,
-        targets: list[FolderRecord],
-        all_folders: list[FolderRecord],
-        cancel: CancelToken | None,
-    ) -> AppliedPlan:
+        self, targets: list[FolderRecord], cancel: CancelToken | None
+    ) -> tuple[ScanPlan, AppliedPlan]:
         stored = {f.id: self._store.media.media_in_folder(f.id) for f in targets}
-        target_paths = {f.path for f in targets}
-        nested = frozenset(
-            f.path for f in all_folders
-            if f.path not in target_paths and any(f.path.startswith(t + "/") for t in target_paths)
-        )  # fmt: skip
-        plan = Scanner(self._config).plan(targets, stored, other_roots=nested)
-        self._unchanged = plan.unchanged
-        self._withheld = [f"{w.folder_path}: {w.reason}" for w in plan.withheld]
-        return PlanWriter(self._store, cancel).apply(plan, targets)
+        plan = Scanner(self._config).plan(targets, stored)
+        return plan, PlanWriter(self._store, cancel).apply(plan, targets)
 
     def _encode(
         self, report: RateLimitedReporter, cancel: CancelToken | None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -15,6 +14,7 @@ from core.indexing.caption_sync import (
     read_file_captions,
     write_file_captions,
 )
+from core.indexing.folders import is_inside
 from core.indexing.scanner import ChangedFile, MovedFile, NewFile, ScanPlan
 from core.progress import CancelToken
 from core.store.database import Store
@@ -107,7 +107,7 @@ class PlanWriter:
 
         def write(item: tuple[int, tuple[str, str]]) -> None:
             media_id, (path, sig) = item
-            root = max((r for r in roots if path.startswith(r + os.sep)), key=len, default=None)
+            root = next((r for r in roots if is_inside(path, r)), None)
             found = read_file_captions(path, cache, root)
             problems.extend(found.problems)
             write_file_captions(self._store.media, media_id, found)
@@ -124,7 +124,7 @@ class PlanWriter:
         for w in plan.withheld:
             by_folder[roots[w.folder_path]].append((w.folder_path, f"Nothing removed: {w.reason}"))
         for path, reason in plan.unreadable_dirs + extra:
-            owner = max((r for r in roots if path.startswith(r)), key=len, default=None)
+            owner = next((r for r in roots if is_inside(path, r)), None)
             if owner is not None:
                 by_folder[roots[owner]].append((path, reason))
                 logger.warning("%s: %s", path, reason)

@@ -124,18 +124,14 @@ class Scanner:
         self._config = config
 
     def plan(
-        self,
-        folders: list[FolderRecord],
-        stored: dict[int, dict[str, MediaRecord]],
-        other_roots: frozenset[str] = frozenset(),
+        self, folders: list[FolderRecord], stored: dict[int, dict[str, MediaRecord]]
     ) -> ScanPlan:
         """Diff ``folders`` on disk against their ``stored`` media (folder id -> path -> record).
 
-        ``other_roots`` are registered folders nested inside these ones; they are
-        skipped here because they are scanned as folders of their own.
+        Folders never nest (``core.indexing.folders`` merges them), so no photo is seen twice.
         """
         plan = ScanPlan()
-        seen = [self._walk(f, stored.get(f.id, {}), other_roots, plan) for f in folders]
+        seen = [self._walk(f, stored.get(f.id, {}), plan) for f in folders]
         missing = self._missing(seen, plan)
         by_hash: dict[tuple[str, int], list[MediaRecord]] = {}
         for record in missing:
@@ -150,10 +146,9 @@ class Scanner:
         self,
         folder: FolderRecord,
         stored: dict[str, MediaRecord],
-        other_roots: frozenset[str],
         plan: ScanPlan,
     ) -> _Seen:
-        result = walk(folder.path, exclude=other_roots)
+        result = walk(folder.path)
         plan.unreadable_dirs.extend(result.unreadable)
         return _Seen(
             folder, result.image_stats(), image_signatures(result), stored,

@@ -245,15 +245,9 @@ class MediaRepository:
     def first_captions(self, media_ids: Sequence[int]) -> dict[int, str]:
         """The first caption of each photo that has one."""
         out: dict[int, str] = {}
-        for start in range(0, len(media_ids), 500):
-            chunk = list(media_ids[start : start + 500])
-            marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(
-                f"SELECT media_id, text FROM captions WHERE media_id IN ({marks}) ORDER BY id",
-                chunk,
-            ).fetchall()
-            for media_id, text in rows:
-                out.setdefault(int(media_id), str(text))
+        sql = "SELECT media_id, text FROM captions WHERE media_id IN ({}) ORDER BY id"
+        for media_id, text in self._by_ids(sql, media_ids):
+            out.setdefault(media_id, str(text))
         return out
 
     def replace_captions(

@@ -10,8 +10,9 @@ from core.indexing.indexer import Indexer, IndexOptions
 from core.progress import CancelToken
 from core.store.database import Store
 from core.store.lock import WriterLock
+from core.store.records import printable
 from core.types import IndexReport
-from desktop_app.cli.library_commands import describe_registration, resolve_folder, safe
+from desktop_app.cli.library_commands import describe_registration, resolve_folder
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config, lazy_encoder
 
@@ -55,6 +56,6 @@ def print_report(report: IndexReport) -> None:
     if report.skipped:
         print(f"Skipped {len(report.skipped)} files:")
         for item in report.skipped[:50]:
-            print(f"  {safe(item.path)}: {item.reason}")
+            print(f"  {printable(item.path)}: {item.reason}")
     for note in report.withheld_deletions:
-        print(f"Warning: {safe(note)}")
+        print(f"Warning: {printable(note)}")

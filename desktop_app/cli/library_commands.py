@@ -37,10 +37,10 @@ def cmd_add(store: Store, args: argparse.Namespace) -> int:
 
 def describe_registration(result: FolderRegistration) -> str:
     """One line telling the user what registering a folder did."""
-    path = safe(result.folder.path)
+    path = printable(result.folder.path)
     if result.covered_by_existing:
         return f"Already in the library as part of {path}"
-    merged = "".join(f"\n  (now includes {safe(p)})" for p in result.absorbed)
+    merged = "".join(f"\n  (now includes {printable(p)})" for p in result.absorbed)
     return f"Added {path}{merged}"
 
 
@@ -65,13 +65,13 @@ def status_payload(store: Store) -> dict[str, object]:
     stats = store.stats()
     active = store.get_setting(ACTIVE_ENCODER_SETTING)
     return {
-        "library": safe(str(store.path)),
-        "log": safe(str(paths.log_dir() / LOG_FILENAME)),
+        "library": printable(str(store.path)),
+        "log": printable(str(paths.log_dir() / LOG_FILENAME)),
         **asdict(stats),
         "model": json.loads(active) if active else None,
-        "folders_list": [safe(f.path) for f in store.media.folders()],
-        "errors": [{"path": safe(p), "reason": r} for p, r in store.media.errors()],
-        "problems": [{"path": safe(p), "message": m} for p, m in store.media.problems()],
+        "folders_list": [printable(f.path) for f in store.media.folders()],
+        "errors": [{"path": printable(p), "reason": r} for p, r in store.media.errors()],
+        "problems": [{"path": printable(p), "message": m} for p, m in store.media.problems()],
     }
 
 
@@ -81,21 +81,21 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
         print(json.dumps(status_payload(store), indent=2, ensure_ascii=False))
         return 0
     stats = store.stats()
-    print(f"Library: {safe(str(store.path))} ({_mb(stats.file_bytes)})")
+    print(f"Library: {printable(str(store.path))} ({_mb(stats.file_bytes)})")
     active = store.get_setting(ACTIVE_ENCODER_SETTING)
     if active:
         model = json.loads(active)
-        print(f"Model: {model.get('model')} (weights: {safe(str(model.get('pretrained')))})")
+        print(f"Model: {model.get('model')} (weights: {printable(str(model.get('pretrained')))})")
     print(
         f"Photos: {stats.photos} ({stats.photos_ready} indexed, "
         f"{stats.photos_pending} pending, {stats.photos_error} skipped)"
     )
     print(f"Captions: {stats.captions}   Labels: {stats.labels}")
     for folder in store.media.folders():
-        print(f"  folder: {safe(folder.path)}")
+        print(f"  folder: {printable(folder.path)}")
     _print_list("Skipped files", store.media.errors())
     _print_list("Problems", store.media.problems())
-    print(f"Log: {safe(str(paths.log_dir() / LOG_FILENAME))}")
+    print(f"Log: {printable(str(paths.log_dir() / LOG_FILENAME))}")
     return 0
 
 
@@ -104,15 +104,10 @@ def _print_list(title: str, rows: list[tuple[str, str]]) -> None:
         return
     print(f"{title} ({len(rows)}):")
     for path, reason in rows[:50]:
-        print(f"  {safe(path)}: {reason}")
+        print(f"  {printable(path)}: {reason}")
     if len(rows) > 50:
         print(f"  ... and {len(rows) - 50} more (see `hashlens status --json`)")
 
 
 def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB"
-
-
-def safe(text: str) -> str:
-    """A path or caption printable on any terminal (undecodable bytes shown escaped)."""
-    return printable(text)

@@ -11,8 +11,8 @@ from core.config import AppConfig
 from core.errors import ConfigError
 from core.search.engine import SearchEngine
 from core.store.database import Store
+from core.store.records import printable
 from core.types import SearchHit
-from desktop_app.cli.library_commands import safe
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config, lazy_encoder
 
@@ -45,7 +45,7 @@ def hit_json(hit: SearchHit) -> dict[str, object]:
 
     A path that is not valid UTF-8 is written with backslash escapes (JSON cannot hold it).
     """
-    return {**asdict(hit), "path": safe(hit.path)}
+    return {**asdict(hit), "path": printable(hit.path)}
 
 
 def print_hits(hits: list[SearchHit]) -> None:
@@ -56,5 +56,5 @@ def print_hits(hits: list[SearchHit]) -> None:
     for rank, hit in enumerate(hits, start=1):
         caption = hit.caption.replace("\n", " ")
         caption = caption if len(caption) <= 70 else caption[:69] + "…"
-        text = f"{rank:>3}. {hit.score:6.3f}  {safe(hit.path)}"
-        print(text + (f"\n       {safe(caption)}" if caption else ""))
+        text = f"{rank:>3}. {hit.score:6.3f}  {printable(hit.path)}"
+        print(text + (f"\n       {printable(caption)}" if caption else ""))
