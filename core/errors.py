@@ -63,3 +63,11 @@ class IncompatibleCodesError(CoreError):
 
 class TaskCancelled(CoreError):  # noqa: N818 - named after what happened, not an error condition
     """A long-running job was cancelled by the user."""
+
+
+class HashingInputError(CoreError, ValueError):
+    """Features, labels or settings given to a hasher are unusable (shape, NaN, bits...)."""
+
+
+class HasherFileError(CoreError):
+    """A saved hasher is truncated, corrupt or names a method this version does not know."""

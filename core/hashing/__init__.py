@@ -1,1 +1,18 @@
-"""Cross-modal hashing: the Hasher interface, codes, metrics and methods."""
+"""Cross-modal hashing: the Hasher interface, codes, metrics and methods.
+
+Public API (see DESIGN.md): ``create_hasher``, ``list_hashers``, ``PairedFeatures``,
+``StreamBatch`` and the ``Hasher`` base class.
+"""
+
+from core.hashing.base import Hasher
+from core.hashing.data import PairedFeatures, StreamBatch
+from core.hashing.registry import create_hasher, hasher_specs, list_hashers
+
+__all__ = [
+    "Hasher",
+    "PairedFeatures",
+    "StreamBatch",
+    "create_hasher",
+    "hasher_specs",
+    "list_hashers",
+]

@@ -1,0 +1,1 @@
+"""One hashing method per module; the registry maps keys to these classes."""

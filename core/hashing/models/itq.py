@@ -1,0 +1,57 @@
+"""ITQ in the shared feature space ("CLIP-ITQ").
+
+Gong & Lazebnik, "Iterative quantization: a Procrustean approach to learning binary
+codes", CVPR 2011; research/hpseh-lpih.md §4.1 (CLIP note).
+
+Symbols: X, Y (n, d) image/text features, each L2-normalised and centred on its own
+training mean (centring per modality removes CLIP's modality gap, so an image and its
+caption land near each other); W (d, r) = top-r principal directions of the pooled
+rows [X; Y]; R (r, r) the ITQ rotation (50 iterations); codes b = sgn(x·W·R).
+
+Needs image and text features in one space (equal dimensions, e.g. CLIP); for
+unaligned features use ``cca-itq``. Needs n_bits ≤ d.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.errors import HashingInputError
+from core.hashing.base import FitContext
+from core.hashing.data import PairedFeatures
+from core.hashing.models.linalg import itq_rotation, pca
+from core.hashing.models.linear import LinearHasher
+from core.hashing.models.preprocess import fit_feature_map
+
+
+class ITQ(LinearHasher):
+    """PCA of the pooled modalities followed by an ITQ rotation."""
+
+    name = "itq"
+
+    def __init__(self, n_bits: int = 64, *, seed: int = 0, iterations: int = 50) -> None:
+        super().__init__(n_bits, seed=seed, iterations=iterations)
+        self.iterations = iterations
+
+    def _fit(self, data: PairedFeatures, context: FitContext) -> None:
+        dx, dy = data.image.shape[1], data.text.shape[1]
+        if dx != dy:
+            raise HashingInputError(
+                "ITQ needs image and text features in one shared space; "
+                "these have different dimensions. Use cca-itq instead.",
+                f"image {dx}-d, text {dy}-d",
+            )
+        if self.n_bits > dx:
+            raise HashingInputError(
+                f"ITQ can make at most {dx} bits from {dx}-dimensional features.",
+                f"n_bits={self.n_bits}",
+            )
+        maps = (
+            fit_feature_map(data.image, "raw", 0, context.rng),
+            fit_feature_map(data.text, "raw", 0, context.rng),
+        )
+        pooled = np.vstack([maps[0].transform(data.image), maps[1].transform(data.text)])
+        directions = pca(pooled, self.n_bits)
+        rotation = itq_rotation(pooled @ directions, self.iterations, context.rng)
+        W = directions @ rotation
+        self._set_functions(maps, W, W)
