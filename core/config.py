@@ -46,6 +46,8 @@ class SearchConfig:
     """Search defaults."""
 
     k: int = 20
+    mode: str = "auto"
+    shortlist: int = 1000
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,7 @@ class IndexReport:
     copies: int = 0
     encoded_images: int = 0
     encoded_captions: int = 0
+    hashed: int = 0
     skipped: tuple[SkippedFile, ...] = ()
     withheld_deletions: tuple[str, ...] = ()
     cancelled: bool = False

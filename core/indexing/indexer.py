@@ -14,6 +14,7 @@ from core.config import IndexingConfig
 from core.errors import TaskCancelled
 from core.features.encoder import LazyEncoder
 from core.indexing.caption_stage import encode_captions
+from core.indexing.code_writer import load_hasher, write_missing_codes
 from core.indexing.image_stage import ImageStage
 from core.indexing.plan_apply import AppliedPlan, PlanWriter
 from core.indexing.scanner import Scanner, ScanPlan
@@ -63,6 +64,7 @@ class Indexer:
             plan, applied = self._scan(targets, cancel)
             report(Progress("scan", len(targets), len(targets)), force=True)
             encoded, captions, skipped = self._encode(report, cancel)
+            hashed = self._hash_new_items(report, cancel)
         except TaskCancelled:
             logger.info("Indexing cancelled after %.1f s", time.monotonic() - started)
             return IndexReport(cancelled=True)
@@ -70,7 +72,7 @@ class Indexer:
             added=applied.added, updated=applied.updated, moved=applied.moved,
             removed=applied.removed, unchanged=plan.unchanged, copies=applied.copies,
             encoded_images=encoded,
-            encoded_captions=captions, skipped=tuple(skipped),
+            encoded_captions=captions, hashed=hashed, skipped=tuple(skipped),
             withheld_deletions=tuple(f"{w.folder_path}: {w.reason}" for w in plan.withheld),
         )  # fmt: skip
         logger.info("Indexed in %.1f s: %s", time.monotonic() - started, out)
@@ -106,6 +108,22 @@ class Indexer:
         texts = self._store.vectors.captions_to_encode(record.id)
         n_captions = encode_captions(self._store, encoder, record.id, texts, report, cancel)
         return images.encoded, n_captions, images.skipped
+
+    def _hash_new_items(self, report: RateLimitedReporter, cancel: CancelToken | None) -> int:
+        """Codes for items the active hasher has not seen (new or re-encoded ones)."""
+        record = self._store.known_encoder(self._encoder.config_key)
+        active = None if record is None else self._store.codes.active_hasher(record.id)
+        if record is None or active is None:
+            return 0
+        missing = self._store.codes.image_items_without_codes(active.id, record.id)
+        missing += self._store.codes.text_items_without_codes(active.id, record.id)
+        if not missing:
+            return 0
+        hasher = load_hasher(self._store, active)
+        written = write_missing_codes(
+            self._store, active, hasher, record, progress=report, cancel=cancel
+        )
+        return written.images + written.texts
 
     def _has_work(self, record: EncoderRecord) -> bool:
         vectors = self._store.vectors

@@ -1,7 +1,8 @@
 """Text -> photos, photo -> captions and photo -> photos, by exact cosine over stored features.
 
-The hashing issue puts a Hamming shortlist in front of the same interface. The
-engine holds immutable snapshots; a refresh builds new ones and swaps them.
+With a trained hasher the search is two-stage by default: a Hamming shortlist from
+the code index, re-ranked by cosine (see ``hash_stage``). The engine holds immutable
+snapshots; a refresh builds new ones and swaps them.
 """
 
 from __future__ import annotations
@@ -12,11 +13,20 @@ from typing import Literal
 
 import numpy as np
 
-from core.config import IndexingConfig
+from core.config import IndexingConfig, SearchConfig
 from core.errors import IncompatibleCodesError
 from core.features.encoder import LazyEncoder
 from core.features.image_io import open_image
 from core.search.float_index import FloatIndex
+from core.search.hash_stage import (
+    HashSnapshot,
+    Modality,
+    Ranked,
+    SearchMode,
+    load_hash_snapshot,
+    rank,
+    resolve_mode,
+)
 from core.store.database import Store
 from core.store.records import EncoderRecord
 from core.types import FloatArray, SearchHit
@@ -32,15 +42,23 @@ class Snapshot:
     photos: FloatIndex
     captions: FloatIndex
     caption_media: dict[int, int]
+    hashing: HashSnapshot | None = None
 
 
 class SearchEngine:
     """Answers queries against one library with one encoder configuration."""
 
-    def __init__(self, store: Store, encoder: LazyEncoder, indexing: IndexingConfig) -> None:
+    def __init__(
+        self,
+        store: Store,
+        encoder: LazyEncoder,
+        indexing: IndexingConfig,
+        search: SearchConfig | None = None,
+    ) -> None:
         self._store = store
         self._encoder = encoder
         self._indexing = indexing
+        self._search = search or SearchConfig()
         self._snapshot: Snapshot | None = None
 
     def snapshot(self) -> Snapshot:
@@ -68,8 +86,17 @@ class SearchEngine:
             )
         mapping = dict(zip(caption_ids.tolist(), caption_media.tolist(), strict=True))
         return Snapshot(
-            record, FloatIndex(media_ids, image_x), FloatIndex(caption_ids, text_x), mapping
+            record,
+            FloatIndex(media_ids, image_x),
+            FloatIndex(caption_ids, text_x),
+            mapping,
+            load_hash_snapshot(self._store, record),
         )
+
+    def mode(self, requested: str | None = None) -> SearchMode:
+        """The mode a query will use (``requested`` or the configured one, resolved)."""
+        snap = self.snapshot()
+        return resolve_mode(requested or self._search.mode, snap.hashing, snap.encoder)
 
     def encode_text_query(self, text: str) -> FloatArray:
         """The query vector of a text."""
@@ -82,35 +109,72 @@ class SearchEngine:
         vectors = self._encoder.get().encode_images([decoded.image])
         return np.asarray(vectors[0], dtype=np.float32)
 
-    def search_text(self, text: str, k: int) -> list[SearchHit]:
+    def search_text(self, text: str, k: int, *, mode: str | None = None) -> list[SearchHit]:
         """Photos that best match a text."""
-        return self.photos_like(self.encode_text_query(text), k)
+        return self.photos_like(self.encode_text_query(text), k, "text", mode=mode)
 
-    def search_image(self, path: Path, k: int, target: Target = "captions") -> list[SearchHit]:
+    def search_image(
+        self, path: Path, k: int, target: Target = "captions", *, mode: str | None = None
+    ) -> list[SearchHit]:
         """Captions (image -> text) or photos (image -> image) that best match an image file."""
         query = self.encode_image_query(path)
-        return self.captions_like(query, k) if target == "captions" else self.photos_like(query, k)
+        if target == "captions":
+            return self.captions_like(query, k, "image", mode=mode)
+        return self.photos_like(query, k, "image", mode=mode)
 
-    def photos_like(self, query: FloatArray, k: int) -> list[SearchHit]:
-        """Photo hits for a query vector."""
+    def photos_like(
+        self, query: FloatArray, k: int, modality: Modality = "text", *, mode: str | None = None
+    ) -> list[SearchHit]:
+        """Photo hits for a query vector of ``modality``."""
         snap = self.snapshot()
-        ids, scores = snap.photos.top_k(query, k)
+        ranked = self._rank(snap, snap.photos, query, k, modality, mode, photos=True)
+        ids = ranked.ids.tolist()
         media = self._store.media
-        paths = media.paths_of(ids.tolist())
-        firsts = media.first_captions(ids.tolist())
+        paths = media.paths_of(ids)
+        firsts = media.first_captions(ids)
         return [
-            SearchHit("photo", mid, paths.get(mid, ""), firsts.get(mid, ""), float(s))
-            for mid, s in zip(ids.tolist(), scores.tolist(), strict=True)
+            SearchHit("photo", mid, paths.get(mid, ""), firsts.get(mid, ""), score, distance)
+            for mid, score, distance in zip(
+                ids, ranked.scores.tolist(), _distances(ranked), strict=True
+            )
         ]
 
-    def captions_like(self, query: FloatArray, k: int) -> list[SearchHit]:
+    def captions_like(
+        self, query: FloatArray, k: int, modality: Modality = "image", *, mode: str | None = None
+    ) -> list[SearchHit]:
         """Caption hits for a query vector, each with the photo it describes."""
         snap = self.snapshot()
-        ids, scores = snap.captions.top_k(query, k)
-        texts = self._store.media.caption_texts(ids.tolist())
-        media_ids = [snap.caption_media[c] for c in ids.tolist()]
+        ranked = self._rank(snap, snap.captions, query, k, modality, mode, photos=False)
+        ids = ranked.ids.tolist()
+        texts = self._store.media.caption_texts(ids)
+        media_ids = [snap.caption_media[c] for c in ids]
         paths = self._store.media.paths_of(media_ids)
         return [
-            SearchHit("caption", m, paths.get(m, ""), texts.get(c, ""), float(s), caption_id=c)
-            for c, m, s in zip(ids.tolist(), media_ids, scores.tolist(), strict=True)
+            SearchHit("caption", m, paths.get(m, ""), texts.get(c, ""), s, d, caption_id=c)
+            for c, m, s, d in zip(
+                ids, media_ids, ranked.scores.tolist(), _distances(ranked), strict=True
+            )
         ]
+
+    def _rank(
+        self,
+        snap: Snapshot,
+        floats: FloatIndex,
+        query: FloatArray,
+        k: int,
+        modality: Modality,
+        mode: str | None,
+        *,
+        photos: bool,
+    ) -> Ranked:
+        resolved = resolve_mode(mode or self._search.mode, snap.hashing, snap.encoder)
+        hashing = snap.hashing if resolved != "exact" else None
+        codes = None if hashing is None else (hashing.photos if photos else hashing.captions)
+        code = None if hashing is None else hashing.encode(query, modality)
+        return rank(floats, codes, code, query, k, resolved, self._search.shortlist)
+
+
+def _distances(ranked: Ranked) -> list[int | None]:
+    if ranked.distances is None:
+        return [None] * int(ranked.ids.shape[0])
+    return [int(d) for d in ranked.distances.tolist()]

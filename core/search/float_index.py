@@ -24,6 +24,8 @@ class FloatIndex:
             raise ValueError(
                 f"ids {self.ids.shape} and vectors {self.vectors.shape} do not line up"
             )
+        if len(self.ids) > 1 and not bool(np.all(np.diff(self.ids) > 0)):
+            raise ValueError("ids must be strictly increasing")
         self.ids.setflags(write=False)
         self.vectors.setflags(write=False)
 
@@ -42,3 +44,11 @@ class FloatIndex:
         part = np.argpartition(-scores, k - 1)[:k]
         order = part[np.lexsort((part, -scores[part]))]
         return self.ids[order], scores[order].astype(np.float32)
+
+    def scores_of(self, query: FloatArray, ids: IdArray) -> FloatArray:
+        """Cosine scores of ``query`` against the rows of ``ids`` (all must be present)."""
+        rows = np.searchsorted(self.ids, ids)
+        if rows.size and (rows.max() >= len(self.ids) or (self.ids[rows] != ids).any()):
+            raise KeyError("some ids have no vector in this index")
+        scores: FloatArray = self.vectors[rows] @ np.asarray(query, dtype=np.float32).reshape(-1)
+        return scores

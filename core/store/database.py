@@ -18,6 +18,7 @@ from typing import Self
 from sqlite_utils import Database
 
 from core.errors import IndexSchemaError, LibraryBusyError, LibraryError
+from core.store.code_repo import CodeRepository
 from core.store.media_repo import MediaRepository
 from core.store.migrations import MIGRATIONS, known_migration_names
 from core.store.records import EncoderRecord, LibraryStats
@@ -102,7 +103,8 @@ class Store:
         path: The library file.
         db: The sqlite-utils database.
         media: Folders, photos, captions, labels and scan problems.
-        vectors: Encoders, float features and binary codes.
+        vectors: Encoders and float features.
+        codes: Trained hashers and their binary codes.
     """
 
     def __init__(self, path: Path, db: Database) -> None:
@@ -110,6 +112,7 @@ class Store:
         self.db = db
         self.media = MediaRepository(db)
         self.vectors = VectorRepository(db)
+        self.codes = CodeRepository(db)
 
     @classmethod
     def open(cls, path: Path) -> Self:

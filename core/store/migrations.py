@@ -117,6 +117,33 @@ def m001_initial(db: Database) -> None:
             db.execute(statement)
 
 
+@MIGRATIONS(name="m002_hasher_models")
+def m002_hasher_models(db: Database) -> None:
+    """Keep each trained hasher's model file and training summary beside its codes."""
+    db.execute("ALTER TABLE hashers ADD COLUMN model BLOB")
+    db.execute("ALTER TABLE hashers ADD COLUMN details TEXT NOT NULL DEFAULT '{}'")
+    db.execute("CREATE INDEX hashers_encoder ON hashers(encoder_id, is_active)")
+    # codes.item_id points at media (image) or captions (text), so no foreign key can
+    # cascade; these triggers do, seeking the primary key once per stored hasher.
+    for table, modality in (("media", "image"), ("captions", "text")):
+        db.execute(
+            f"CREATE TRIGGER {table}_codes_cleanup AFTER DELETE ON {table} BEGIN"
+            " DELETE FROM codes WHERE hasher_id IN (SELECT id FROM hashers)"
+            f" AND modality = '{modality}' AND item_id = OLD.id; END"
+        )
+    # a re-encoded photo or caption invalidates its codes; the indexer re-hashes it
+    for table, key, modality in (
+        ("image_features", "media_id", "image"),
+        ("caption_features", "caption_id", "text"),
+    ):
+        db.execute(
+            f"CREATE TRIGGER {table}_codes_stale AFTER INSERT ON {table} BEGIN"
+            " DELETE FROM codes WHERE hasher_id IN"
+            " (SELECT id FROM hashers WHERE encoder_id = NEW.encoder_id)"
+            f" AND modality = '{modality}' AND item_id = NEW.{key}; END"
+        )
+
+
 def known_migration_names() -> frozenset[str]:
     """Names of every migration this version of HashLens knows."""
     return frozenset(m.name for m in MIGRATIONS._migrations)

@@ -112,3 +112,28 @@ def path_from_db(value: str | bytes) -> str:
 def printable(text: str) -> str:
     """Text safe to store or show: undecodable bytes written as backslash escapes."""
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+@dataclass(frozen=True, slots=True)
+class HasherRecord:
+    """A trained hasher stored in the library.
+
+    Attributes:
+        id: Row id; codes are keyed by it.
+        name: Registry key of the method.
+        version: Increases with every training of the same method for the same encoder.
+        encoder_id: The encoder whose features it was trained on.
+        n_bits: Code length.
+        created_at: ISO time of training.
+        is_active: Whether search and indexing use it.
+        details: Training summary (items, labels by origin, fit seconds), JSON text.
+    """
+
+    id: int
+    name: str
+    version: int
+    encoder_id: int
+    n_bits: int
+    created_at: str
+    is_active: bool
+    details: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -117,6 +118,29 @@ class VectorRepository:
         caption_ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=n)
         media_ids = np.fromiter((r[1] for r in rows), dtype=np.int64, count=n)
         return caption_ids, media_ids, blobs_to_matrix([r[2] for r in rows], encoder.dim)
+
+    def vectors_of(
+        self, encoder: EncoderRecord, modality: Literal["image", "text"], ids: Sequence[int]
+    ) -> FloatArray:
+        """Vectors of the given photos (image) or captions (text), in the order of ``ids``."""
+        table, key = (
+            ("image_features", "media_id")
+            if modality == "image"
+            else ("caption_features", "caption_id")
+        )
+        by_id: dict[int, bytes] = {}
+        for start in range(0, len(ids), 8192):
+            chunk = [int(i) for i in ids[start : start + 8192]]
+            rows = self._db.execute(
+                f"SELECT {key}, vector FROM {table} WHERE encoder_id = ?"
+                f" AND {key} IN ({','.join('?' * len(chunk))})",
+                [encoder.id, *chunk],
+            ).fetchall()
+            by_id.update((int(r[0]), r[1]) for r in rows)
+        missing = [i for i in ids if int(i) not in by_id]
+        if missing:
+            raise KeyError(f"no {modality} vectors for {missing[:5]}")
+        return blobs_to_matrix([by_id[int(i)] for i in ids], encoder.dim)
 
     def counts(self) -> dict[str, int]:
         """How many image and caption vectors are stored (all encoders)."""

@@ -11,7 +11,7 @@ from core import paths
 from core.errors import FolderNotFoundError
 from core.indexing.folders import FolderRegistration, register_folder
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
-from core.store.records import printable
+from core.store.records import HasherRecord, printable
 from desktop_app.log_setup import LOG_FILENAME
 
 
@@ -69,10 +69,15 @@ def status_payload(store: Store) -> dict[str, object]:
         "log": printable(str(paths.log_dir() / LOG_FILENAME)),
         **asdict(stats),
         "model": json.loads(active) if active else None,
+        "hashers": [_hasher_json(h) for h in store.codes.hashers()],
         "folders_list": [printable(f.path) for f in store.media.folders()],
         "errors": [{"path": printable(p), "reason": r} for p, r in store.media.errors()],
         "problems": [{"path": printable(p), "message": m} for p, m in store.media.problems()],
     }
+
+
+def _hasher_json(record: HasherRecord) -> dict[str, object]:
+    return {**asdict(record), "details": json.loads(record.details)}
 
 
 def cmd_status(store: Store, args: argparse.Namespace) -> int:
@@ -91,6 +96,12 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
         f"{stats.photos_pending} pending, {stats.photos_error} skipped)"
     )
     print(f"Captions: {stats.captions}   Labels: {stats.labels}")
+    for hasher in store.codes.hashers():
+        state = "active" if hasher.is_active else "inactive"
+        print(
+            f"Hashing: {hasher.name}, {hasher.n_bits} bits, version {hasher.version} "
+            f"({state}, trained {hasher.created_at})"
+        )
     for folder in store.media.folders():
         print(f"  folder: {printable(folder.path)}")
     _print_list("Skipped files", store.media.errors())

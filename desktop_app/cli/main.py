@@ -16,6 +16,7 @@ from desktop_app.cli.library_commands import cmd_add, cmd_remove, cmd_status
 from desktop_app.cli.parser import build_parser
 from desktop_app.cli.runtime import build_config
 from desktop_app.cli.search_command import cmd_search
+from desktop_app.cli.train_command import cmd_train
 from desktop_app.log_setup import setup_logging
 
 logger = logging.getLogger("hashlens")
@@ -31,6 +32,8 @@ def _dispatch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
             return cmd_index(store, config, args)
         case "search":
             return cmd_search(store, config, args)
+        case "train":
+            return cmd_train(store, config, args)
         case "status":
             return cmd_status(store, args)
     raise AssertionError(args.command)

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from core import __version__
+from core.hashing import list_hashers
+from core.search.hash_stage import SEARCH_MODES
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +60,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("--k", type=int, help="number of results (default 20)")
     search.add_argument("--json", action="store_true", help="print results as JSON")
+    search.add_argument(
+        "--mode",
+        choices=SEARCH_MODES,
+        help="exact (cosine over all features), hamming (codes only), rerank (Hamming "
+        "shortlist re-ranked by cosine), auto (rerank once a hasher is trained; default)",
+    )
+    search.add_argument("--shortlist", type=int, help="Hamming candidates to re-rank (1000)")
     _add_model_options(search)
+
+    train = sub.add_parser("train", help="learn binary codes from the stored features")
+    train.add_argument("--method", required=True, choices=list_hashers(), help="hashing method")
+    train.add_argument("--bits", type=int, default=64, help="code length, a multiple of 8")
+    train.add_argument("--seed", type=int, default=0, help="random seed")
+    train.add_argument(
+        "--albums", action="store_true", help="count album folders (first sub-folder) as labels"
+    )
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_model_options(train)
 
     status = sub.add_parser("status", help="what the library holds and what went wrong")
     status.add_argument("--json", action="store_true", help="print as JSON")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from core.config import AppConfig
 from core.errors import ConfigError
@@ -26,13 +26,18 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
     k = args.k if args.k is not None else config.search.k
     if k <= 0:
         raise ConfigError("--k must be a positive number.")
+    search = config.search
+    if args.shortlist is not None:
+        if args.shortlist <= 0:
+            raise ConfigError("--shortlist must be a positive number.")
+        search = replace(search, shortlist=args.shortlist)
     with ProgressBars(enabled=sys.stderr.isatty()) as bars:  # only a first download shows one
         encoder = lazy_encoder(effective_encoder_config(config, store, args), progress=bars)
-        engine = SearchEngine(store, encoder, config.indexing)
+        engine = SearchEngine(store, encoder, config.indexing, search)
         if args.image is not None:
-            hits = engine.search_image(args.image, k, target=args.target)
+            hits = engine.search_image(args.image, k, target=args.target, mode=args.mode)
         else:
-            hits = engine.search_text(args.text, k)
+            hits = engine.search_text(args.text, k, mode=args.mode)
     if args.json:
         print(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False))
     else:
@@ -56,5 +61,6 @@ def print_hits(hits: list[SearchHit]) -> None:
     for rank, hit in enumerate(hits, start=1):
         caption = hit.caption.replace("\n", " ")
         caption = caption if len(caption) <= 70 else caption[:69] + "…"
-        text = f"{rank:>3}. {hit.score:6.3f}  {printable(hit.path)}"
+        distance = "" if hit.distance is None else f" d={hit.distance:<3}"
+        text = f"{rank:>3}. {hit.score:6.3f}{distance}  {printable(hit.path)}"
         print(text + (f"\n       {printable(caption)}" if caption else ""))

@@ -263,3 +263,68 @@ def test_ctrl_c_during_index_keeps_finished_batches_and_a_rerun_completes(
     assert run([*lib, "index", "--no-progress"]) == 0
     n_files = len([p for p in photos.rglob("*") if p.suffix != ".txt" and p.is_file()])
     assert vectors_count(library)[0] == n_files
+
+
+def test_train_then_search_through_codes_in_every_mode(
+    indexed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lib = ["--library", str(indexed)]
+    capsys.readouterr()
+    assert run([*lib, "train", "--method", "cca-itq", "--bits", "16", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "Trained cca-itq (16 bits, version 1)" in out
+    assert "photo codes" in out
+    query = ["search", "Coffee cup.", "--k", "5", "--json"]
+    exact = cli_json(capsys, *lib, *query, "--mode", "exact")
+    hamming = cli_json(capsys, *lib, *query, "--mode", "hamming")
+    rerank = cli_json(capsys, *lib, *query, "--mode", "rerank", "--shortlist", "1000")
+    default = cli_json(capsys, *lib, *query)
+    assert isinstance(exact, list)
+    assert isinstance(hamming, list)
+    assert isinstance(rerank, list)
+    assert all(h["distance"] is None for h in exact)
+    distances = [h["distance"] for h in hamming]
+    assert all(isinstance(d, int) for d in distances)
+    assert distances == sorted(distances)
+    # a shortlist larger than the library re-ranks everything: the exact result
+    assert [h["path"] for h in rerank] == [h["path"] for h in exact]
+    assert [h["score"] for h in rerank] == pytest.approx([h["score"] for h in exact], abs=1e-6)
+    assert default == rerank
+    status = cli_json(capsys, *lib, "status", "--json")
+    assert isinstance(status, dict)
+    (hasher,) = status["hashers"]
+    assert hasher["name"] == "cca-itq"
+    assert hasher["is_active"]
+    assert hasher["n_bits"] == 16
+
+
+def test_image_query_through_codes_finds_the_photo_itself(
+    indexed: Path, photos: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lib = ["--library", str(indexed)]
+    assert run([*lib, "train", "--method", "lsh", "--bits", "64", "--no-progress"]) == 0
+    image = photos / "rocket.jpg"
+    for mode in ("hamming", "rerank"):
+        hits = cli_json(
+            capsys, *lib, "search", "--image", str(image), "--target", "photos", "--json",
+            "--mode", mode,
+        )  # fmt: skip
+        assert isinstance(hits, list)
+        assert hits[0]["path"] == str(image)
+        assert hits[0]["distance"] == 0
+
+
+def test_hashing_errors_are_worded_and_change_nothing(
+    indexed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lib = ["--library", str(indexed)]
+    capsys.readouterr()
+    assert run([*lib, "search", "cat", "--mode", "hamming"]) == 1
+    assert "No hashing model is trained" in capsys.readouterr().err
+    assert run([*lib, "train", "--method", "batch", "--bits", "32", "--no-progress"]) == 1
+    assert "learns from labels" in capsys.readouterr().err
+    assert run([*lib, "train", "--method", "lsh", "--bits", "30", "--no-progress"]) == 1
+    assert "multiple of 8" in capsys.readouterr().err
+    status = cli_json(capsys, *lib, "status", "--json")
+    assert isinstance(status, dict)
+    assert status["hashers"] == []

@@ -26,9 +26,20 @@ def test_top_k_matches_a_full_sort() -> None:
 
 def test_ties_are_broken_by_position() -> None:
     x = np.tile(np.array([[1.0, 0.0]], dtype=np.float32), (5, 1))
-    index = FloatIndex(np.array([7, 3, 9, 1, 5], dtype=np.int64), x)
+    index = FloatIndex(np.array([1, 3, 5, 7, 9], dtype=np.int64), x)
     got, _ = index.top_k(np.array([1.0, 0.0], dtype=np.float32), 3)
-    assert got.tolist() == [7, 3, 9]
+    assert got.tolist() == [1, 3, 5]
+
+
+def test_ids_must_increase_so_lookups_by_id_work() -> None:
+    with pytest.raises(ValueError, match="increasing"):
+        FloatIndex(np.array([3, 1], dtype=np.int64), unit_rows(2, 4))
+    x = unit_rows(3, 4)
+    index = FloatIndex(np.array([2, 5, 8], dtype=np.int64), x)
+    scores = index.scores_of(x[2], np.array([8, 2], dtype=np.int64))
+    np.testing.assert_allclose(scores, [1.0, x[0] @ x[2]], rtol=1e-6)
+    with pytest.raises(KeyError):
+        index.scores_of(x[0], np.array([4], dtype=np.int64))
 
 
 def test_k_larger_than_the_index_and_empty_index() -> None:

@@ -1,0 +1,130 @@
+"""Assemble a hasher's training set from the library.
+
+Rows are (photo, caption) pairs: the photo's image features, the caption's text
+features and the photo's labels. Labels come from ``media_labels`` (keywords,
+hashtags, user tags... each with its origin) and, when the user opts in, from album
+folders (every folder for one training with ``albums=True``, or folders marked as
+album sources): a photo in ``<library folder>/<album>/...`` gets the label ``<album>``.
+Photos without any caption cannot form a pair and are not training rows (they still
+get codes from the trained image function).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import numpy as np
+import numpy.typing as npt
+
+from core.hashing import PairedFeatures
+from core.store.database import Store
+from core.store.records import EncoderRecord
+
+IdArray = npt.NDArray[np.int64]
+ALBUM_ORIGIN = "album"
+
+
+@dataclass(frozen=True)
+class TrainingSet:
+    """Paired rows for ``Hasher.fit`` and where each row came from.
+
+    Attributes:
+        features: Image/text features and the 0/1 label matrix (None without labels).
+        media_ids: (n,) photo of each row.
+        caption_ids: (n,) caption of each row.
+        label_names: Class names, one per label column.
+        origin_counts: Label assignments used, by origin ("keyword", "album"...).
+    """
+
+    features: PairedFeatures
+    media_ids: IdArray
+    caption_ids: IdArray
+    label_names: tuple[str, ...]
+    origin_counts: dict[str, int]
+
+    @property
+    def labelled_rows(self) -> npt.NDArray[np.bool_]:
+        """(n,) True where the row's photo has at least one label."""
+        labels = self.features.labels
+        if labels is None:
+            return np.zeros(self.features.n_items, dtype=np.bool_)
+        mask: npt.NDArray[np.bool_] = np.asarray(labels.any(axis=1), dtype=np.bool_)
+        return mask
+
+    def subset(self, rows: npt.NDArray[np.bool_]) -> TrainingSet:
+        """Only the selected rows (labels keep all columns)."""
+        f = self.features
+        labels = None if f.labels is None else f.labels[rows]
+        return TrainingSet(
+            PairedFeatures(f.image[rows], f.text[rows], labels),
+            self.media_ids[rows],
+            self.caption_ids[rows],
+            self.label_names,
+            self.origin_counts,
+        )
+
+
+def load_training_set(store: Store, encoder: EncoderRecord, *, albums: bool) -> TrainingSet | None:
+    """Paired rows for ``encoder``'s features, or None when no photo has a captioned vector."""
+    media_ids, image_x = store.vectors.image_matrix(encoder)
+    caption_ids, caption_media, text_x = store.vectors.caption_matrix(encoder)
+    position = {int(m): i for i, m in enumerate(media_ids.tolist())}
+    rows = [
+        (position[int(m)], j) for j, m in enumerate(caption_media.tolist()) if int(m) in position
+    ]
+    if not rows:
+        return None
+    image_rows = np.array([r[0] for r in rows], dtype=np.int64)
+    text_rows = np.array([r[1] for r in rows], dtype=np.int64)
+    row_media = media_ids[image_rows]
+    assignments = _label_assignments(store, albums)
+    in_rows = set(row_media.tolist())
+    names = sorted({name for media_id, name, _ in assignments if media_id in in_rows})
+    labels, counts = _label_matrix(row_media, assignments, names)
+    features = PairedFeatures(image_x[image_rows], text_x[text_rows], labels)
+    return TrainingSet(features, row_media, caption_ids[text_rows], tuple(names), counts)
+
+
+def _label_assignments(store: Store, albums: bool) -> list[tuple[int, str, str]]:
+    """(media id, label name, origin) for every label of every photo."""
+    rows = store.db.execute(
+        "SELECT ml.media_id, l.name, ml.origin FROM media_labels ml"
+        " JOIN labels l ON l.id = ml.label_id"
+    ).fetchall()
+    out = [(int(m), str(name).casefold(), str(origin)) for m, name, origin in rows]
+    out.extend(_album_labels(store, every_folder=albums))
+    return out
+
+
+def _album_labels(store: Store, every_folder: bool) -> list[tuple[int, str, str]]:
+    out: list[tuple[int, str, str]] = []
+    for folder in store.media.folders():
+        if not (every_folder or folder.is_album_source):
+            continue
+        root = PurePath(folder.path)
+        for media in store.media.media_in_folder(folder.id).values():
+            parts = PurePath(media.path).relative_to(root).parts
+            if len(parts) > 1:
+                out.append((media.id, parts[0].casefold(), ALBUM_ORIGIN))
+    return out
+
+
+def _label_matrix(
+    row_media: IdArray, assignments: list[tuple[int, str, str]], names: list[str]
+) -> tuple[npt.NDArray[np.uint8] | None, dict[str, int]]:
+    if not names:
+        return None, {}
+    column = {name: i for i, name in enumerate(names)}
+    per_media: dict[int, set[int]] = {}
+    counts: Counter[str] = Counter()
+    in_rows = set(row_media.tolist())
+    for media_id, name, origin in assignments:
+        if media_id in in_rows and name in column:
+            per_media.setdefault(media_id, set()).add(column[name])
+            counts[origin] += 1
+    labels = np.zeros((row_media.shape[0], len(names)), dtype=np.uint8)
+    for row, media_id in enumerate(row_media.tolist()):
+        labels[row, list(per_media.get(media_id, ()))] = 1
+    return labels, dict(counts)

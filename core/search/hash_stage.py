@@ -1,0 +1,124 @@
+"""The Hamming stage of search: codes of the active hasher, and how a query uses them.
+
+Modes (``[search] mode`` or ``--mode``):
+* ``exact`` — cosine over every float vector (no codes).
+* ``hamming`` — rank by Hamming distance of the codes alone (ties by item id).
+* ``rerank`` — Hamming top-``shortlist``, then cosine re-rank of that shortlist.
+* ``auto`` — ``rerank`` when the library has a trained hasher for the model, else ``exact``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from core.errors import ConfigError, HasherFileError, IncompatibleCodesError
+from core.hashing import Hasher
+from core.search.code_index import CodeIndex
+from core.search.float_index import FloatIndex
+from core.store.database import Store
+from core.store.records import EncoderRecord, HasherRecord
+from core.types import FloatArray
+
+SearchMode = Literal["auto", "exact", "hamming", "rerank"]
+Modality = Literal["image", "text"]
+SEARCH_MODES: tuple[str, ...] = ("auto", "exact", "hamming", "rerank")
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """Ranked item ids with cosine scores and (when codes were used) Hamming distances."""
+
+    ids: npt.NDArray[np.int64]
+    scores: FloatArray
+    distances: npt.NDArray[np.int64] | None
+
+
+@dataclass(frozen=True)
+class HashSnapshot:
+    """The active hasher and the code indexes of photos (image) and captions (text)."""
+
+    record: HasherRecord
+    hasher: Hasher
+    photos: CodeIndex
+    captions: CodeIndex
+
+    def encode(self, query: FloatArray, modality: Modality) -> npt.NDArray[np.uint8]:
+        """The packed code of one query vector."""
+        row = np.asarray(query, dtype=np.float32).reshape(1, -1)
+        codes = (
+            self.hasher.encode_image(row) if modality == "image" else self.hasher.encode_text(row)
+        )
+        first: npt.NDArray[np.uint8] = codes[0]
+        return first
+
+
+def load_hash_snapshot(store: Store, encoder: EncoderRecord) -> HashSnapshot | None:
+    """Codes of the encoder's active hasher, or None when none was trained."""
+    record = store.codes.active_hasher(encoder.id)
+    if record is None:
+        return None
+    try:
+        hasher = Hasher.from_bytes(store.codes.model_bytes(record.id))
+    except HasherFileError as exc:
+        raise IncompatibleCodesError(
+            f"The trained {record.name} model in this library cannot be used; retrain it.",
+            exc.details,
+        ) from exc
+    if hasher.dims != (encoder.dim, encoder.dim) or hasher.n_bits != record.n_bits:
+        raise IncompatibleCodesError(
+            f"The trained {record.name} model does not match the model {encoder.model_id}; "
+            "retrain it with `hashlens train`.",
+            f"hasher dims {hasher.dims}, encoder dim {encoder.dim}",
+        )
+    n_bytes = record.n_bits // 8
+    photo_ids, photo_codes = store.codes.codes(record.id, "image", n_bytes)
+    caption_ids, caption_codes = store.codes.codes(record.id, "text", n_bytes)
+    return HashSnapshot(
+        record,
+        hasher,
+        CodeIndex.build(photo_ids, photo_codes, record.n_bits),
+        CodeIndex.build(caption_ids, caption_codes, record.n_bits),
+    )
+
+
+def resolve_mode(mode: str, hashing: HashSnapshot | None, encoder: EncoderRecord) -> SearchMode:
+    """The concrete mode for a request; raises when codes are asked for but absent."""
+    if mode not in SEARCH_MODES:
+        raise ConfigError(
+            f"Unknown search mode '{mode}'. Use one of: {', '.join(SEARCH_MODES)}.", mode
+        )
+    if mode == "auto":
+        return "rerank" if hashing is not None else "exact"
+    if mode != "exact" and hashing is None:
+        raise IncompatibleCodesError(
+            f"No hashing model is trained for {encoder.model_id} in this library, so "
+            f"'{mode}' search is not available. Run `hashlens train --method KEY --bits N`.",
+            "no active hasher",
+        )
+    return mode  # type: ignore[return-value]
+
+
+def rank(
+    floats: FloatIndex,
+    codes: CodeIndex | None,
+    code: npt.NDArray[np.uint8] | None,
+    query: FloatArray,
+    k: int,
+    mode: SearchMode,
+    shortlist: int,
+) -> Ranked:
+    """Rank one index's items for a query vector (and its code) in the given mode."""
+    if mode == "exact" or codes is None or code is None:
+        ids, scores = floats.top_k(query, k)
+        return Ranked(ids, scores, None)
+    width = k if mode == "hamming" else max(shortlist, k)
+    ids, distances = codes.search(code, width)
+    scores = floats.scores_of(query, ids)
+    if mode == "rerank":
+        order = np.lexsort((np.arange(ids.shape[0]), -scores))[:k]
+        ids, scores, distances = ids[order], scores[order], distances[order]
+    return Ranked(ids, scores.astype(np.float32), distances.astype(np.int64))

@@ -1,0 +1,53 @@
+"""``train``: fit a hashing method on the library's stored features and switch search to it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core.config import AppConfig
+from core.errors import ConfigError
+from core.indexing.trainer import Trainer, TrainOptions, TrainReport
+from core.store.database import Store
+from desktop_app.cli.progress_bar import ProgressBars
+from desktop_app.cli.runtime import effective_encoder_config, encoder_config_key
+
+
+def cmd_train(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
+    """Train, write every code, activate, and say what was used."""
+    key = encoder_config_key(effective_encoder_config(config, store, args))
+    encoder = store.known_encoder(key)
+    if encoder is None:
+        raise ConfigError(
+            "This library has no features from that model yet. Run `hashlens index` first."
+        )
+    options = TrainOptions(args.method, args.bits, seed=args.seed, albums=args.albums)
+    show = sys.stderr.isatty() and not args.no_progress
+    with ProgressBars(enabled=show) as bars:
+        report = Trainer(store, encoder).train(options, progress=bars)
+    print(describe(report))
+    return 0
+
+
+def describe(report: TrainReport) -> str:
+    """A few lines a person can read: what was learned from what, and what was written."""
+    h = report.hasher
+    lines = [
+        f"Trained {h.name} ({h.n_bits} bits, version {h.version}) on {report.rows:,} "
+        f"photo–caption pairs from {report.photos:,} photos in {report.fit_seconds:.2f} s."
+    ]
+    if report.classes:
+        origins = ", ".join(f"{n:,} {o}" for o, n in sorted(report.origin_counts.items()))
+        lines.append(
+            f"Labels: {report.classes:,} classes on {report.labelled_rows:,} pairs ({origins})."
+        )
+    if report.excluded_unlabelled:
+        lines.append(
+            f"Left out {report.excluded_unlabelled:,} pairs without labels "
+            "(a supervised method cannot learn from them)."
+        )
+    lines.append(
+        f"Wrote {report.codes.images:,} photo codes and {report.codes.texts:,} caption codes; "
+        "search now uses them."
+    )
+    return "\n".join(lines)

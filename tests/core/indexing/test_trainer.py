@@ -1,0 +1,156 @@
+"""Training on stored features, codes for every item, and codes that never go stale."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.errors import HashingInputError
+from core.indexing.code_writer import load_hasher
+from core.indexing.trainer import Trainer, TrainOptions
+from core.store.records import EncoderRecord
+from tests.core.indexing.conftest import Harness
+
+COLOURS = {"red": (220, 30, 30), "green": (30, 200, 40), "blue": (30, 40, 220)}
+
+
+def make_labelled_photos(folder: Path, per_colour: int = 6, tag: bool = True) -> None:
+    """Photos in colour albums, each with a caption; tagged ones carry a #hashtag label."""
+    rng = np.random.default_rng(0)
+    for name, rgb in COLOURS.items():
+        album = folder / name
+        album.mkdir(parents=True, exist_ok=True)
+        for i in range(per_colour):
+            noise = rng.integers(-25, 25, (32, 48, 3))
+            pixels = np.clip(np.array(rgb) + noise, 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(album / f"{name}{i}.png")
+            text = f"a {name} picture number {i}" + (f" #{name}" if tag else "")
+            (album / f"{name}{i}.png.txt").write_text(text)
+
+
+def encoder_of(harness: Harness) -> EncoderRecord:
+    record = harness.store.known_encoder("fake-config")
+    assert record is not None
+    return record
+
+
+def code_count(harness: Harness, modality: str) -> int:
+    row = harness.store.db.execute(
+        "SELECT COUNT(*) FROM codes WHERE modality = ?", [modality]
+    ).fetchone()
+    return int(row[0])
+
+
+@pytest.fixture
+def labelled(harness: Harness, tmp_path: Path) -> Path:
+    folder = tmp_path / "albums"
+    make_labelled_photos(folder)
+    harness.add(folder)
+    harness.index()
+    return folder
+
+
+def test_supervised_training_uses_hashtags_and_codes_every_item(
+    harness: Harness, labelled: Path
+) -> None:
+    report = Trainer(harness.store, encoder_of(harness)).train(TrainOptions("batch", 8))
+    assert report.rows == 18
+    assert report.classes == 3
+    assert report.origin_counts == {"hashtag": 18}
+    assert report.codes.images == 18
+    assert report.codes.texts == 18
+    assert report.hasher.is_active
+    assert code_count(harness, "image") == 18 == code_count(harness, "text")
+    details = json.loads(report.hasher.details)
+    assert details["labels_by_origin"] == {"hashtag": 18}
+
+
+def test_codes_in_the_library_equal_the_stored_model_applied_to_stored_features(
+    harness: Harness, labelled: Path
+) -> None:
+    encoder = encoder_of(harness)
+    record = Trainer(harness.store, encoder).train(TrainOptions("cca-itq", 8)).hasher
+    hasher = load_hasher(harness.store, record)
+    ids, codes = harness.store.codes.codes(record.id, "image", 1)
+    expected = hasher.encode_image(harness.store.vectors.vectors_of(encoder, "image", ids.tolist()))
+    np.testing.assert_array_equal(codes, expected)
+
+
+def test_new_changed_and_deleted_photos_keep_codes_in_step(
+    harness: Harness, labelled: Path
+) -> None:
+    Trainer(harness.store, encoder_of(harness)).train(TrainOptions("lsh", 16))
+    red0 = labelled / "red" / "red0.png"
+    before = harness.store.media.media_by_path(str(red0))
+    assert before is not None
+    # a new photo, an edited photo and a deleted photo
+    Image.new("RGB", (40, 30), (250, 250, 0)).save(labelled / "red" / "yellow.png")
+    Image.new("RGB", (40, 30), (0, 0, 0)).save(red0)
+    os.utime(red0, ns=(1, 1))
+    (labelled / "blue" / "blue1.png").unlink()
+    report = harness.index()
+    assert report.added == 1
+    assert report.updated == 1
+    assert report.removed == 1
+    assert report.hashed == 2  # the new photo and the re-encoded one
+    assert code_count(harness, "image") == 18
+    record = harness.store.codes.active_hasher(encoder_of(harness).id)
+    assert record is not None
+    ids, codes = harness.store.codes.codes(record.id, "image", 2)
+    hasher = load_hasher(harness.store, record)
+    vectors = harness.store.vectors.vectors_of(encoder_of(harness), "image", ids.tolist())
+    np.testing.assert_array_equal(codes, hasher.encode_image(vectors))
+    assert harness.index().hashed == 0
+
+
+def test_album_folders_become_labels_when_asked(harness: Harness, tmp_path: Path) -> None:
+    folder = tmp_path / "untagged"
+    make_labelled_photos(folder, tag=False)
+    harness.add(folder)
+    harness.index()
+    trainer = Trainer(harness.store, encoder_of(harness))
+    with pytest.raises(HashingInputError, match="no captioned photo has a keyword"):
+        trainer.train(TrainOptions("batch", 8))
+    report = trainer.train(TrainOptions("batch", 8, albums=True))
+    assert report.origin_counts == {"album": 18}
+    assert report.classes == 3
+
+
+def test_retraining_replaces_the_old_version_and_its_codes(
+    harness: Harness, labelled: Path
+) -> None:
+    trainer = Trainer(harness.store, encoder_of(harness))
+    first = trainer.train(TrainOptions("lsh", 8)).hasher
+    second = trainer.train(TrainOptions("lsh", 8, seed=3)).hasher
+    other = trainer.train(TrainOptions("cca-itq", 8)).hasher
+    versions = {(h.name, h.version, h.is_active) for h in harness.store.codes.hashers()}
+    assert versions == {("lsh", 2, False), ("cca-itq", 1, True)}
+    assert first.id not in {h.id for h in harness.store.codes.hashers()}
+    assert second.version == 2
+    assert other.is_active
+    assert code_count(harness, "image") == 36  # lsh v2 and cca-itq, 18 each
+
+
+def test_library_without_captions_explains_what_training_needs(
+    harness: Harness, tmp_path: Path
+) -> None:
+    folder = tmp_path / "bare"
+    folder.mkdir()
+    Image.new("RGB", (30, 30), (9, 9, 9)).save(folder / "a.png")
+    harness.add(folder)
+    harness.index()
+    with pytest.raises(HashingInputError, match="photos with captions"):
+        Trainer(harness.store, encoder_of(harness)).train(TrainOptions("lsh", 8))
+    assert harness.store.codes.hashers() == []
+
+
+def test_bad_code_length_changes_nothing(harness: Harness, labelled: Path) -> None:
+    with pytest.raises(HashingInputError, match="multiple of 8"):
+        Trainer(harness.store, encoder_of(harness)).train(TrainOptions("lsh", 12))
+    assert harness.store.codes.hashers() == []
+    assert code_count(harness, "image") == 0
