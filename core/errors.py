@@ -53,6 +53,10 @@ class FolderNotFoundError(CoreError):
     """A folder given by the user does not exist or is not a directory."""
 
 
+class DatasetError(CoreError):
+    """A benchmark feature dataset (or its source) is missing, malformed or cannot be fetched."""
+
+
 class NotFittedError(CoreError):
     """A hasher was used before it was trained."""
 
