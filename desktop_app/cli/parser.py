@@ -8,6 +8,7 @@ from pathlib import Path
 from core import __version__
 from core.hashing import list_hashers
 from core.search.hash_stage import SEARCH_MODES
+from desktop_app.cli.bench_command import add_bench_parser
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_model_options(train)
+
+    add_bench_parser(sub)
 
     status = sub.add_parser("status", help="what the library holds and what went wrong")
     status.add_argument("--json", action="store_true", help="print as JSON")

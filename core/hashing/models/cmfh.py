@@ -20,7 +20,7 @@ import numpy as np
 
 from core.hashing.base import FitContext
 from core.hashing.data import PairedFeatures
-from core.hashing.models.linalg import ridge_from_gram
+from core.hashing.models.linalg import ridge_inverse
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_feature_map
 
@@ -61,31 +61,31 @@ class CMFH(LinearHasher):
             fit_feature_map(data.image, self.features, self.anchors, rng),
             fit_feature_map(data.text, self.features, self.anchors, rng),
         )
-        Phis = [maps[0].transform(data.image).astype(np.float64)]
-        Phis.append(maps[1].transform(data.text).astype(np.float64))
+        Phis = [maps[0].transform(data.image), maps[1].transform(data.text)]  # float32
         alphas = (self.alpha, 1.0 - self.alpha)
-        grams = [Phi.T @ Phi for Phi in Phis]
+        # the W-step matrices never change: invert them once, not once per iteration
+        solvers = [
+            ridge_inverse((Phi.T @ Phi).astype(np.float64), self.gamma / (a * self.mu))
+            for a, Phi in zip(alphas, Phis, strict=True)
+        ]
         r = self.n_bits
-        V = rng.standard_normal((Phis[0].shape[0], r))
-
-        def hash_projections(V: np.ndarray) -> list[np.ndarray]:
-            return [
-                ridge_from_gram(gram, Phi.T @ V, self.gamma / (a * self.mu))
-                for a, Phi, gram in zip(alphas, Phis, grams, strict=True)
-            ]
-
-        for iteration in range(self.iterations):
-            context.step(iteration, self.iterations)
-            U = [
-                np.linalg.solve(V.T @ V + (self.gamma / a) * np.eye(r), V.T @ Phi)
-                for a, Phi in zip(alphas, Phis, strict=True)
-            ]
-            W = hash_projections(V)
-            lhs = self.gamma * np.eye(r)
-            rhs = np.zeros_like(V)
-            for a, Phi, U_m, W_m in zip(alphas, Phis, U, W, strict=True):
-                lhs += a * (U_m @ U_m.T + self.mu * np.eye(r))
-                rhs += a * (Phi @ U_m.T + self.mu * (Phi @ W_m))
-            V = np.linalg.solve(lhs.T, rhs.T).T.astype(np.float64)
-        W = hash_projections(V)
+        eye = np.eye(r)
+        V = rng.standard_normal((Phis[0].shape[0], r)).astype(np.float32)
+        W: list[np.ndarray] = []
+        for iteration in range(self.iterations + 1):
+            context.step(iteration, self.iterations + 1)
+            # Φ_mᵀV serves both the U-step (its transpose) and the W-step
+            PtV = [(Phi.T @ V).astype(np.float64) for Phi in Phis]
+            W = [solver @ ptv for solver, ptv in zip(solvers, PtV, strict=True)]
+            if iteration == self.iterations:
+                break  # final W for the final V
+            gram_v = (V.T @ V).astype(np.float64)
+            lhs = self.gamma * eye
+            rhs = np.zeros(V.shape, dtype=np.float32)
+            for a, Phi, ptv, W_m in zip(alphas, Phis, PtV, W, strict=True):
+                U_m = np.linalg.solve(gram_v + (self.gamma / a) * eye, ptv.T)
+                lhs += a * (U_m @ U_m.T + self.mu * eye)
+                # Φ_m U_mᵀ + μ Φ_m W_m in one product
+                rhs += a * (Phi @ (U_m.T + self.mu * W_m).astype(np.float32))
+            V = np.linalg.solve(lhs.T, rhs.T.astype(np.float64)).T.astype(np.float32)
         self._set_functions(maps, W[0], W[1], V.mean(axis=0))

@@ -40,6 +40,14 @@ def ridge_from_gram(gram: F64, rhs: F64, gamma: float) -> F64:
     return solution
 
 
+def ridge_inverse(gram: F64, gamma: float) -> F64:
+    """(K + γ·tr(K)/k·I)⁻¹ for a Gram matrix K (k, k), for repeated solves."""
+    k = gram.shape[0]
+    regulariser = gamma * max(float(np.trace(gram)) / k if k else 0.0, 1e-12)
+    inverse: F64 = np.linalg.inv(gram + regulariser * np.eye(k)).astype(np.float64)
+    return inverse
+
+
 def balanced_orthogonal(E: npt.NDArray[Any], rng: np.random.Generator) -> F64:
     """The V maximising ⟨V, E⟩ with zero column means and VᵀV = n·I.
 

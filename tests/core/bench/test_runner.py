@@ -1,0 +1,89 @@
+"""The benchmark runner and ``hashlens bench`` on a small synthetic dataset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.bench.dataset import FeatureDataset, save_npz
+from core.bench.runner import REFERENCE, BenchOptions, run_benchmark
+from core.bench.synthetic import make_synthetic
+from core.hashing import PairedFeatures, create_hasher
+from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
+from desktop_app.cli.main import run
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> FeatureDataset:
+    return make_synthetic(600, 40, 32, 6, seed=1)
+
+
+def test_runner_scores_every_method_bits_and_direction(synthetic: FeatureDataset) -> None:
+    options = BenchOptions(["lsh", "itq", "cca-itq", "batch"], [8, 16])
+    result = run_benchmark(synthetic, options)
+    combos = {(r.method, r.n_bits, r.direction) for r in result.rows}
+    assert ("batch", 16, "t2i") in combos
+    assert (REFERENCE, 0, "i2i") in combos
+    assert len(combos) == 4 + 3 * 2 * 4  # reference + three methods that ran
+    # ITQ needs one shared space; these modalities differ, so it is reported, not run
+    assert [(m, b) for m, b, _ in result.failures] == [("itq", 8), ("itq", 16)]
+    by_key = {(r.method, r.n_bits, r.direction): r for r in result.rows}
+    assert by_key[("batch", 16, "i2t")].metrics.map > by_key[("lsh", 16, "i2t")].metrics.map + 0.2
+
+
+def test_runner_figures_equal_a_direct_evaluation(synthetic: FeatureDataset) -> None:
+    result = run_benchmark(synthetic, BenchOptions(["cca-itq"], [16], ["t2i"], reference=False))
+    (row,) = result.rows
+    d = synthetic
+    hasher = create_hasher("cca-itq", 16).fit(PairedFeatures(d.image[d.train], d.text[d.train]))
+    distances = hamming_matrix(
+        hasher.encode_text(d.text[d.query]), hasher.encode_image(d.image[d.database]), 16
+    )
+    expected = evaluate_ranking(distances, relevance(d.labels[d.query], d.labels[d.database]))
+    assert row.metrics.map == pytest.approx(expected.map)
+    assert row.fit_seconds > 0
+    assert row.encode_us_per_item > 0
+
+
+def test_bench_cli_prints_table_and_writes_json_and_plots(
+    synthetic,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    features = tmp_path / "synthetic.npz"
+    save_npz(synthetic, features)
+    out, plots = tmp_path / "out.json", tmp_path / "plots"
+    argv = ["bench", "--features", str(features), "--methods", "lsh,cmfh", "--bits", "8,16"]
+    code = run([*argv, "--directions", "i2t,t2i", "--json", str(out), "--plot", str(plots)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "| cmfh | 16 |" in printed
+    assert "| float | float |" in printed
+    payload = json.loads(out.read_text())
+    assert {(r["method"], r["n_bits"]) for r in payload["rows"]} >= {("lsh", 8), ("cmfh", 16)}
+    assert sorted(p.name for p in plots.iterdir())[0].startswith("pr-")
+    assert len(list(plots.glob("*.png"))) == 4
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--bits", "12"], "multiple of 8"),
+        (["--methods", "nope"], "Unknown hashing method"),
+        (["--directions", "x2y"], "Unknown direction"),
+        (["--bits", "sixteen"], "whole numbers"),
+    ],
+)
+def test_bench_cli_words_bad_options(
+    synthetic,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    message: str,
+) -> None:
+    features = tmp_path / "s.npz"
+    save_npz(synthetic, features)
+    assert run(["bench", "--features", str(features), "--methods", "lsh", *extra]) == 1
+    assert message in capsys.readouterr().err
