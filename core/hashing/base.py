@@ -150,6 +150,19 @@ class Hasher(ABC):
         matrix = as_features(features, "text features", dim=self.dims[1])
         return self._pack(self._project_text(matrix))
 
+    def project_image(self, features: FloatArray) -> npt.NDArray[np.float32]:
+        """Real-valued projections (m, n_bits) before binarisation (code bit k = column k > 0).
+
+        Search uses them on the query side for asymmetric scoring against stored codes.
+        """
+        matrix = as_features(features, "image features", dim=self.dims[0])
+        return np.asarray(self._project_image(matrix), dtype=np.float32)
+
+    def project_text(self, features: FloatArray) -> npt.NDArray[np.float32]:
+        """Real-valued projections (m, n_bits) of text features before binarisation."""
+        matrix = as_features(features, "text features", dim=self.dims[1])
+        return np.asarray(self._project_text(matrix), dtype=np.float32)
+
     def state_dict(self) -> StateDict:
         """The fitted state as named NumPy arrays (flat ``a/b`` keys)."""
         self.dims  # noqa: B018 - raises NotFittedError when unfitted

@@ -28,6 +28,10 @@ Distances = npt.NDArray[np.uint8] | npt.NDArray[np.uint16]
 Indices = npt.NDArray[np.int64]
 _SAMPLE = 16384
 _BLOCK = 1 << 15
+# row v: the 8 bits of byte value v in packbits order, as ±1
+_SIGNED_BITS = (
+    np.unpackbits(np.arange(256, dtype=np.uint8)[:, None], axis=1).astype(np.float32) * 2 - 1
+)
 
 
 def pack_bits(bits: npt.NDArray[Any]) -> PackedCodes:
@@ -120,6 +124,28 @@ def nearest(query: Words, database: Words, k: int) -> tuple[Indices, Distances]:
     distances = hamming_to_all(query, database, out=buffer)
     order = top_k(distances, k)
     return order, distances[order]
+
+
+def asymmetric_scores(projection: npt.NDArray[Any], codes: PackedCodes) -> npt.NDArray[np.float32]:
+    """Σ_k p_k·(2·b_k − 1) of a real-valued query projection against packed codes.
+
+    Keeping the query real-valued ("asymmetric distance") ranks stored codes more
+    faithfully than the query's own code does. Computed with one 256-entry table per
+    code byte, so the cost is one gather per byte and item.
+
+    Args:
+        projection: (n_bits,) query projection, the bits of whose sign form its code.
+        codes: (m, n_bytes) packed codes (zero padding beyond ``n_bits`` is ignored).
+    """
+    n_bits = projection.shape[0]
+    n_bytes = -(-n_bits // 8)
+    padded = np.zeros(n_bytes * 8, dtype=np.float32)
+    padded[:n_bits] = projection
+    tables = _SIGNED_BITS @ padded.reshape(n_bytes, 8).T  # (256, n_bytes)
+    scores = np.zeros(codes.shape[0], dtype=np.float32)
+    for byte in range(n_bytes):
+        scores += tables[codes[:, byte], byte]
+    return scores
 
 
 def top_k(distances: Distances, k: int) -> Indices:

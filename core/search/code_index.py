@@ -57,6 +57,12 @@ class CodeIndex:
         positions, distances = self.search_positions(self.query_words(query), k)
         return self.item_ids[positions], distances
 
+    def codes_at(self, positions: Indices) -> PackedCodes:
+        """Packed codes (m, n_bits // 8) of the items at ``positions``."""
+        words = np.ascontiguousarray(self.words[:, positions].T)
+        packed: PackedCodes = words.view(np.uint8)[:, : self.n_bits // 8]
+        return packed
+
     def search_positions(self, query_words: Words, k: int) -> tuple[Indices, Distances]:
         """Positions (into ``item_ids``) and distances of the ``k`` nearest codes."""
         return nearest(query_words, self.words, k)

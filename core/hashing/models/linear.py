@@ -14,7 +14,6 @@ import numpy as np
 import numpy.typing as npt
 
 from core.hashing.base import Hasher, StateDict
-from core.hashing.data import as_features
 from core.hashing.models.preprocess import FeatureMap
 from core.types import FloatArray
 
@@ -63,14 +62,6 @@ class LinearHasher(Hasher):
         mapped = functions.maps[modality].transform(features)
         projection: npt.NDArray[np.float32] = mapped @ functions.weights[modality]
         return projection - functions.offset
-
-    def project_image(self, features: FloatArray) -> npt.NDArray[np.float32]:
-        """Real-valued projections (m, n_bits) before binarisation, e.g. for a float reference."""
-        return self._project(0, as_features(features, "image features", dim=self.dims[0]))
-
-    def project_text(self, features: FloatArray) -> npt.NDArray[np.float32]:
-        """Real-valued projections (m, n_bits) of text features before binarisation."""
-        return self._project(1, as_features(features, "text features", dim=self.dims[1]))
 
     def _project_image(self, features: FloatArray) -> npt.NDArray[np.floating[Any]]:
         return self._project(0, features)

@@ -67,3 +67,17 @@ def test_check_codes_rejects_wrong_width_and_dtype() -> None:
         codes.check_codes(np.zeros((3, 4), dtype=np.uint8), 64)
     with pytest.raises(HashingInputError):
         codes.check_codes(np.zeros((3, 8), dtype=np.int64), 64)
+
+
+@pytest.mark.parametrize("n_bits", [8, 24, 64, 72])
+def test_asymmetric_scores_equal_projection_dot_signed_bits(n_bits: int) -> None:
+    rng = np.random.default_rng(n_bits)
+    projection = rng.standard_normal(n_bits).astype(np.float32)
+    packed = np.packbits(rng.random((40, n_bits)) > 0.5, axis=1)
+    signed = np.unpackbits(packed, axis=1, count=n_bits).astype(np.float32) * 2 - 1
+    np.testing.assert_allclose(
+        codes.asymmetric_scores(projection, packed), signed @ projection, atol=1e-4
+    )
+    # the query's own code scores highest among all codes: sum of |projection|
+    own = np.packbits(projection > 0)[None]
+    assert codes.asymmetric_scores(projection, own)[0] == pytest.approx(np.abs(projection).sum())
