@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from core import __version__
+from desktop_app.cli.dataset_command import add_dataset_parser
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -62,4 +63,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="what the library holds and what went wrong")
     status.add_argument("--json", action="store_true", help="print as JSON")
+
+    add_dataset_parser(sub, _add_model_options)
     return parser
