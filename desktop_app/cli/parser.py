@@ -9,6 +9,7 @@ from core import __version__
 from core.hashing import list_hashers
 from core.search.hash_stage import SEARCH_MODES
 from desktop_app.cli.bench_command import add_bench_parser
+from desktop_app.cli.dataset_command import add_dataset_parser
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -84,4 +85,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="what the library holds and what went wrong")
     status.add_argument("--json", action="store_true", help="print as JSON")
+
+    add_dataset_parser(sub, _add_model_options)
     return parser
