@@ -23,9 +23,9 @@ from core.search.hash_stage import (
     Modality,
     Ranked,
     SearchMode,
-    load_hash_snapshot,
     rank,
     resolve_mode,
+    try_load_hash_snapshot,
 )
 from core.store.database import Store
 from core.store.records import EncoderRecord
@@ -43,6 +43,7 @@ class Snapshot:
     captions: FloatIndex
     caption_media: dict[int, int]
     hashing: HashSnapshot | None = None
+    hashing_problem: IncompatibleCodesError | None = None
 
 
 class SearchEngine:
@@ -85,18 +86,22 @@ class SearchEngine:
                 "Run `hashlens index` with this model first."
             )
         mapping = dict(zip(caption_ids.tolist(), caption_media.tolist(), strict=True))
+        hashing, problem = try_load_hash_snapshot(self._store, record)
         return Snapshot(
             record,
             FloatIndex(media_ids, image_x),
             FloatIndex(caption_ids, text_x),
             mapping,
-            load_hash_snapshot(self._store, record),
+            hashing,
+            problem,
         )
 
     def mode(self, requested: str | None = None) -> SearchMode:
         """The mode a query will use (``requested`` or the configured one, resolved)."""
         snap = self.snapshot()
-        return resolve_mode(requested or self._search.mode, snap.hashing, snap.encoder)
+        return resolve_mode(
+            requested or self._search.mode, snap.hashing, snap.encoder, snap.hashing_problem
+        )
 
     def encode_text_query(self, text: str) -> FloatArray:
         """The query vector of a text."""
@@ -167,7 +172,9 @@ class SearchEngine:
         *,
         photos: bool,
     ) -> Ranked:
-        resolved = resolve_mode(mode or self._search.mode, snap.hashing, snap.encoder)
+        resolved = resolve_mode(
+            mode or self._search.mode, snap.hashing, snap.encoder, snap.hashing_problem
+        )
         hashing = snap.hashing if resolved != "exact" else None
         codes = None if hashing is None else (hashing.photos if photos else hashing.captions)
         code = None if hashing is None else hashing.encode(query, modality)

@@ -11,6 +11,7 @@ Modes (``[search] mode`` or ``--mode``):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +27,7 @@ from core.store.database import Store
 from core.store.records import EncoderRecord, HasherRecord
 from core.types import FloatArray
 
+logger = logging.getLogger(__name__)
 SearchMode = Literal["auto", "exact", "hamming", "rerank"]
 Modality = Literal["image", "text"]
 SEARCH_MODES: tuple[str, ...] = ("auto", "exact", "hamming", "rerank")
@@ -100,14 +102,36 @@ def load_hash_snapshot(store: Store, encoder: EncoderRecord) -> HashSnapshot | N
     )
 
 
-def resolve_mode(mode: str, hashing: HashSnapshot | None, encoder: EncoderRecord) -> SearchMode:
-    """The concrete mode for a request; raises when codes are asked for but absent."""
+def try_load_hash_snapshot(
+    store: Store, encoder: EncoderRecord
+) -> tuple[HashSnapshot | None, IncompatibleCodesError | None]:
+    """Like :func:`load_hash_snapshot`, but an unusable model is returned, not raised.
+
+    Exact search must keep working when the stored hasher is damaged or stale; only a
+    request that needs codes reports the problem.
+    """
+    try:
+        return load_hash_snapshot(store, encoder), None
+    except IncompatibleCodesError as exc:
+        logger.warning("Search falls back to exact: %s (%s)", exc.user_message, exc.details)
+        return None, exc
+
+
+def resolve_mode(
+    mode: str,
+    hashing: HashSnapshot | None,
+    encoder: EncoderRecord,
+    problem: IncompatibleCodesError | None = None,
+) -> SearchMode:
+    """The concrete mode for a request; raises when codes are asked for but unusable."""
     if mode not in SEARCH_MODES:
         raise ConfigError(
             f"Unknown search mode '{mode}'. Use one of: {', '.join(SEARCH_MODES)}.", mode
         )
     if mode == "auto":
         return "rerank" if hashing is not None else "exact"
+    if mode != "exact" and problem is not None:
+        raise problem
     if mode != "exact" and hashing is None:
         raise IncompatibleCodesError(
             f"No hashing model is trained for {encoder.model_id} in this library, so "

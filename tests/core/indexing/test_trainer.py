@@ -154,3 +154,35 @@ def test_bad_code_length_changes_nothing(harness: Harness, labelled: Path) -> No
         Trainer(harness.store, encoder_of(harness)).train(TrainOptions("lsh", 12))
     assert harness.store.codes.hashers() == []
     assert code_count(harness, "image") == 0
+
+
+def test_search_refuses_a_stored_model_that_no_longer_fits_the_encoder(
+    harness: Harness, labelled: Path
+) -> None:
+    from core.config import SearchConfig
+    from core.errors import IncompatibleCodesError
+    from core.search.engine import SearchEngine
+
+    encoder = encoder_of(harness)
+    record = Trainer(harness.store, encoder).train(TrainOptions("lsh", 8)).hasher
+    engine = SearchEngine(harness.store, harness.lazy(), harness.config, SearchConfig())
+    assert engine.mode() == "rerank"
+    # the model blob is damaged: search says so instead of crashing or guessing
+    with harness.store.atomic():
+        harness.store.db.execute("UPDATE hashers SET model = x'00ff' WHERE id = ?", [record.id])
+    engine.refresh()
+    with pytest.raises(IncompatibleCodesError, match="cannot be used; retrain"):
+        engine.mode("rerank")
+    assert engine.mode() == "exact"  # auto falls back; exact search keeps working
+    # a model trained on features of another dimension is refused the same way
+    from core.hashing import PairedFeatures, create_hasher
+
+    other = create_hasher("lsh", 8).fit(PairedFeatures(np.ones((4, 5)), np.ones((4, 5))))
+    with harness.store.atomic():
+        harness.store.db.execute(
+            "UPDATE hashers SET model = ? WHERE id = ?", [other.to_bytes(), record.id]
+        )
+    engine.refresh()
+    with pytest.raises(IncompatibleCodesError, match="does not match the model"):
+        engine.mode("hamming")
+    assert engine.mode("exact") == "exact"
