@@ -205,6 +205,6 @@ def _guarded(
 
 def _save_image(image: QImage, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
-    if not image.save(str(target), b"PNG"):
+    if not image.save(str(target)):  # the .png suffix picks the format
         raise OSError(f"Could not write the pasted image to {target}")
     return target

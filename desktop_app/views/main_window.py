@@ -218,7 +218,7 @@ class MainWindow(QMainWindow):
         area.results_view.hit_opened.connect(self.hit_opened)
         area.image_query_panel.hit_opened.connect(self.hit_opened)
         area.detail_page.back_requested.connect(area.back_to_results)
-        area.detail_page.search_requested.connect(lambda path: self.image_chosen.emit(Path(path)))
+        area.detail_page.search_requested.connect(self._on_detail_page_search_requested)
 
     @property
     def current_page(self) -> str:
@@ -359,6 +359,11 @@ class MainWindow(QMainWindow):
         chosen = self._dialogs.pick_file(self, "Search with a photo", IMAGE_FILTER)
         if chosen is not None:
             self.image_chosen.emit(chosen)
+
+    @Slot(str)
+    def _on_detail_page_search_requested(self, path: str) -> None:
+        self.search_area.back_to_results()
+        self.image_chosen.emit(Path(path))
 
     @Slot()
     def _on_query_edit_return_pressed(self) -> None:

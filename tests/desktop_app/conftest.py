@@ -153,3 +153,13 @@ def open_library_window(qtbot: QtBot, open_window: OpenWindow, library: Path) ->
     parts = open_window(library)
     wait_for_page(qtbot, parts.window, "libraryPage")
     return parts
+
+
+def show_active(qtbot: QtBot, window: MainWindow) -> None:
+    """Show the window and make it the active one, so focus and shortcuts work offscreen."""
+    window.show()
+    qtbot.waitExposed(window)
+    handle = window.windowHandle()
+    assert handle is not None
+    handle.requestActivate()
+    qtbot.waitUntil(window.isActiveWindow)
