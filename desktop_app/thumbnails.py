@@ -88,6 +88,10 @@ class ThumbnailLoader(QObject):
             )
         return None
 
+    def is_cached(self, path: str, side_px: int = GRID_SIDE_PX) -> bool:
+        """Whether the thumbnail is in memory (without asking for it)."""
+        return (path, side_px) in self._pixmaps
+
     def problem(self, path: str, side_px: int = GRID_SIDE_PX) -> str:
         """Why no thumbnail could be made, or ``""``."""
         return self._failed.get((path, side_px), "")

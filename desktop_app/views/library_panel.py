@@ -22,6 +22,7 @@ from desktop_app.controllers.indexing_controller import IndexProgress
 from desktop_app.jobs.library import FolderRow, LibraryOverview
 from desktop_app.views.labels import plain_label, plain_tooltip
 
+FOLDER_TABLE_MAX_HEIGHT_PX = 200
 COLUMNS = ("Folder", "Photos", "Captions", "Errors", "Watched")
 WATCHING_TOOLTIP = "Folder watching is not there yet: press Index now to pick up changes."
 
@@ -94,6 +95,7 @@ class LibraryPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        table.setMaximumHeight(FOLDER_TABLE_MAX_HEIGHT_PX)
         table.itemSelectionChanged.connect(self._on_folder_table_selection_changed)
         return table
 
@@ -112,11 +114,12 @@ class LibraryPanel(QWidget):
         layout.setSpacing(8)
         layout.addWidget(plain_label("Library", scale=1.25, is_bold=True))
         layout.addWidget(self.totals_label)
-        layout.addWidget(self.folder_table, 1)
+        layout.addWidget(self.folder_table)
         layout.addLayout(buttons)
         layout.addWidget(self.progress_label)
         layout.addLayout(progress)
         layout.addWidget(self.skipped_button)
+        layout.addStretch(1)
 
     @property
     def folders(self) -> tuple[FolderRow, ...]:

@@ -49,6 +49,10 @@ class ResultsListModel(QAbstractListModel):
             self._rows_by_path.setdefault(hit.path, []).append(row)
         self.endResetModel()
 
+    def thumbnail_count(self) -> int:
+        """How many of the hits have their thumbnail in memory."""
+        return sum(self._thumbnails.is_cached(hit.path) for hit in self._hits)
+
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
         return 0 if parent.isValid() else len(self._hits)
 
