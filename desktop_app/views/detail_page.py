@@ -31,6 +31,7 @@ from desktop_app.views.labels import plain_label, plain_tooltip
 
 PREVIEW_MIN = QSize(320, 240)
 SIDE_COLUMN_WIDTH_PX = 340
+LIST_MAX_HEIGHT_PX = 150
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
 _ORIGIN_WORDS = {
     USER_SOURCE: "your tag",
@@ -73,11 +74,13 @@ class DetailPage(QWidget):
         self.path_label = plain_label(is_subtle=True, is_selectable=True)
         self.caption_list = QListWidget()
         self.caption_list.setWordWrap(True)
+        self.caption_list.setMaximumHeight(LIST_MAX_HEIGHT_PX)
         self.caption_list.itemChanged.connect(self._on_caption_list_item_changed)
         self.caption_edit = QLineEdit()
         self.caption_edit.setPlaceholderText("Add a caption…")
         self.caption_edit.returnPressed.connect(self._on_caption_edit_return_pressed)
         self.tag_list = QListWidget()
+        self.tag_list.setMaximumHeight(LIST_MAX_HEIGHT_PX * 3 // 4)
         self.tag_list.itemSelectionChanged.connect(self._on_tag_list_selection_changed)
         self.tag_edit = QLineEdit()
         self.tag_edit.setPlaceholderText("Add a tag…")
@@ -118,15 +121,16 @@ class DetailPage(QWidget):
         column.addSpacing(6)
         column.addWidget(plain_label("Captions", is_bold=True))
         column.addWidget(plain_label("Double-click one of yours to edit it.", is_subtle=True))
-        column.addWidget(self.caption_list, 2)
+        column.addWidget(self.caption_list)
         column.addWidget(self.caption_edit)
         column.addSpacing(6)
         column.addWidget(plain_label("Tags", is_bold=True))
-        column.addWidget(self.tag_list, 1)
+        column.addWidget(self.tag_list)
         tag_row = QHBoxLayout()
         tag_row.addWidget(self.tag_edit, 1)
         tag_row.addWidget(self.remove_tag_button)
         column.addLayout(tag_row)
+        column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
