@@ -9,6 +9,7 @@ from pathlib import Path
 from core.errors import LibraryError
 from core.store.database import Store
 from core.store.media_repo import USER_SOURCE
+from core.store.records import MediaDetails
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,17 +41,22 @@ class LabelRow:
 
 @dataclass(frozen=True, slots=True)
 class PhotoDetail:
-    """Everything the detail view shows about one photo."""
+    """Everything the detail view shows about one photo: the stored details, plus where each
+    caption and label came from."""
 
-    media_id: int
-    path: str
-    width: int | None
-    height: int | None
-    taken_at: str | None
-    status: str
-    error: str | None
+    media: MediaDetails
     captions: tuple[CaptionRow, ...]
     labels: tuple[LabelRow, ...]
+
+    @property
+    def media_id(self) -> int:
+        """The photo's id."""
+        return self.media.id
+
+    @property
+    def path(self) -> str:
+        """The photo's file."""
+        return self.media.path
 
     @property
     def user_tags(self) -> tuple[str, ...]:
@@ -68,13 +74,7 @@ def read_detail(store: Store, media_id: int) -> PhotoDetail:
     if found is None:
         raise LibraryError("This photo is no longer in the library (it was removed or moved).")
     return PhotoDetail(
-        media_id=found.id,
-        path=found.path,
-        width=found.width,
-        height=found.height,
-        taken_at=found.taken_at,
-        status=found.status,
-        error=found.error,
+        media=found,
         captions=tuple(CaptionRow(*row) for row in store.media.captions_of(media_id)),
         labels=tuple(LabelRow(*row) for row in store.media.label_origins(media_id)),
     )

@@ -188,15 +188,15 @@ class DetailPage(QWidget):
     @staticmethod
     def _facts(detail: PhotoDetail) -> str:
         lines = [
-            f"Taken {detail.taken_at.replace('T', ' ')}"
-            if detail.taken_at
+            f"Taken {detail.media.taken_at.replace('T', ' ')}"
+            if detail.media.taken_at
             else "Date taken unknown"
         ]
-        if detail.width and detail.height:
-            lines.append(f"{detail.width} × {detail.height} pixels")
-        if detail.status == "error":
-            lines.append(f"Skipped: {detail.error or 'unreadable'}")
-        elif detail.status == "pending":
+        if detail.media.width and detail.media.height:
+            lines.append(f"{detail.media.width} × {detail.media.height} pixels")
+        if detail.media.status == "error":
+            lines.append(f"Skipped: {detail.media.error or 'unreadable'}")
+        elif detail.media.status == "pending":
             lines.append("Waiting to be indexed")
         return "\n".join(lines)
 

@@ -8,18 +8,17 @@ Every text is plain text: paths and captions are never interpreted as markup.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
-    QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
     QIcon,
     QImage,
+    QKeyEvent,
     QKeySequence,
     QShortcut,
 )
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QMainWindow,
-    QMenu,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -44,6 +42,7 @@ from desktop_app.thumbnails import ThumbnailLoader
 from desktop_app.views.dialogs import IMAGE_FILTER, WEIGHTS_FILTER, Dialogs
 from desktop_app.views.labels import plain_label, plain_tooltip
 from desktop_app.views.library_panel import LibraryPanel
+from desktop_app.views.menus import add_menu
 from desktop_app.views.model_panel import ModelPanel
 from desktop_app.views.pages import EmptyPage, MessagePage
 from desktop_app.views.search_area import SearchArea
@@ -160,38 +159,22 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.add_folder_action = self._action(
-            file_menu, "&Add Folder…", self.ask_for_folder, QKeySequence.StandardKey.Open
-        )
-        self._action(file_menu, "Search by &Photo…", self._on_photo_button_clicked, "Ctrl+Shift+O")
-        file_menu.addSeparator()
-        self._action(file_menu, "Import Model &File…", self.ask_for_weights_file)
-        self._action(file_menu, "Import Model F&older…", self.ask_for_weights_folder)
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        edit_menu = self.menuBar().addMenu("&Edit")
-        self._action(edit_menu, "&Find", self.focus_search, QKeySequence.StandardKey.Find)
-        paste = self._action(edit_menu, "Search with Pasted &Image", self.paste_image)
-        paste.setShortcuts(
-            [QKeySequence("Ctrl+Shift+V"), QKeySequence(QKeySequence.StandardKey.Paste)]
-        )
+        bar, keys = self.menuBar(), QKeySequence.StandardKey
+        add_menu(bar, self, "&File", [
+            ("&Add Folder…", self.ask_for_folder, [keys.Open]),
+            ("Search by &Photo…", self._on_photo_button_clicked, ["Ctrl+Shift+O"]),
+            None,
+            ("Import Model &File…", self.ask_for_weights_file, []),
+            ("Import Model F&older…", self.ask_for_weights_folder, []),
+            None,
+            ("&Quit", self.close, [keys.Quit]),
+        ])  # fmt: skip
+        add_menu(bar, self, "&Edit", [
+            ("&Find", self.focus_search, [keys.Find]),
+            ("Search with Pasted &Image", self.paste_image, ["Ctrl+Shift+V", keys.Paste]),
+        ])  # fmt: skip
         QShortcut(QKeySequence("/"), self, self.focus_search)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.escape)
-
-    def _action(
-        self,
-        menu: QMenu,
-        text: str,
-        slot: Callable[[], object],
-        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
 
     def _build_status_bar(self, library_path: Path) -> None:
         path_label = plain_label(is_subtle=True)
@@ -380,9 +363,6 @@ class MainWindow(QMainWindow):
 
     # events ----------------------------------------------------------------
     def eventFilter(self, watched: object, event: object) -> bool:  # noqa: N802 - Qt override
-        from PySide6.QtCore import QEvent
-        from PySide6.QtGui import QKeyEvent
-
         is_down = (
             watched is self.query_edit
             and isinstance(event, QKeyEvent)
