@@ -13,13 +13,15 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QWidget
 
 from core import __version__
-from desktop_app.app import compose
+from desktop_app.app import Composition, Controllers, compose
+from desktop_app.appearance import apply_color_scheme
 from desktop_app.log_setup import setup_logging
 
 logger = logging.getLogger("hashlens")
 
 APP_NAME = "HashLens"
-SCREENSHOT_WAIT_MS = 30_000
+SCREENSHOT_WAIT_MS = 60_000
+SETTLE_ROUNDS = 4
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,12 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--library", type=Path, help="library file (default: HASHLENS_LIBRARY or the data dir)"
     )
-    parser.add_argument("--query", help="text to put in the search field")
+    parser.add_argument("--query", help="text to search for once the library is read")
     parser.add_argument(
         "--screenshot",
         type=Path,
         metavar="FILE",
-        help="save a PNG of the window once the library is read, then exit",
+        help="save a PNG of the window once the library is read (and --query answered), then exit",
+    )
+    parser.add_argument(
+        "--color-scheme",
+        choices=("system", "light", "dark"),
+        default="system",
+        help="follow the system's light or dark palette (default), or force one",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     return parser
@@ -51,9 +59,28 @@ def _application(argv0: str) -> QApplication:
     return app
 
 
-def _save_screenshot(app: QApplication, window: QWidget, path: Path) -> int:
-    for _ in range(3):  # deliver task results, then the layout passes they trigger
+def search_once_open(controllers: Controllers, query: str) -> None:
+    """Search for ``query`` as soon as the library is read (its model is known then)."""
+
+    def on_overview(_overview: object) -> None:
+        controllers.library.overview_changed.disconnect(on_overview)
+        controllers.search.search_text_now(query)
+
+    controllers.library.overview_changed.connect(on_overview)
+
+
+def settle(app: QApplication, parts: Composition, window: QWidget) -> None:
+    """Let background work finish and its results reach the window (and the thumbnails that
+    painting asks for, which are tasks too)."""
+    for _ in range(SETTLE_ROUNDS):  # read library -> search -> thumbnails -> paint
+        parts.tasks.wait_for_done(SCREENSHOT_WAIT_MS)
         app.processEvents()
+        window.grab()  # paints, so the grid asks for the thumbnails it shows
+
+
+def _save_screenshot(app: QApplication, parts: Composition, path: Path) -> int:
+    window = parts.window
+    settle(app, parts, window)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not window.grab().save(str(path), "PNG"):
         print(f"hashlens-gui: could not write {path}", file=sys.stderr)  # noqa: T201
@@ -68,19 +95,23 @@ def run(argv: Sequence[str] | None = None) -> int:
     if args.screenshot is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # no display needed
     app = _application(sys.argv[0] if sys.argv else "hashlens-gui")
+    apply_color_scheme(app, args.color_scheme)
     parts = compose(args.library)
     app.setWindowIcon(parts.window.windowIcon())
     if args.query:
         parts.window.set_query(args.query)
+        if parts.controllers is not None:
+            search_once_open(parts.controllers, args.query)
     parts.window.show()
+    if args.screenshot is not None:
+        parts.window.reset_layout()
     try:
         if args.screenshot is not None:
-            parts.tasks.wait_for_done(SCREENSHOT_WAIT_MS)
-            return _save_screenshot(app, parts.window, args.screenshot)
+            return _save_screenshot(app, parts, args.screenshot)
         return app.exec()
     finally:
         parts.window.close()
-        parts.tasks.wait_for_done()
+        parts.shut_down()
 
 
 def _log_uncaught(

@@ -1,135 +1,41 @@
-"""Composition root of the GUI: configuration, background tasks, controller, window.
+"""Composition root of the GUI: configuration, tasks, controllers, window, and their wiring.
 
 Everything the window needs is built here and passed in, so a test can build the
-same window against a temporary library. The library is only ever opened inside
-tasks, each with its own Store (see ``desktop_app.tasks``).
+same window against a temporary library (and with fake dialogs). The library is
+only ever opened inside tasks, each with its own Store (see ``desktop_app.tasks``).
 """
 
 from __future__ import annotations
 
 import logging
-import shlex
-from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QSettings, QUrl
+from PySide6.QtGui import QDesktopServices, QIcon
 
-from core.config import load_config
+from core import paths
+from core.config import AppConfig, load_config
 from core.errors import CoreError
-from core.indexing.folders import register_folder
-from core.paths import default_library_path
-from core.store.database import Store
+from core.types import SearchHit
+from desktop_app.controllers.detail_controller import DetailController
+from desktop_app.controllers.indexing_controller import IndexingController
+from desktop_app.controllers.library_controller import LibraryController
+from desktop_app.controllers.model_controller import ModelController
+from desktop_app.controllers.search_controller import SearchController
+from desktop_app.jobs.library import FoldersAdded, LibraryOverview
+from desktop_app.preferences import Preferences, default_settings
 from desktop_app.tasks import TaskRunner
-from desktop_app.views.main_window import FoldersAdded, LibrarySummary, MainWindow
+from desktop_app.thumbnails import ThumbnailLoader
+from desktop_app.views.dialogs import Dialogs, QtDialogs
+from desktop_app.views.main_window import MainWindow
 
 logger = logging.getLogger(__name__)
 
 ICON_RESOURCE = ("icons", "hashlens.svg")
-
-
-def read_summary(store: Store) -> LibrarySummary:
-    """What the window shows, read through an open Store (runs on a pool thread)."""
-    stats = store.stats()
-    return LibrarySummary(
-        library_path=store.path,
-        folders=tuple(f.path for f in store.media.folders()),
-        photos_indexed=stats.photos_ready,
-        photos_pending=stats.photos_pending,
-        photos_skipped=stats.photos_error,
-        captions=stats.captions,
-    )
-
-
-def load_summary(library_path: Path) -> LibrarySummary:
-    """Open the library (creating or migrating it if needed) and summarise it."""
-    with Store.open(library_path) as store:
-        return read_summary(store)
-
-
-def add_folders(library_path: Path, paths: Sequence[Path]) -> FoldersAdded:
-    """Register the folders among ``paths`` in one transaction, then summarise the library."""
-    added: list[str] = []
-    rejected: list[str] = []
-    for path in paths:
-        resolved = path.expanduser().resolve()
-        if resolved.is_dir():
-            added.append(str(resolved))
-        else:
-            rejected.append(f"{path} is not a folder, so it was not added.")
-    with Store.open(library_path) as store:
-        for folder in added:
-            register_folder(store, folder)
-        return FoldersAdded(tuple(added), tuple(rejected), read_summary(store))
-
-
-class LibraryController(QObject):
-    """Reads and changes the library in background tasks; reports through signals.
-
-    Signals:
-        summary_changed: a ``LibrarySummary`` after each read.
-        folders_added: a ``FoldersAdded`` after a drop was handled.
-        library_failed: ``user_message`` when the library cannot be used at all.
-        message_posted: a short message for the status bar.
-    """
-
-    summary_changed = Signal(object)
-    folders_added = Signal(object)
-    library_failed = Signal(str)
-    message_posted = Signal(str)
-
-    def __init__(self, library_path: Path, tasks: TaskRunner) -> None:
-        super().__init__()
-        self._library_path = library_path
-        self._tasks = tasks
-
-    def refresh(self) -> None:
-        """Read the summary again (opening may migrate the file, so it is a writer task)."""
-        path = self._library_path
-        self._tasks.submit(
-            lambda: load_summary(path),
-            writes=True,
-            on_result=self._on_summary_result,
-            on_error=self._on_refresh_error,
-        )
-
-    @Slot(object)
-    def add_folders(self, paths: Sequence[Path]) -> None:
-        """Register dropped folders; indexing them is left to ``hashlens index`` for now."""
-        path, chosen = self._library_path, tuple(paths)
-        self._tasks.submit(
-            lambda: add_folders(path, chosen),
-            writes=True,
-            on_result=self._on_add_result,
-            on_error=self._on_add_error,
-        )
-
-    @Slot(object)
-    def _on_summary_result(self, summary: LibrarySummary) -> None:
-        self.summary_changed.emit(summary)
-
-    @Slot(object)
-    def _on_add_result(self, outcome: FoldersAdded) -> None:
-        self.summary_changed.emit(outcome.summary)
-        self.folders_added.emit(outcome)
-
-    @Slot(object)
-    def _on_refresh_error(self, error: Exception) -> None:
-        self.library_failed.emit(_user_text(error))
-
-    @Slot(object)
-    def _on_add_error(self, error: Exception) -> None:
-        self.message_posted.emit(f"The folder was not added. {_user_text(error)}")
-
-
-def _user_text(error: Exception) -> str:
-    if isinstance(error, CoreError):
-        if error.details:
-            logger.info("details: %s", error.details)
-        return error.user_message
-    return f"Something unexpected went wrong ({type(error).__name__}: {error}). See the log."
+THUMBNAIL_FOLDER = "thumbnails"
+SCRATCH_FOLDER = "scratch"
 
 
 def app_icon() -> QIcon:
@@ -141,11 +47,15 @@ def app_icon() -> QIcon:
     return QIcon(str(resources.files("resources").joinpath(*ICON_RESOURCE)))
 
 
-def cli_command_for(library_path: Path) -> str:
-    """How to call the CLI on this library, for the hints the window shows."""
-    if library_path == default_library_path().expanduser().resolve():
-        return "hashlens"
-    return f"hashlens --library {shlex.quote(str(library_path))}"
+@dataclass(frozen=True)
+class Controllers:
+    """The controllers of one session."""
+
+    library: LibraryController
+    model: ModelController
+    indexing: IndexingController
+    search: SearchController
+    detail: DetailController
 
 
 @dataclass(frozen=True)
@@ -153,29 +63,158 @@ class Composition:
     """The objects of one GUI session; the caller keeps it alive while the window is open."""
 
     tasks: TaskRunner
-    library: LibraryController | None
+    controllers: Controllers | None
     window: MainWindow
 
+    def shut_down(self) -> None:
+        """Stop indexing at the next batch and wait for every task."""
+        if self.controllers is not None:
+            self.controllers.indexing.cancel()
+        self.tasks.wait_for_done()
 
-def compose(library_path: Path | None = None) -> Composition:
-    """Build the window and start reading the library in the background."""
+
+def _window(
+    library_path: Path, tasks: TaskRunner, config: AppConfig | None, dialogs: Dialogs,
+    settings: QSettings | None,
+) -> MainWindow:  # fmt: skip
+    max_pixels = config.indexing.max_image_pixels if config else 120_000_000
+    thumbnails = ThumbnailLoader(tasks, paths.cache_dir() / THUMBNAIL_FOLDER, max_pixels)
+    preferences = Preferences(settings or default_settings())
+    return MainWindow(library_path, app_icon(), thumbnails, dialogs, preferences)
+
+
+def compose(
+    library_path: Path | None = None,
+    *,
+    dialogs: Dialogs | None = None,
+    settings: QSettings | None = None,
+) -> Composition:
+    """Build the window and its controllers, and start reading the library in the background."""
     tasks = TaskRunner()
+    dialogs = dialogs or QtDialogs()
     try:
         config = load_config(library_path=library_path)
     except CoreError as exc:  # e.g. a broken config.toml: say so in the window
-        fallback = (library_path or default_library_path()).expanduser().resolve()
-        window = MainWindow(fallback, app_icon(), cli_command_for(fallback))
+        fallback = (library_path or paths.default_library_path()).expanduser().resolve()
+        window = _window(fallback, tasks, None, dialogs, settings)
         window.show_library_error(exc.user_message)
         return Composition(tasks, None, window)
-
-    path = config.library_path
-    window = MainWindow(path, app_icon(), cli_command_for(path))
-    library = LibraryController(path, tasks)
-    library.summary_changed.connect(window.show_summary)
-    library.folders_added.connect(window.show_folders_added)
-    library.library_failed.connect(window.show_library_error)
-    library.message_posted.connect(window.show_message)
-    window.folders_dropped.connect(library.add_folders)
+    window = _window(config.library_path, tasks, config, dialogs, settings)
+    controllers = _controllers(config, tasks)
+    _wire(window, controllers)
     window.show_loading()
-    library.refresh()
-    return Composition(tasks, library, window)
+    controllers.library.open()
+    return Composition(tasks, controllers, window)
+
+
+def _controllers(config: AppConfig, tasks: TaskRunner) -> Controllers:
+    path = config.library_path
+    model = ModelController(path, config.encoder, tasks)
+    scratch = paths.cache_dir() / SCRATCH_FOLDER
+    return Controllers(
+        library=LibraryController(path, config.encoder, tasks),
+        model=model,
+        indexing=IndexingController(path, config, lambda: model.encoder, tasks),
+        search=SearchController(path, config, lambda: model.encoder, tasks, scratch),
+        detail=DetailController(path, tasks),
+    )
+
+
+def _wire(window: MainWindow, c: Controllers) -> None:
+    """Connect the window's signals to the controllers and their signals to the window."""
+    _wire_library(window, c)
+    _wire_search(window, c)
+    _wire_detail(window, c)
+
+
+def _wire_library(window: MainWindow, c: Controllers) -> None:
+    panel = window.library_panel
+    c.library.overview_changed.connect(window.show_overview)
+    c.library.folders_added.connect(window.show_folders_added)
+    c.library.library_failed.connect(window.show_library_error)
+    c.library.error_raised.connect(window.show_error)
+    window.folders_chosen.connect(c.library.add_folders)
+    window.folder_removal_confirmed.connect(c.library.remove_folder)
+    window.weights_chosen.connect(c.model.import_weights)
+    for model_panel in (window.model_panel, window.first_run_model_panel):
+        c.model.state_changed.connect(model_panel.show_state)
+        model_panel.download_requested.connect(c.model.download)
+    c.model.error_raised.connect(window.show_error)
+    panel.index_requested.connect(lambda: _index_if_ready(c))
+    panel.cancel_requested.connect(c.indexing.cancel)
+    panel.cancel_requested.connect(panel.show_cancelling)
+    c.indexing.started.connect(lambda: panel.show_indexing(True))
+    c.indexing.progress_changed.connect(panel.show_progress)
+    c.indexing.batch_landed.connect(c.library.refresh)
+    c.indexing.batch_landed.connect(c.search.library_changed)
+    c.indexing.finished.connect(window.show_index_report)
+    c.indexing.failed.connect(window.show_error)
+    c.indexing.failed.connect(lambda _report: panel.show_indexing(False))
+    c.indexing.model_unavailable.connect(c.model.report_unavailable)
+    c.indexing.model_unavailable.connect(lambda _report: panel.show_indexing(False))
+    c.library.overview_changed.connect(lambda overview: _on_overview(c, overview))
+    c.library.folders_added.connect(lambda outcome: _on_folders_added(c, outcome))
+    c.model.model_ready.connect(lambda: _on_model_ready(c))
+
+
+def _wire_search(window: MainWindow, c: Controllers) -> None:
+    area = window.search_area
+    window.query_edited.connect(c.search.set_text)
+    window.query_submitted.connect(c.search.search_text_now)
+    window.image_chosen.connect(c.search.search_image)
+    window.image_pasted.connect(c.search.search_pasted_image)
+    c.search.results_changed.connect(area.show_results)
+    c.search.search_failed.connect(area.show_failure)
+    c.search.busy_changed.connect(area.show_busy)
+    c.search.cleared.connect(lambda: area.show_hint(_photo_count(c)))
+    c.search.model_unavailable.connect(c.model.report_unavailable)
+    c.search.model_unavailable.connect(area.show_failure)
+
+
+def _wire_detail(window: MainWindow, c: Controllers) -> None:
+    page = window.search_area.detail_page
+    window.hit_opened.connect(lambda hit: _open_hit(c, hit))
+    c.detail.detail_changed.connect(window.search_area.show_detail)
+    c.detail.error_raised.connect(window.show_error)
+    c.detail.captions_edited.connect(lambda: _index_if_ready(c))
+    page.caption_added.connect(c.detail.add_caption)
+    page.caption_edited.connect(c.detail.edit_caption)
+    page.tags_changed.connect(c.detail.set_tags)
+    page.open_requested.connect(lambda path: _open_externally(window, Path(path)))
+    page.show_in_folder_requested.connect(lambda path: _open_externally(window, Path(path).parent))
+
+
+def _photo_count(c: Controllers) -> int:
+    overview = c.library.overview
+    return overview.photos if overview is not None else 0
+
+
+def _open_hit(c: Controllers, hit: SearchHit) -> None:
+    c.detail.open(hit.media_id)
+
+
+def _open_externally(window: MainWindow, path: Path) -> None:
+    if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+        window.show_message(f"No program could open {path}.")
+
+
+def _index_if_ready(c: Controllers) -> None:
+    """Index now if the model is ready; else the model panel asks for one first."""
+    if c.model.is_ready:
+        c.indexing.start()
+
+
+def _on_overview(c: Controllers, overview: LibraryOverview) -> None:
+    c.model.set_status(overview.model)
+
+
+def _on_folders_added(c: Controllers, outcome: FoldersAdded) -> None:
+    if outcome.added:
+        _index_if_ready(c)
+
+
+def _on_model_ready(c: Controllers) -> None:
+    c.search.library_changed()
+    overview = c.library.overview
+    if overview is not None and (overview.pending or overview.folders):
+        c.indexing.start()

@@ -47,7 +47,11 @@ class Snapshot:
 
 
 class SearchEngine:
-    """Answers queries against one library with one encoder configuration."""
+    """Answers queries against one library with one encoder configuration.
+
+    ``snapshot`` may be one taken earlier by another engine on the same library: it is
+    reused as is (snapshots are immutable, so engines on different threads share one).
+    """
 
     def __init__(
         self,
@@ -55,12 +59,14 @@ class SearchEngine:
         encoder: LazyEncoder,
         indexing: IndexingConfig,
         search: SearchConfig | None = None,
+        *,
+        snapshot: Snapshot | None = None,
     ) -> None:
         self._store = store
         self._encoder = encoder
         self._indexing = indexing
         self._search = search or SearchConfig()
-        self._snapshot: Snapshot | None = None
+        self._snapshot = snapshot
 
     def snapshot(self) -> Snapshot:
         """The current snapshot, loading it on first use."""

@@ -282,6 +282,27 @@ class MediaRepository:
         )
         return int(cursor.lastrowid or 0)
 
+    def update_user_caption(self, caption_id: int, text: str) -> bool:
+        """Change the text of a caption the user typed; its stale text vector is dropped.
+
+        Returns False (and changes nothing) when the caption is not one of the user's.
+        """
+        cursor = self._db.execute(
+            "UPDATE captions SET text = ? WHERE id = ? AND source = ?",
+            [text, caption_id, USER_SOURCE],
+        )
+        if cursor.rowcount == 0:
+            return False
+        self._db.execute("DELETE FROM caption_features WHERE caption_id = ?", [caption_id])
+        return True
+
+    def delete_user_caption(self, caption_id: int) -> bool:
+        """Remove a caption the user typed (with its vectors); False if it is not the user's."""
+        cursor = self._db.execute(
+            "DELETE FROM captions WHERE id = ? AND source = ?", [caption_id, USER_SOURCE]
+        )
+        return cursor.rowcount > 0
+
     # labels ----------------------------------------------------------------
     def _label_id(self, name: str) -> int:
         self._db.execute("INSERT INTO labels(name) VALUES (?) ON CONFLICT DO NOTHING", [name])
@@ -307,6 +328,15 @@ class MediaRepository:
             [media_id],
         ).fetchall()
         return [str(r[0]) for r in rows]
+
+    def label_origins(self, media_id: int) -> list[tuple[str, str]]:
+        """(label name, origin) pairs of one photo, sorted by name then origin."""
+        rows = self._db.execute(
+            "SELECT l.name, ml.origin FROM media_labels ml JOIN labels l ON l.id = ml.label_id"
+            " WHERE ml.media_id = ? ORDER BY l.name, ml.origin",
+            [media_id],
+        ).fetchall()
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     # problems --------------------------------------------------------------
     def set_problems(self, folder_id: int, problems: Sequence[tuple[str, str]]) -> None:
@@ -338,3 +368,16 @@ class MediaRepository:
             "captions": int(q("SELECT COUNT(*) FROM captions").fetchone()[0]),
             "labels": int(q("SELECT COUNT(DISTINCT label_id) FROM media_labels").fetchone()[0]),
         }
+
+    def folder_counts(self) -> dict[int, dict[str, int]]:
+        """Per folder id: ``photos`` (indexed), ``pending``, ``errors`` and ``captions``."""
+        rows = self._db.execute(
+            "SELECT f.id, COUNT(m.id) FILTER (WHERE m.status = 'ready'),"
+            " COUNT(m.id) FILTER (WHERE m.status = 'pending'),"
+            " COUNT(m.id) FILTER (WHERE m.status = 'error'),"
+            " (SELECT COUNT(*) FROM captions c JOIN media cm ON cm.id = c.media_id"
+            "  WHERE cm.folder_id = f.id)"
+            " FROM folders f LEFT JOIN media m ON m.folder_id = f.id GROUP BY f.id"
+        ).fetchall()
+        keys = ("photos", "pending", "errors", "captions")
+        return {int(r[0]): dict(zip(keys, map(int, r[1:]), strict=True)) for r in rows}

@@ -14,7 +14,8 @@ from core.store.records import printable
 from core.types import IndexReport
 from desktop_app.cli.library_commands import describe_registration, resolve_folder
 from desktop_app.cli.progress_bar import ProgressBars
-from desktop_app.cli.runtime import effective_encoder_config, lazy_encoder
+from desktop_app.cli.runtime import effective_encoder_config
+from desktop_app.model_choice import lazy_encoder
 
 
 def cmd_index(store: Store, config: AppConfig, args: argparse.Namespace) -> int:

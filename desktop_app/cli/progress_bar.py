@@ -9,21 +9,7 @@ from typing import Any, Self
 from tqdm import tqdm
 
 from core.progress import Progress
-
-_LABELS = {
-    "download": "Downloading model",
-    "model": "Loading model",
-    "scan": "Scanning folders",
-    "images": "Encoding photos",
-    "captions": "Encoding captions",
-}
-_UNITS = {
-    "download": "B",
-    "model": "model",
-    "scan": "folder",
-    "images": "photo",
-    "captions": "caption",
-}
+from desktop_app.progress_text import STAGE_LABELS, STAGE_UNITS
 
 
 class ProgressBars:
@@ -43,8 +29,8 @@ class ProgressBars:
             self._stage = progress.stage
             self._bar = tqdm(
                 total=progress.total,
-                desc=_LABELS.get(progress.stage, progress.stage),
-                unit=_UNITS.get(progress.stage, "item"),
+                desc=STAGE_LABELS.get(progress.stage, progress.stage),
+                unit=STAGE_UNITS.get(progress.stage, "item"),
                 unit_scale=progress.stage == "download",
                 file=sys.stderr,
                 dynamic_ncols=True,

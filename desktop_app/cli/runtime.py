@@ -1,21 +1,20 @@
-"""Composition root of the CLI: configuration, library, lazily loaded encoder."""
+"""Composition root of the CLI: configuration and the model a command uses."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import logging
-from dataclasses import asdict, replace
 from pathlib import Path
 
 from core.config import AppConfig, EncoderConfig, load_config
-from core.features.encoder import Encoder, LazyEncoder
-from core.progress import ProgressCallback
-from core.store.database import ACTIVE_ENCODER_SETTING, Store
+from core.store.database import Store
+from desktop_app.model_choice import (
+    MODEL_KEYS,
+    encoder_config_key,
+    lazy_encoder,
+    remembered_encoder_config,
+)
 
-logger = logging.getLogger(__name__)
-
-_MODEL_KEYS = ("model", "pretrained", "model_config")
+__all__ = ["build_config", "effective_encoder_config", "encoder_config_key", "lazy_encoder"]
 
 
 def build_config(args: argparse.Namespace) -> AppConfig:
@@ -39,39 +38,10 @@ def _absolute_if_path(value: str | None) -> str | None:
     return str(path.resolve()) if path.exists() else value
 
 
-def encoder_config_key(cfg: EncoderConfig) -> str:
-    """A stable key naming which weights a configuration loads."""
-    return json.dumps({k: getattr(cfg, k) for k in _MODEL_KEYS}, sort_keys=True)
-
-
 def effective_encoder_config(
     config: AppConfig, store: Store, args: argparse.Namespace
 ) -> EncoderConfig:
     """Model options given on the command line win; else the library's last model; else config."""
-    explicit = any(getattr(args, k, None) for k in _MODEL_KEYS)
-    stored = store.get_setting(ACTIVE_ENCODER_SETTING)
-    if explicit or stored is None:
+    if any(getattr(args, k, None) for k in MODEL_KEYS):
         return config.encoder
-    try:
-        remembered = json.loads(stored)
-        return replace(
-            config.encoder,
-            model=str(remembered["model"]),
-            pretrained=str(remembered["pretrained"]),
-            model_config=str(remembered["model_config"]),
-        )
-    except (ValueError, KeyError, TypeError):
-        logger.warning("Ignoring an unreadable stored model setting: %r", stored)
-        return config.encoder
-
-
-def lazy_encoder(cfg: EncoderConfig, progress: ProgressCallback | None = None) -> LazyEncoder:
-    """An encoder that loads (importing torch) only when first used; downloads report progress."""
-
-    def load() -> Encoder:
-        from core.features.clip_encoder import load_encoder  # deferred: torch is slow to import
-
-        logger.info("Loading model %s", asdict(cfg))
-        return load_encoder(cfg, progress=progress)
-
-    return LazyEncoder(encoder_config_key(cfg), load)
+    return remembered_encoder_config(config.encoder, store)

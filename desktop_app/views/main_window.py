@@ -1,339 +1,381 @@
-"""The main window: a search field, one central page per library state, a status bar.
+"""The main window: search field, library side panel, results, detail view, menus, status bar.
 
 Wiring only: the window shows what it is given (``show_*`` slots) and reports what
-the user did (signals). It never opens the library; the composition root in
-``desktop_app.app`` connects it to the controller that does, off the GUI thread.
+the user did (signals). It never opens the library or touches files; the composition
+root in ``desktop_app.app`` connects it to the controllers that do, off the GUI thread.
 Every text is plain text: paths and captions are never interpreted as markup.
 """
 
 from __future__ import annotations
 
-import shlex
-from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QSize, Qt, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QFont, QFontDatabase, QIcon, QPalette
+from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
-    QFrame,
-    QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
-    QListWidget,
     QMainWindow,
+    QPushButton,
+    QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-WINDOW_SIZE = QSize(960, 640)
-MINIMUM_SIZE = QSize(640, 480)
+from core.features.image_io import SUPPORTED_EXTENSIONS
+from core.types import IndexReport
+from desktop_app.error_report import ErrorReport
+from desktop_app.jobs.library import FolderRow, FoldersAdded, LibraryOverview
+from desktop_app.preferences import Preferences
+from desktop_app.thumbnails import ThumbnailLoader
+from desktop_app.views.dialogs import IMAGE_FILTER, WEIGHTS_FILTER, Dialogs
+from desktop_app.views.labels import plain_label, plain_tooltip
+from desktop_app.views.library_panel import LibraryPanel
+from desktop_app.views.menus import add_menu
+from desktop_app.views.model_panel import ModelPanel
+from desktop_app.views.pages import EmptyPage, MessagePage
+from desktop_app.views.search_area import SearchArea
+from desktop_app.views.skipped_dialog import SkippedDialog
+
+WINDOW_SIZE = QSize(1180, 760)
+MINIMUM_SIZE = QSize(760, 520)
+SIDEBAR_WIDTH_PX = 380
 STATUS_PATH_WIDTH_PX = 420
-CONTENT_WIDTH_PX = 560
-ICON_SIZE = QSize(96, 96)
-
-_SUBTLE_FRAME_QSS = "QFrame#{name} {{ border: {style} palette(mid); border-radius: 10px; }}"
 
 
-@dataclass(frozen=True, slots=True)
-class LibrarySummary:
-    """What the window shows about a library (read off the GUI thread)."""
-
-    library_path: Path
-    folders: tuple[str, ...]
-    photos_indexed: int
-    photos_pending: int
-    photos_skipped: int
-    captions: int
-
-    @property
-    def folder_count(self) -> int:
-        """How many folders are registered."""
-        return len(self.folders)
-
-
-@dataclass(frozen=True, slots=True)
-class FoldersAdded:
-    """Outcome of dropping folders on the window."""
-
-    added: tuple[str, ...]
-    rejected: tuple[str, ...]  # one user message per path that is not a folder
-    summary: LibrarySummary
-
-
-def _label(
-    text: str = "",
-    *,
-    scale: float = 1.0,
-    is_bold: bool = False,
-    is_subtle: bool = False,
-    is_selectable: bool = False,
-    is_monospace: bool = False,
-) -> QLabel:
-    """A plain-text, word-wrapping label that follows the system palette."""
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont) if is_monospace else None
-    font = QFont(font or label.font())
-    if scale != 1.0:
-        font.setPointSizeF(font.pointSizeF() * scale)
-    font.setBold(is_bold)
-    label.setFont(font)
-    if is_subtle:
-        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-    if is_selectable:
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def _centered_column(page: QWidget, *widgets: QWidget) -> None:
-    """Stack ``widgets`` in a fixed-width column centred on ``page``.
-
-    The column fills the page's height, so the vertical layout gives each wrapped
-    label the height its text needs at the column's width.
-    """
-    column = QWidget()
-    column.setFixedWidth(CONTENT_WIDTH_PX)
-    stack = QVBoxLayout(column)
-    stack.setContentsMargins(0, 0, 0, 0)
-    stack.setSpacing(12)
-    stack.addStretch(1)
-    for widget in widgets:
-        stack.addWidget(widget)
-    stack.addStretch(2)
-    outer = QHBoxLayout(page)
-    outer.addStretch(1)
-    outer.addWidget(column)
-    outer.addStretch(1)
-
-
-class _EmptyPage(QWidget):
-    """First run: a drop zone that says how to add photos."""
-
-    def __init__(self, icon: QIcon, cli_command: str) -> None:
-        super().__init__()
-        self.setObjectName("emptyPage")
-        zone = QFrame()
-        zone.setObjectName("dropZone")
-        zone.setStyleSheet(_SUBTLE_FRAME_QSS.format(name="dropZone", style="2px dashed"))
-        icon_label = QLabel()
-        icon_label.setFixedSize(ICON_SIZE)
-        icon_label.setPixmap(icon.pixmap(ICON_SIZE))
-        title = _label("Your library is empty", scale=1.6, is_bold=True)
-        body = _label("Drag a folder of photos here, or run these commands in a terminal:")
-        commands = _label(
-            f"{cli_command} add DIR\n{cli_command} index", is_monospace=True, is_selectable=True
-        )
-        inside = QVBoxLayout(zone)
-        inside.setContentsMargins(40, 36, 40, 36)
-        inside.setSpacing(16)
-        inside.addWidget(icon_label, 0, Qt.AlignmentFlag.AlignHCenter)
-        for label in (title, body, commands):
-            label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-            inside.addWidget(label)  # full width, so wrapped text gets the zone's width
-        _centered_column(self, zone)
-
-
-class _MessagePage(QWidget):
-    """A title and a message: used while loading and when the library cannot be used."""
-
-    def __init__(self, name: str, title: str) -> None:
-        super().__init__()
-        self.setObjectName(name)
-        self._title_label = _label(title, scale=1.4, is_bold=True)
-        self._message_label = _label(is_selectable=True)
-        self._hint_label = _label(is_subtle=True)
-        _centered_column(self, self._title_label, self._message_label, self._hint_label)
-        self.set_message("")
-
-    def set_message(self, message: str, hint: str = "") -> None:
-        for label, text in ((self._message_label, message), (self._hint_label, hint)):
-            label.setText(text)
-            label.setVisible(bool(text))
-
-
-class _StatTile(QFrame):
-    """One count with its caption."""
-
-    def __init__(self, caption: str) -> None:
-        super().__init__()
-        self.setObjectName("statTile")
-        self.setStyleSheet(_SUBTLE_FRAME_QSS.format(name="statTile", style="1px solid"))
-        self._value_label = _label("0", scale=1.8, is_bold=True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 10, 16, 10)
-        layout.addWidget(self._value_label)
-        layout.addWidget(_label(caption, is_subtle=True))
-        layout.addStretch(1)  # values and captions line up across tiles when one wraps
-
-    def set_value(self, value: int) -> None:
-        self._value_label.setText(QLocale.system().toString(value))
-
-
-class _SummaryPage(QWidget):
-    """Counts, the next step, and the registered folders."""
-
-    _CAPTIONS = ("Photos indexed", "Waiting to be indexed", "Skipped", "Captions", "Folders")
-
-    def __init__(self, cli_command: str) -> None:
-        super().__init__()
-        self.setObjectName("summaryPage")
-        self._cli_command = cli_command
-        self._tiles = [_StatTile(caption) for caption in self._CAPTIONS]
-        self._hint_label = _label(is_subtle=True)
-        self._folder_list = QListWidget()
-        self._folder_list.setAlternatingRowColors(True)
-        self._folder_list.setUniformItemSizes(True)
-        self._folder_list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self._folder_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._folder_list.setStyleSheet("QListWidget::item { padding: 4px 6px; }")
-
-        tiles = QGridLayout()
-        tiles.setSpacing(12)
-        for column, tile in enumerate(self._tiles):
-            tiles.addWidget(tile, 0, column)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 16, 0, 0)
-        layout.setSpacing(12)
-        layout.addWidget(_label("Library", scale=1.4, is_bold=True))
-        layout.addLayout(tiles)
-        layout.addWidget(self._hint_label)
-        layout.addSpacing(8)
-        layout.addWidget(_label("Folders", is_bold=True))
-        layout.addWidget(self._folder_list, 1)
-
-    def set_summary(self, summary: LibrarySummary) -> None:
-        values = (
-            summary.photos_indexed,
-            summary.photos_pending,
-            summary.photos_skipped,
-            summary.captions,
-            summary.folder_count,
-        )
-        for tile, value in zip(self._tiles, values, strict=True):
-            tile.set_value(value)
-        self._hint_label.setText(self._next_step(summary))
-        self._folder_list.clear()
-        self._folder_list.addItems(list(summary.folders))  # items are plain text
-        for row, path in enumerate(summary.folders):
-            self._folder_list.item(row).setToolTip(path)
-
-    def _next_step(self, summary: LibrarySummary) -> str:
-        index = f'run "{self._cli_command} index" in a terminal'
-        if summary.photos_pending:
-            count = QLocale.system().toString(summary.photos_pending)
-            return f"{count} photos are waiting to be indexed: {index}."
-        if summary.photos_indexed == 0:
-            return f"No photos scanned yet: {index} to scan the folders below."
-        return f"To pick up new or changed photos, {index}."
+def is_image_path(path: Path) -> bool:
+    """Whether a dropped path names an image file (judged by its name, not by opening it)."""
+    return path.suffix.lower() in SUPPORTED_EXTENSIONS
 
 
 class MainWindow(QMainWindow):
     """The HashLens window.
 
     Signals:
-        folders_dropped: ``tuple[Path, ...]`` of local paths dropped on the window.
+        folders_chosen: ``tuple[Path, ...]`` dropped on the window or picked from a dialog.
+        folder_removal_confirmed: ``int`` id of a folder the user agreed to remove.
+        image_chosen: ``Path`` of an image to search with (dropped, picked or a result).
+        image_pasted: ``QImage`` from the clipboard to search with.
+        weights_chosen: ``Path`` of a model weights file or folder to import.
+        hit_opened: ``SearchHit`` whose photo the detail view should show.
+        query_edited: ``str`` as the user types; ``query_submitted`` on Enter.
     """
 
-    folders_dropped = Signal(object)
+    folders_chosen = Signal(object)
+    folder_removal_confirmed = Signal(int)
+    image_chosen = Signal(object)
+    image_pasted = Signal(object)
+    weights_chosen = Signal(object)
+    hit_opened = Signal(object)
+    query_edited = Signal(str)
+    query_submitted = Signal(str)
 
-    def __init__(self, library_path: Path, icon: QIcon, cli_command: str = "hashlens") -> None:
+    def __init__(
+        self,
+        library_path: Path,
+        icon: QIcon,
+        thumbnails: ThumbnailLoader,
+        dialogs: Dialogs,
+        preferences: Preferences,
+    ) -> None:
         super().__init__()
-        self._cli_command = cli_command
+        self._dialogs = dialogs
+        self._preferences = preferences
+        self._photo_count = 0
+        self.skipped_dialog: SkippedDialog | None = None
         self.setWindowTitle("HashLens")
         self.setWindowIcon(icon)
         self.setAcceptDrops(True)
-        self.resize(WINDOW_SIZE)
         self.setMinimumSize(MINIMUM_SIZE)
 
-        self._query_edit = QLineEdit()
-        self._query_edit.setPlaceholderText("Search your photos…")
-        self._query_edit.setClearButtonEnabled(True)
-        self._query_edit.setAcceptDrops(False)  # a dropped folder is for the window
-        self._query_edit.returnPressed.connect(self._on_query_edit_return_pressed)
+        self.query_edit = QLineEdit()
+        self.query_edit.setObjectName("queryEdit")
+        self.query_edit.setPlaceholderText("Search your photos…  (Ctrl+F)")
+        self.query_edit.setClearButtonEnabled(True)
+        self.query_edit.setAcceptDrops(False)  # a dropped folder or photo is for the window
+        self.query_edit.textEdited.connect(self.query_edited)
+        self.query_edit.returnPressed.connect(self._on_query_edit_return_pressed)
+        self.query_edit.installEventFilter(self)
+        self.photo_button = QPushButton("Search by Photo…")
+        self.photo_button.clicked.connect(self._on_photo_button_clicked)
 
-        self._loading_page = _MessagePage("loadingPage", "Opening the library…")
-        self._error_page = _MessagePage("errorPage", "This library can’t be opened")
-        self._empty_page = _EmptyPage(icon, cli_command)
-        self._summary_page = _SummaryPage(cli_command)
-        self._pages = QStackedWidget()
-        for page in (self._loading_page, self._error_page, self._empty_page, self._summary_page):
-            self._pages.addWidget(page)
+        self.model_panel = ModelPanel()
+        self.first_run_model_panel = ModelPanel()
+        self.library_panel = LibraryPanel()
+        self.search_area = SearchArea(thumbnails)
+        self._build_pages(icon)
+        self._build_menus()
+        self._build_status_bar(library_path)
+        self._connect_children()
+        self.reset_layout()
+        preferences.restore(self, self.splitter)
 
+    def _build_pages(self, icon: QIcon) -> None:
+        self.loading_page = MessagePage("loadingPage", "Opening the library…")
+        self.error_page = MessagePage("errorPage", "This library can’t be opened")
+        self.empty_page = EmptyPage(icon, self.first_run_model_panel)
+        sidebar = QWidget()
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(0, 8, 12, 0)
+        side.setSpacing(12)
+        side.addWidget(self.library_panel, 1)
+        side.addWidget(self.model_panel)
+        # The hashing panel (method, code length, training) joins this column in a later version.
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("librarySplitter")
+        self.splitter.addWidget(sidebar)
+        self.splitter.addWidget(self.search_area)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        library_page = QWidget()
+        library_page.setObjectName("libraryPage")
+        page_layout = QVBoxLayout(library_page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(self.splitter)
+        self.pages = QStackedWidget()
+        for page in (self.loading_page, self.error_page, self.empty_page, library_page):
+            self.pages.addWidget(page)
+        self.library_page = library_page
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.query_edit, 1)
+        top.addWidget(self.photo_button)
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(16, 16, 16, 8)
-        layout.addWidget(self._query_edit)
-        layout.addWidget(self._pages, 1)
+        layout.setContentsMargins(16, 12, 16, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.pages, 1)
         self.setCentralWidget(central)
-        self._build_status_bar(library_path)
+
+    def _build_menus(self) -> None:
+        bar, keys = self.menuBar(), QKeySequence.StandardKey
+        add_menu(bar, self, "&File", [
+            ("&Add Folder…", self.ask_for_folder, [keys.Open]),
+            ("Search by &Photo…", self._on_photo_button_clicked, ["Ctrl+Shift+O"]),
+            None,
+            ("Import Model &File…", self.ask_for_weights_file, []),
+            ("Import Model F&older…", self.ask_for_weights_folder, []),
+            None,
+            ("&Quit", self.close, [keys.Quit]),
+        ])  # fmt: skip
+        add_menu(bar, self, "&Edit", [
+            ("&Find", self.focus_search, [keys.Find]),
+            ("Search with Pasted &Image", self.paste_image, ["Ctrl+Shift+V", keys.Paste]),
+        ])  # fmt: skip
+        QShortcut(QKeySequence("/"), self, self.focus_search)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.escape)
 
     def _build_status_bar(self, library_path: Path) -> None:
-        path_label = _label(is_subtle=True)
+        path_label = plain_label(is_subtle=True)
         path_label.setWordWrap(False)
         text = str(library_path)
         elided = path_label.fontMetrics().elidedText(
             text, Qt.TextElideMode.ElideMiddle, STATUS_PATH_WIDTH_PX
         )
         path_label.setText(f"Library: {elided}")
-        path_label.setToolTip(text)
+        path_label.setToolTip(plain_tooltip(text))
+        path_label.setObjectName("libraryPathLabel")
         self.statusBar().addPermanentWidget(path_label)
+
+    def _connect_children(self) -> None:
+        self.empty_page.add_folder_requested.connect(self.ask_for_folder)
+        panel = self.library_panel
+        panel.add_folder_requested.connect(self.ask_for_folder)
+        panel.remove_folder_requested.connect(self._on_library_panel_remove_folder_requested)
+        panel.skipped_requested.connect(self.show_skipped_files)
+        for model_panel in (self.model_panel, self.first_run_model_panel):
+            model_panel.import_file_requested.connect(self.ask_for_weights_file)
+            model_panel.import_folder_requested.connect(self.ask_for_weights_folder)
+        area = self.search_area
+        area.results_view.hit_opened.connect(self.hit_opened)
+        area.image_query_panel.hit_opened.connect(self.hit_opened)
+        area.detail_page.back_requested.connect(area.back_to_results)
+        area.detail_page.search_requested.connect(self._on_detail_page_search_requested)
 
     @property
     def current_page(self) -> str:
-        """Object name of the page on show (``emptyPage``, ``summaryPage``, ``errorPage``…)."""
-        page = self._pages.currentWidget()
+        """Object name of the whole-window page (``emptyPage``, ``libraryPage``, ``errorPage``…)."""
+        page = self.pages.currentWidget()
         return page.objectName() if page is not None else ""
 
-    def set_query(self, text: str) -> None:
-        self._query_edit.setText(text)
+    @property
+    def current_view(self) -> str:
+        """Object name of the right-side page (``hintPage``, ``resultsPage``, ``detailPage``)."""
+        return self.search_area.current_view
 
+    def reset_layout(self) -> None:
+        """Default size and panel widths (for screenshots that must not depend on the last run)."""
+        self.resize(WINDOW_SIZE)
+        self.splitter.setSizes([SIDEBAR_WIDTH_PX, WINDOW_SIZE.width() - SIDEBAR_WIDTH_PX])
+
+    def set_query(self, text: str) -> None:
+        self.query_edit.setText(text)
+
+    # shown state -----------------------------------------------------------
     @Slot()
     def show_loading(self) -> None:
-        self._pages.setCurrentWidget(self._loading_page)
+        self.pages.setCurrentWidget(self.loading_page)
 
     @Slot(object)
-    def show_summary(self, summary: LibrarySummary) -> None:
+    def show_overview(self, overview: LibraryOverview) -> None:
         self.setAcceptDrops(True)
-        if summary.folder_count == 0:
-            self._pages.setCurrentWidget(self._empty_page)
-        else:
-            self._summary_page.set_summary(summary)
-            self._pages.setCurrentWidget(self._summary_page)
+        self._photo_count = overview.photos
+        self.library_panel.show_overview(overview)
+        has_folders = bool(overview.folders)
+        self.query_edit.setEnabled(has_folders)
+        self.photo_button.setEnabled(has_folders)
+        if not has_folders:
+            self.pages.setCurrentWidget(self.empty_page)
+            return
+        if self.pages.currentWidget() is not self.library_page:
+            self.pages.setCurrentWidget(self.library_page)
+            self.search_area.show_hint(overview.photos)
+        elif self.current_view == "hintPage":
+            self.search_area.show_hint(overview.photos)
 
     @Slot(str)
     def show_library_error(self, message: str) -> None:
         """The library cannot be used at all: say why, and refuse drops."""
         self.setAcceptDrops(False)
-        hint = "Open another library with: hashlens-gui --library FILE"
-        self._error_page.set_message(message, hint)
-        self._pages.setCurrentWidget(self._error_page)
+        self.query_edit.setEnabled(False)
+        self.photo_button.setEnabled(False)
+        self.error_page.set_message(
+            message, "Open another library with: hashlens-gui --library FILE"
+        )
+        self.pages.setCurrentWidget(self.error_page)
 
     @Slot(str)
     def show_message(self, message: str) -> None:
         self.statusBar().showMessage(message)
 
     @Slot(object)
+    def show_error(self, report: ErrorReport) -> None:
+        self.show_message(f"{report.summary}: {report.message}")
+        self._dialogs.error(self, report)
+
+    @Slot(object)
     def show_folders_added(self, outcome: FoldersAdded) -> None:
         parts = list(outcome.rejected)
         if len(outcome.added) == 1:
-            parts.insert(0, f"Added {outcome.added[0]}. {self._index_hint('its')}")
+            parts.insert(0, f"Added {outcome.added[0]}.")
         elif outcome.added:
-            parts.insert(0, f"Added {len(outcome.added)} folders. {self._index_hint('their')}")
+            parts.insert(0, f"Added {len(outcome.added)} folders.")
         self.show_message(" ".join(parts))
 
-    def _index_hint(self, whose: str) -> str:
-        return f'Run "{self._cli_command} index" in a terminal to scan {whose} photos.'
+    @Slot(object)
+    def show_index_report(self, report: IndexReport) -> None:
+        self.library_panel.show_indexing(False)
+        if report.cancelled:
+            self.show_message("Indexing cancelled. Finished batches are kept; Index now continues.")
+            return
+        skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+        self.show_message(
+            f"Library up to date: {report.added} new, {report.updated} changed, "
+            f"{report.removed} removed{skipped}."
+        )
+
+    @Slot()
+    def show_skipped_files(self) -> None:
+        self.skipped_dialog = SkippedDialog(self.library_panel.skipped, self)
+        self.skipped_dialog.show()
+
+    # user actions ----------------------------------------------------------
+    @Slot()
+    def focus_search(self) -> None:
+        self.query_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.query_edit.selectAll()
+
+    @Slot()
+    def escape(self) -> None:
+        """Esc: leave the detail view; otherwise clear the search."""
+        if self.search_area.back_to_results():
+            return
+        self.query_edit.clear()
+        self.query_edited.emit("")
+        self.search_area.show_hint(self._photo_count)
+        self.focus_search()
+
+    @Slot()
+    def ask_for_folder(self) -> None:
+        folder = self._dialogs.pick_folder(self, "Add a folder of photos")
+        if folder is not None:
+            self.folders_chosen.emit((folder,))
+
+    @Slot()
+    def ask_for_weights_file(self) -> None:
+        chosen = self._dialogs.pick_file(self, "Import model weights", WEIGHTS_FILTER)
+        if chosen is not None:
+            self.weights_chosen.emit(chosen)
+
+    @Slot()
+    def ask_for_weights_folder(self) -> None:
+        chosen = self._dialogs.pick_folder(self, "Import a model folder")
+        if chosen is not None:
+            self.weights_chosen.emit(chosen)
+
+    @Slot()
+    def paste_image(self) -> None:
+        """Search with the image (or image file) on the clipboard."""
+        mime = QGuiApplication.clipboard().mimeData()
+        files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()] if mime else []
+        images = [p for p in files if is_image_path(p)]
+        if images:
+            self.image_chosen.emit(images[0])
+        elif mime is not None and mime.hasImage():
+            self.image_pasted.emit(QImage(mime.imageData()))
+        else:
+            self.show_message("The clipboard holds no image to search with.")
+
+    @Slot()
+    def _on_photo_button_clicked(self) -> None:
+        chosen = self._dialogs.pick_file(self, "Search with a photo", IMAGE_FILTER)
+        if chosen is not None:
+            self.image_chosen.emit(chosen)
+
+    @Slot(str)
+    def _on_detail_page_search_requested(self, path: str) -> None:
+        self.search_area.back_to_results()
+        self.image_chosen.emit(Path(path))
 
     @Slot()
     def _on_query_edit_return_pressed(self) -> None:
-        query = self._query_edit.text().strip()
-        if not query:
-            return
-        command = f"{self._cli_command} search {shlex.quote(query)}"
-        self.show_message(f"Searching from this window is not there yet. In a terminal: {command}")
+        self.query_submitted.emit(self.query_edit.text())
+
+    @Slot(object)
+    def _on_library_panel_remove_folder_requested(self, folder: FolderRow) -> None:
+        question = (
+            f"Remove {folder.path} from the library? Its photos leave the search results; "
+            "the files themselves are not touched."
+        )
+        if self._dialogs.confirm(self, "Remove folder", question, "Remove"):
+            self.folder_removal_confirmed.emit(folder.id)
+
+    # events ----------------------------------------------------------------
+    def eventFilter(self, watched: object, event: object) -> bool:  # noqa: N802 - Qt override
+        is_down = (
+            watched is self.query_edit
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+        )
+        if is_down and self.search_area.results_model.rowCount() > 0:
+            view = self.search_area.results_view
+            view.setFocus(Qt.FocusReason.OtherFocusReason)
+            if not view.currentIndex().isValid():
+                view.setCurrentIndex(self.search_area.results_model.index(0))
+            return True
+        return super().eventFilter(watched, event)  # type: ignore[arg-type]
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
         if any(url.isLocalFile() for url in event.mimeData().urls()):
@@ -344,5 +386,16 @@ class MainWindow(QMainWindow):
         if not paths:
             return
         event.acceptProposedAction()
-        self.show_message("Adding to the library…")
-        self.folders_dropped.emit(paths)
+        images = [p for p in paths if is_image_path(p)]
+        folders = tuple(p for p in paths if not is_image_path(p))
+        if folders:
+            self.show_message("Adding to the library…")
+            self.folders_chosen.emit(folders)
+        if images and self.current_page == "libraryPage":
+            self.image_chosen.emit(images[0])
+        elif images and not folders:
+            self.show_message("Add a folder first; then drop a photo to search with it.")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self._preferences.save(self, self.splitter)
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Qt-side owners of background work: each starts tasks and reports through signals."""

@@ -1,0 +1,210 @@
+"""Searches off the GUI thread; only the newest request's results ever reach the window.
+
+Typing restarts a short timer, so a query runs once the user pauses. Every request
+gets an increasing id; an answer for any other id than the latest is dropped, so a
+slow old query can never overwrite a newer one. The library snapshot is shared
+between requests and dropped when indexing lands new batches.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtGui import QImage
+
+from core.config import AppConfig
+from core.errors import CoreError, IncompatibleCodesError, ModelNotAvailableError
+from core.features.encoder import LazyEncoder
+from core.search.engine import Snapshot
+from desktop_app.error_report import report_for
+from desktop_app.jobs.search import (
+    SearchContext,
+    SearchFailure,
+    SearchOutcome,
+    SearchQuery,
+    run_search,
+)
+from desktop_app.tasks import TaskRunner
+
+logger = logging.getLogger(__name__)
+
+DEBOUNCE_MS = 250
+PASTED_IMAGE_NAME = "pasted-image.png"
+
+SearchJob = Callable[[SearchContext, SearchQuery, int, Snapshot | None], SearchOutcome]
+
+
+class SearchController(QObject):
+    """Runs text and image searches.
+
+    Signals:
+        results_changed: the ``SearchOutcome`` of the latest request.
+        search_failed: an ``ErrorReport`` for the latest request.
+        model_unavailable: an ``ErrorReport``: the model could not be loaded.
+        cleared: the query was cleared.
+        busy_changed: ``True`` while the latest request runs.
+    """
+
+    results_changed = Signal(object)
+    search_failed = Signal(object)
+    model_unavailable = Signal(object)
+    cleared = Signal()
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self,
+        library_path: Path,
+        config: AppConfig,
+        encoder: Callable[[], LazyEncoder],
+        tasks: TaskRunner,
+        scratch_dir: Path,
+        job: SearchJob = run_search,
+    ) -> None:
+        super().__init__()
+        self._library_path = library_path
+        self._config = config
+        self._encoder = encoder
+        self._tasks = tasks
+        self._scratch_dir = scratch_dir
+        self._job = job
+        self._latest_id = 0
+        self._query: SearchQuery | None = None
+        self._snapshot: Snapshot | None = None
+        self._generation = 0
+        self._generation_of: dict[int, int] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._pending_text = ""
+
+    @property
+    def query(self) -> SearchQuery | None:
+        """The query whose results are (or will be) on show."""
+        return self._query
+
+    @property
+    def latest_request_id(self) -> int:
+        """The id of the newest request."""
+        return self._latest_id
+
+    @Slot(str)
+    def set_text(self, text: str) -> None:
+        """The search field changed: search once typing pauses (empty text clears)."""
+        self._pending_text = text.strip()
+        if not self._pending_text:
+            self.clear()
+            return
+        self._timer.start()
+
+    @Slot(str)
+    def search_text_now(self, text: str) -> None:
+        """Search right away (Enter), without waiting for the pause."""
+        self._timer.stop()
+        if text.strip():
+            self._submit(SearchQuery(text=text.strip()))
+
+    @Slot(object)
+    def search_image(self, path: Path) -> None:
+        """Captions that describe the photo at ``path``, and photos like it."""
+        self._timer.stop()
+        self._submit(SearchQuery(image=path))
+
+    @Slot(object)
+    def search_pasted_image(self, image: QImage) -> None:
+        """Search with an image from the clipboard (saved to a scratch file first)."""
+        target = self._scratch_dir / PASTED_IMAGE_NAME
+        self._tasks.submit(
+            lambda: _save_image(image, target),
+            pool="shared",
+            on_result=self.search_image,
+            on_error=self._on_save_error,
+        )
+
+    @Slot()
+    def clear(self) -> None:
+        """Forget the query; any answer still running is dropped."""
+        self._timer.stop()
+        self._latest_id += 1
+        self._query = None
+        self.busy_changed.emit(False)
+        self.cleared.emit()
+
+    @Slot()
+    def library_changed(self) -> None:
+        """New batches landed (or the model changed): read a fresh snapshot, rerun the query."""
+        self._snapshot = None
+        self._generation += 1
+        if self._query is not None:
+            self._submit(self._query)
+
+    def _submit(self, query: SearchQuery) -> None:
+        self._latest_id += 1
+        request_id = self._latest_id
+        self._query = query
+        self._generation_of[request_id] = self._generation
+        context = SearchContext(
+            self._library_path, self._encoder(), self._config.indexing, self._config.search
+        )
+        snapshot, job = self._snapshot, self._job
+        self.busy_changed.emit(True)
+        self._tasks.submit(
+            lambda: _guarded(job, context, query, request_id, snapshot),
+            pool="shared",
+            on_result=self._on_task_result,
+            on_error=self._on_save_error,
+        )
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        if self._pending_text:
+            self._submit(SearchQuery(text=self._pending_text))
+
+    @Slot(object)
+    def _on_task_result(self, outcome: SearchOutcome | SearchFailure) -> None:
+        generation = self._generation_of.pop(outcome.request_id, -1)
+        if isinstance(outcome, SearchOutcome) and generation == self._generation:
+            self._snapshot = outcome.snapshot  # still current: reuse it for the next query
+        if outcome.request_id != self._latest_id:
+            return  # a newer request was made: this answer is stale
+        self.busy_changed.emit(False)
+        if isinstance(outcome, SearchOutcome):
+            self.results_changed.emit(outcome)
+            return
+        error = outcome.error
+        if isinstance(error, ModelNotAvailableError):
+            self.model_unavailable.emit(report_for(error, "The model could not be loaded"))
+        elif isinstance(error, IncompatibleCodesError):
+            self.search_failed.emit(report_for(error, "Nothing to search yet"))
+        else:
+            self.search_failed.emit(report_for(error, "The search failed"))
+
+    @Slot(object)
+    def _on_save_error(self, error: Exception) -> None:
+        self.search_failed.emit(report_for(error, "The search failed"))
+
+
+def _guarded(
+    job: SearchJob,
+    context: SearchContext,
+    query: SearchQuery,
+    request_id: int,
+    snapshot: Snapshot | None,
+) -> SearchOutcome | SearchFailure:
+    """Run a search; a failure comes back with its request id, so a stale one is dropped too."""
+    try:
+        return job(context, query, request_id, snapshot)
+    except Exception as exc:  # reported with its id; the window decides if it still matters
+        if not isinstance(exc, CoreError):
+            logger.exception("Search failed")
+        return SearchFailure(request_id, exc)
+
+
+def _save_image(image: QImage, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not image.save(str(target)):  # the .png suffix picks the format
+        raise OSError(f"Could not write the pasted image to {target}")
+    return target

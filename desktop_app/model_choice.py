@@ -1,0 +1,74 @@
+"""Which CLIP model a library uses, shared by the CLI and the window (no Qt here).
+
+A library remembers the model it was last indexed with (``Store.remember_encoder``
+stores the configuration key as the active encoder); later runs reuse it unless the
+user picks another one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, replace
+from pathlib import Path
+
+from core.config import EncoderConfig
+from core.features.encoder import Encoder, LazyEncoder
+from core.progress import ProgressCallback
+from core.store.database import ACTIVE_ENCODER_SETTING, Store
+
+logger = logging.getLogger(__name__)
+
+MODEL_KEYS = ("model", "pretrained", "model_config")
+RANDOM_WEIGHTS = "random"
+DEFAULT_DOWNLOAD_BYTES = {("ViT-B-32", "laion2b_s34b_b79k"): 605_000_000}
+"""Download sizes of the weights we know, to say what a first download costs."""
+
+
+def encoder_config_key(cfg: EncoderConfig) -> str:
+    """A stable key naming which weights a configuration loads."""
+    return json.dumps({k: getattr(cfg, k) for k in MODEL_KEYS}, sort_keys=True)
+
+
+def remembered_encoder_config(default: EncoderConfig, store: Store) -> EncoderConfig:
+    """The library's last model (architecture and weights) on top of ``default``.
+
+    Device, batch size and threads always come from ``default``.
+    """
+    stored = store.get_setting(ACTIVE_ENCODER_SETTING)
+    if stored is None:
+        return default
+    try:
+        remembered = json.loads(stored)
+        return replace(
+            default,
+            model=str(remembered["model"]),
+            pretrained=str(remembered["pretrained"]),
+            model_config=str(remembered["model_config"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        logger.warning("Ignoring an unreadable stored model setting: %r", stored)
+        return default
+
+
+def has_local_weights(cfg: EncoderConfig) -> bool:
+    """Whether the weights are a file or folder on this computer (or random): no download."""
+    value = cfg.pretrained.strip()
+    return value.lower() == RANDOM_WEIGHTS or (bool(value) and Path(value).expanduser().exists())
+
+
+def download_bytes(cfg: EncoderConfig) -> int | None:
+    """How many bytes downloading the weights of ``cfg`` takes, where known."""
+    return DEFAULT_DOWNLOAD_BYTES.get((cfg.model, cfg.pretrained))
+
+
+def lazy_encoder(cfg: EncoderConfig, progress: ProgressCallback | None = None) -> LazyEncoder:
+    """An encoder that loads (importing torch) only when first used; downloads report progress."""
+
+    def load() -> Encoder:
+        from core.features.clip_encoder import load_encoder  # deferred: torch is slow to import
+
+        logger.info("Loading model %s", asdict(cfg))
+        return load_encoder(cfg, progress=progress)
+
+    return LazyEncoder(encoder_config_key(cfg), load)

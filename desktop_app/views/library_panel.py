@@ -1,0 +1,209 @@
+"""The library panel: folders with their counts, indexing progress with Cancel, skipped files."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QLocale, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.types import IndexReport, SkippedFile
+from desktop_app.controllers.indexing_controller import IndexProgress
+from desktop_app.jobs.library import FolderRow, LibraryOverview
+from desktop_app.views.labels import plain_label, plain_tooltip
+
+FOLDER_TABLE_MAX_HEIGHT_PX = 200
+COLUMNS = ("Folder", "Photos", "Captions", "Errors", "Watched")
+WATCHING_TOOLTIP = "Folder watching is not there yet: press Index now to pick up changes."
+
+
+def _folder_name(path: str) -> str:
+    return os.path.basename(path.rstrip(os.sep)) or path
+
+
+def _count(value: int) -> str:
+    return QLocale.system().toString(value)
+
+
+class LibraryPanel(QWidget):
+    """Folders and indexing.
+
+    Signals:
+        add_folder_requested: the user wants to pick a folder to add.
+        remove_folder_requested: the ``FolderRow`` the user wants removed.
+        index_requested: the user wants the library brought up to date.
+        cancel_requested: the user wants the running index stopped.
+        skipped_requested: the user wants to see the skipped files.
+    """
+
+    add_folder_requested = Signal()
+    remove_folder_requested = Signal(object)
+    index_requested = Signal()
+    cancel_requested = Signal()
+    skipped_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("libraryPanel")
+        self._folders: tuple[FolderRow, ...] = ()
+        self._skipped: tuple[SkippedFile, ...] = ()
+        self.totals_label = plain_label(is_subtle=True)
+        self.folder_table = self._build_table()
+        self.add_button = QPushButton("Add Folder…")
+        self.add_button.clicked.connect(self.add_folder_requested)
+        self.remove_button = QPushButton("Remove")
+        self.remove_button.setEnabled(False)
+        self.remove_button.clicked.connect(self._on_remove_button_clicked)
+        self.index_button = QPushButton("Index now")
+        self.index_button.clicked.connect(self.index_requested)
+        self.progress_label = plain_label()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setTextVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        self.skipped_button = QPushButton()
+        self.skipped_button.setFlat(True)
+        self.skipped_button.setStyleSheet("text-align: left; padding: 2px 0;")
+        self.skipped_button.clicked.connect(self.skipped_requested)
+        self._lay_out()
+        self.show_indexing(False)
+        self.show_skipped(())
+
+    def _build_table(self) -> QTableWidget:
+        table = QTableWidget(0, len(COLUMNS))
+        table.setObjectName("folderTable")
+        table.setHorizontalHeaderLabels(list(COLUMNS))
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        table.setWordWrap(False)
+        table.setShowGrid(False)
+        table.setAlternatingRowColors(True)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        table.setMaximumHeight(FOLDER_TABLE_MAX_HEIGHT_PX)
+        table.itemSelectionChanged.connect(self._on_folder_table_selection_changed)
+        return table
+
+    def _lay_out(self) -> None:
+        buttons = QHBoxLayout()
+        buttons.setSpacing(6)
+        for button in (self.add_button, self.remove_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.index_button)
+        progress = QHBoxLayout()
+        progress.addWidget(self.progress_bar, 1)
+        progress.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(plain_label("Library", scale=1.25, is_bold=True))
+        layout.addWidget(self.totals_label)
+        layout.addWidget(self.folder_table)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress_label)
+        layout.addLayout(progress)
+        layout.addWidget(self.skipped_button)
+        layout.addStretch(1)
+
+    @property
+    def folders(self) -> tuple[FolderRow, ...]:
+        """The folders on show."""
+        return self._folders
+
+    @Slot(object)
+    def show_overview(self, overview: LibraryOverview) -> None:
+        self.totals_label.setText(
+            f"{_count(overview.photos)} photos · {_count(overview.captions)} captions"
+            + (f" · {_count(overview.pending)} waiting" if overview.pending else "")
+        )
+        selected = self._selected_folder()
+        self._folders = overview.folders
+        table = self.folder_table
+        table.setRowCount(len(overview.folders))
+        for row, folder in enumerate(overview.folders):
+            cells = (_folder_name(folder.path), _count(folder.photos), _count(folder.captions))
+            values = (*cells, _count(folder.errors), "no")
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)  # item text is always plain text
+                if column:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                item.setToolTip(plain_tooltip(WATCHING_TOOLTIP if column == 4 else folder.path))
+                table.setItem(row, column, item)
+            if selected is not None and folder.id == selected.id:
+                table.selectRow(row)
+        self.show_skipped(overview.skipped)
+
+    @Slot(bool)
+    def show_indexing(self, is_running: bool) -> None:
+        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
+            widget.setVisible(is_running)
+        self.index_button.setEnabled(not is_running)
+        self.cancel_button.setEnabled(True)
+        if is_running:
+            self.progress_label.setText("Starting…")
+            self.progress_bar.setRange(0, 0)
+
+    @Slot(object)
+    def show_progress(self, progress: IndexProgress) -> None:
+        self.progress_label.setText(progress.text)
+        if progress.total > 1:
+            self.progress_bar.setRange(0, progress.total)
+            self.progress_bar.setValue(progress.done)
+        else:
+            self.progress_bar.setRange(0, 0)
+
+    @Slot()
+    def show_cancelling(self) -> None:
+        self.cancel_button.setEnabled(False)
+        self.progress_label.setText("Stopping after the current batch…")
+
+    @Slot(object)
+    def show_report(self, report: IndexReport) -> None:
+        self.show_indexing(False)
+
+    def show_skipped(self, skipped: tuple[SkippedFile, ...]) -> None:
+        self._skipped = skipped
+        count = len(skipped)
+        self.skipped_button.setText(
+            f"{count} file{'s' if count != 1 else ''} skipped — see why…" if count else ""
+        )
+        self.skipped_button.setVisible(bool(count))
+
+    @property
+    def skipped(self) -> tuple[SkippedFile, ...]:
+        """The skipped files on record."""
+        return self._skipped
+
+    def _selected_folder(self) -> FolderRow | None:
+        rows = self.folder_table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self._folders):
+            return None
+        return self._folders[rows[0].row()]
+
+    @Slot()
+    def _on_folder_table_selection_changed(self) -> None:
+        self.remove_button.setEnabled(self._selected_folder() is not None)
+
+    @Slot()
+    def _on_remove_button_clicked(self) -> None:
+        folder = self._selected_folder()
+        if folder is not None:
+            self.remove_folder_requested.emit(folder)

@@ -1,0 +1,132 @@
+"""The right side of the window: a hint before the first search, results, or one photo."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QLocale, Slot
+from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
+
+from desktop_app.error_report import ErrorReport
+from desktop_app.jobs.detail import PhotoDetail
+from desktop_app.jobs.search import SearchOutcome
+from desktop_app.thumbnails import GRID_SIDE_PX, PREVIEW_SIDE_PX, ThumbnailLoader
+from desktop_app.views.detail_page import DetailPage
+from desktop_app.views.image_query_panel import ImageQueryPanel
+from desktop_app.views.labels import plain_label
+from desktop_app.views.pages import MessagePage
+from desktop_app.views.results_list_model import ResultsListModel
+from desktop_app.views.results_view import ResultsView
+
+_HINT = (
+    "Type what you are looking for, like “dog on a beach” or “red car at night”. "
+    "Or drop a photo here (or paste one) to find the captions that describe it and "
+    "photos like it."
+)
+
+
+class SearchArea(QStackedWidget):
+    """Pages: ``hintPage``, ``resultsPage`` and ``detailPage``."""
+
+    def __init__(self, thumbnails: ThumbnailLoader) -> None:
+        super().__init__()
+        self._thumbnails = thumbnails
+        self.hint_page = MessagePage("hintPage", "Search your photos")
+        self.hint_page.set_message(_HINT)
+        self.header_label = plain_label(is_bold=True)
+        self.status_label = plain_label(is_subtle=True)
+        self.image_query_panel = ImageQueryPanel()
+        self.results_model = ResultsListModel(thumbnails, self)
+        self.results_view = ResultsView()
+        self.results_view.setModel(self.results_model)
+        self.results_page = QWidget()
+        self.results_page.setObjectName("resultsPage")
+        layout = QVBoxLayout(self.results_page)
+        layout.setContentsMargins(0, 8, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(self.header_label)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.image_query_panel)
+        layout.addWidget(self.results_view, 1)
+        self.detail_page = DetailPage()
+        for page in (self.hint_page, self.results_page, self.detail_page):
+            self.addWidget(page)
+        self._query_path = ""
+        thumbnails.thumbnail_ready.connect(self._on_thumbnails_thumbnail_ready)
+
+    @property
+    def current_view(self) -> str:
+        """Object name of the page on show."""
+        page = self.currentWidget()
+        return page.objectName() if page is not None else ""
+
+    def show_hint(self, photo_count: int) -> None:
+        count = QLocale.system().toString(photo_count)
+        self.hint_page.set_title(f"Search {count} photos" if photo_count else "Search your photos")
+        self.results_model.set_hits(())
+        self.setCurrentWidget(self.hint_page)
+
+    @Slot(object)
+    def show_results(self, outcome: SearchOutcome) -> None:
+        self.results_model.set_hits(outcome.photos)
+        count = len(outcome.photos)
+        query = outcome.query
+        if query.image is not None:
+            self._query_path = str(query.image)
+            self.header_label.setText(f"Photos like {query.image.name}")
+            self.image_query_panel.set_query(
+                self._query_path, self._thumbnails.pixmap(self._query_path)
+            )
+            self.image_query_panel.set_captions(outcome.captions)
+        else:
+            self._query_path = ""
+            self.header_label.setText(f"Photos for “{query.text}”")
+        self.image_query_panel.setVisible(query.image is not None)
+        self.status_label.setText(
+            f"Best {count} matches, most similar first." if count else "No photos match yet."
+        )
+        if self.currentWidget() is not self.detail_page:
+            self.setCurrentWidget(self.results_page)
+        if count and not self.results_view.currentIndex().isValid():
+            self.results_view.setCurrentIndex(self.results_model.index(0))
+
+    @Slot(object)
+    def show_failure(self, report: ErrorReport) -> None:
+        self.results_model.set_hits(())
+        self.image_query_panel.setVisible(False)
+        self.header_label.setText(report.summary)
+        self.status_label.setText(report.message)
+        self.setCurrentWidget(self.results_page)
+
+    @Slot(bool)
+    def show_busy(self, is_busy: bool) -> None:
+        if is_busy and self.currentWidget() is self.results_page:
+            self.status_label.setText("Searching…")
+
+    @Slot(object)
+    def show_detail(self, detail: PhotoDetail) -> None:
+        page = self.detail_page
+        is_other = page.detail is None or page.detail.media_id != detail.media_id
+        page.show_detail(detail)
+        if is_other:
+            pixmap = self._thumbnails.pixmap(detail.path, PREVIEW_SIDE_PX)
+            if pixmap is not None:
+                page.show_preview(pixmap)
+        self.setCurrentWidget(page)
+
+    @Slot()
+    def back_to_results(self) -> bool:
+        """Leave the detail view; False if it was not on show."""
+        if self.currentWidget() is not self.detail_page:
+            return False
+        has_results = self.results_model.rowCount() > 0 or bool(self.header_label.text())
+        self.setCurrentWidget(self.results_page if has_results else self.hint_page)
+        self.results_view.setFocus()
+        return True
+
+    @Slot(str, int)
+    def _on_thumbnails_thumbnail_ready(self, path: str, side_px: int) -> None:
+        detail = self.detail_page.detail
+        if side_px == PREVIEW_SIDE_PX and detail is not None and detail.path == path:
+            pixmap = self._thumbnails.pixmap(path, PREVIEW_SIDE_PX)
+            self.detail_page.show_preview(pixmap, self._thumbnails.problem(path, PREVIEW_SIDE_PX))
+        if side_px == GRID_SIDE_PX and path == self._query_path:
+            self.image_query_panel.set_query(path, self._thumbnails.pixmap(path))

@@ -1,0 +1,130 @@
+"""Indexing from the window with the tiny model: progress, results as batches land, Cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QTimer
+from pytestqt.qtbot import QtBot
+
+from core.config import EncoderConfig
+from core.store.database import Store
+from core.types import IndexReport
+from desktop_app.controllers.indexing_controller import IndexProgress
+from tests.desktop_app.conftest import OpenWindow, drop, mime_with, wait_for_page
+
+INDEX_TIMEOUT_MS = 60_000
+
+
+def _ready_photos(library: Path) -> int:
+    with Store.open(library) as store:
+        return store.stats().photos_ready
+
+
+def _noise_photos(folder: Path, count: int) -> None:
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(count):
+        pixels = rng.integers(0, 255, size=(48, 64, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(folder / f"noise_{i:03d}.png")
+
+
+def test_dropped_folder_is_indexed_with_progress_and_skipped_files_listed(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, photos: Path,
+    tiny_model: EncoderConfig,
+) -> None:  # fmt: skip
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    library = tmp_path / "library.sqlite"
+    parts = open_window(library)
+    window, indexing = parts.window, parts.controllers.indexing  # type: ignore[union-attr]
+    wait_for_page(qtbot, window, "emptyPage")
+    updates: list[IndexProgress] = []
+    indexing.progress_changed.connect(updates.append)
+
+    with (
+        qtbot.waitSignal(indexing.started),
+        qtbot.waitSignal(indexing.finished, timeout=INDEX_TIMEOUT_MS) as finished,
+    ):
+        drop(window, mime_with(photos))
+
+    report = finished.args[0]
+    assert isinstance(report, IndexReport)
+    assert report.encoded_images == 11
+    assert [s.path for s in report.skipped] == [str((photos / "broken.jpg").resolve())]
+    photo_updates = [u for u in updates if u.text.startswith("Encoding photos")]
+    assert photo_updates
+    assert photo_updates[-1].done == photo_updates[-1].total == 12
+    assert "of 12" in photo_updates[-1].text
+    panel = window.library_panel
+    qtbot.waitUntil(lambda: panel.folder_table.item(0, 1).text() == "11")
+    assert panel.folder_table.item(0, 2).text() == "11"  # one sidecar caption per photo
+    assert panel.folder_table.item(0, 3).text() == "1"
+    assert not panel.cancel_button.isVisibleTo(window)
+    assert "11 new" not in window.statusBar().currentMessage()  # 12 files were new
+    assert "12 new" in window.statusBar().currentMessage()
+    assert panel.skipped_button.text().startswith("1 file skipped")
+    panel.skipped_button.click()
+    assert window.skipped_dialog is not None
+    [(path, reason)] = window.skipped_dialog.rows()
+    assert path.endswith("broken.jpg")
+    assert reason
+
+
+@pytest.mark.usefixtures("tiny_model")
+def test_cancel_stops_indexing_keeps_finished_batches_and_index_now_resumes(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HASHLENS_ENCODER_BATCH_SIZE", "1")  # one photo per batch
+    folder = tmp_path / "noise"
+    total = 200
+    _noise_photos(folder, total)
+    library = tmp_path / "library.sqlite"
+    parts = open_window(library)
+    window, indexing = parts.window, parts.controllers.indexing  # type: ignore[union-attr]
+    wait_for_page(qtbot, window, "emptyPage")
+    panel = window.library_panel
+
+    def first_photo_batch(update: IndexProgress) -> bool:
+        return update.text.startswith("Encoding photos") and update.done >= 1
+
+    with qtbot.waitSignal(indexing.finished, timeout=INDEX_TIMEOUT_MS) as finished:
+        with qtbot.waitSignal(indexing.progress_changed, check_params_cb=first_photo_batch):
+            drop(window, mime_with(folder))
+        panel.cancel_button.click()
+        assert "Stopping" in panel.progress_label.text()
+
+    assert finished.args[0].cancelled
+    kept = _ready_photos(library)
+    assert 1 <= kept < total
+    assert "cancelled" in window.statusBar().currentMessage()
+    assert panel.index_button.isEnabled()
+
+    with qtbot.waitSignal(indexing.finished, timeout=INDEX_TIMEOUT_MS) as resumed:
+        panel.index_button.click()
+    assert not resumed.args[0].cancelled
+    assert resumed.args[0].encoded_images == total - kept
+    assert _ready_photos(library) == total
+
+
+@pytest.mark.usefixtures("tiny_model")
+def test_window_stays_responsive_while_indexing(
+    qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HASHLENS_ENCODER_BATCH_SIZE", "1")
+    folder = tmp_path / "noise"
+    _noise_photos(folder, 60)
+    parts = open_window(tmp_path / "library.sqlite")
+    window, indexing = parts.window, parts.controllers.indexing  # type: ignore[union-attr]
+    wait_for_page(qtbot, window, "emptyPage")
+    ticks: list[int] = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(1))
+    with qtbot.waitSignal(indexing.finished, timeout=INDEX_TIMEOUT_MS):
+        drop(window, mime_with(folder))
+        timer.start()
+    timer.stop()
+    assert len(ticks) >= 3  # the GUI thread kept running its event loop during the run
