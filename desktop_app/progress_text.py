@@ -13,6 +13,9 @@ STAGE_LABELS = {
     "scan": "Scanning folders",
     "images": "Encoding photos",
     "captions": "Encoding captions",
+    "training": "Training",
+    "codes": "Writing codes",
+    "bench": "Benchmarking",
 }
 STAGE_UNITS = {
     "download": "B",
@@ -20,6 +23,9 @@ STAGE_UNITS = {
     "scan": "folder",
     "images": "photo",
     "captions": "caption",
+    "training": "step",
+    "codes": "code",
+    "bench": "run",
 }
 _MIN_ELAPSED_S = 0.5
 
