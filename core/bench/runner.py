@@ -199,7 +199,7 @@ def _cca_spaces(
     data: FeatureDataset, seed: int
 ) -> dict[str, Callable[[npt.NDArray[np.int64]], FloatArray]]:
     dims = min(data.image.shape[1], data.text.shape[1], 128)
-    cca = CCAITQ(dims - dims % 8, seed=seed, power=1.0)
+    cca = CCAITQ(dims - dims % 8, seed=seed, power=1.0, reg=1.0)
     cca.fit(PairedFeatures(data.image[data.train], data.text[data.train]))
     return {
         "image": lambda rows: cca.project_image(data.image[rows]),

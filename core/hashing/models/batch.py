@@ -11,7 +11,9 @@ U_* = ridge regressions of Φ_x, Φ_y, L on V; E = r·L̂(L̂ᵀB) + ωB + η₁
 W_m = ridge(Φ_m → B) with weight ξ; codes b = sgn(φ_m(x)·W_m).
 
 Features default to RBF kernels on 500 image / 1,000 text anchors, as in the authors'
-demo. Rows without any label contribute through the feature terms only.
+demo. Rows without any label contribute through the feature terms only. The
+balanced, decorrelated V (VᵀV = n·I, 1ᵀV = 0) needs n > r: fewer training pairs than
+bits is refused with a HashingInputError.
 Departure: ridge weights are scale-free (spec §0.4).
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.errors import HashingInputError
 from core.hashing.base import FitContext, binarize
 from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import balanced_orthogonal, ridge
@@ -75,6 +78,12 @@ class BATCH(LinearHasher):
         L = data.labels.astype(np.float64)
         L_hat = L / np.maximum(np.linalg.norm(L, axis=1, keepdims=True), 1e-12)
         n, r = L.shape[0], self.n_bits
+        if n <= r:
+            raise HashingInputError(
+                f"BATCH needs more labelled photo–caption pairs than code bits: there are {n} "
+                f"for {r} bits. Choose a shorter code or label more photos.",
+                f"n={n}, n_bits={r}",
+            )
         eta0, eta1, eta2 = self.eta
         B = binarize(rng.standard_normal((n, r))).astype(np.float64)
         V = rng.standard_normal((n, r))

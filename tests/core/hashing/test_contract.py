@@ -207,3 +207,11 @@ def test_loading_through_the_wrong_class_is_refused() -> None:
 
     with pytest.raises(HasherFileError, match="not a CMFH"):
         CMFH.from_bytes(fitted("lsh").to_bytes())
+
+
+def test_supervised_method_refuses_fewer_pairs_than_bits() -> None:
+    d = data()
+    small = PairedFeatures(d.image[:20], d.text[:20], d.labels[:20])
+    with pytest.raises(HashingInputError, match="20 for 32 bits"):
+        create_hasher("batch", 32).fit(small)
+    assert create_hasher("batch", 16).fit(small).is_fitted
