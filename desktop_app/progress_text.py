@@ -13,6 +13,8 @@ STAGE_LABELS = {
     "scan": "Scanning folders",
     "images": "Encoding photos",
     "captions": "Encoding captions",
+    "training": "Training",
+    "codes": "Writing codes",
 }
 STAGE_UNITS = {
     "download": "B",
@@ -20,6 +22,8 @@ STAGE_UNITS = {
     "scan": "folder",
     "images": "photo",
     "captions": "caption",
+    "training": "step",
+    "codes": "code",
 }
 _MIN_ELAPSED_S = 0.5
 
