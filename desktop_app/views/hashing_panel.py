@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
 from core.hashing.registry import HasherSpec, hasher_specs
 from core.indexing.trainer import TrainOptions
@@ -22,6 +22,7 @@ from desktop_app.hashing_text import (
 from desktop_app.jobs.hashing import HashingOverview, TrainedHasher, short_title
 from desktop_app.views.dialogs import Dialogs
 from desktop_app.views.labels import plain_label, plain_tooltip
+from desktop_app.views.progress_row import ProgressRow
 
 CARD_QSS = "QFrame#hashingPanel { border: 1px solid palette(mid); border-radius: 8px; }"
 DEFAULT_METHOD = "cca-itq"
@@ -64,11 +65,12 @@ class HashingPanel(QFrame):
         self.own_map_label = plain_label()
         self.own_map_label.setObjectName("ownMapLabel")
         self.message_label = plain_label()
-        self.progress_label = plain_label(is_subtle=True)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
+        self.progress = ProgressRow(is_subtle=True)
+        self.progress_label = self.progress.label
+        self.progress_bar = self.progress.bar
+        self.cancel_button = self.progress.cancel_button
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        self.switch_label = plain_label("Use:")
         self.switch_combo = QComboBox()
         self.switch_combo.setToolTip(plain_tooltip("Switch search to a model trained earlier."))
         self.switch_combo.activated.connect(self._on_switch_combo_activated)
@@ -79,11 +81,9 @@ class HashingPanel(QFrame):
         self.show_overview(self._overview)
 
     def _lay_out(self) -> None:
-        progress = QHBoxLayout()
-        progress.addWidget(self.progress_bar, 1)
-        progress.addWidget(self.cancel_button)
         buttons = QHBoxLayout()
         buttons.setSpacing(6)
+        buttons.addWidget(self.switch_label)
         buttons.addWidget(self.switch_combo, 1)
         buttons.addStretch(0)
         buttons.addWidget(self.train_button)
@@ -96,7 +96,7 @@ class HashingPanel(QFrame):
             self.labels_label, self.own_map_label, self.progress_label,
         ):  # fmt: skip
             layout.addWidget(label)
-        layout.addLayout(progress)
+        layout.addLayout(self.progress.bar_layout())
         layout.addLayout(buttons)
 
     @property
@@ -134,25 +134,16 @@ class HashingPanel(QFrame):
             self.switch_combo.addItem(switch_choice(hasher), hasher.id)
             if hasher.is_active:
                 self.switch_combo.setCurrentIndex(self.switch_combo.count() - 1)
-        self.switch_combo.setVisible(len(trained) > 1)
+        for widget in (self.switch_label, self.switch_combo):
+            widget.setVisible(len(trained) > 1)
 
     @Slot(bool)
     def show_training(self, is_running: bool) -> None:
-        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
-            widget.setVisible(is_running)
-        self.cancel_button.setEnabled(True)
-        if is_running:
-            self.progress_label.setText("Starting…")
-            self.progress_bar.setRange(0, 0)
+        self.progress.set_running(is_running)
 
     @Slot(object)
     def show_progress(self, progress: IndexProgress) -> None:
-        self.progress_label.setText(progress.text)
-        if progress.total > 1:
-            self.progress_bar.setRange(0, progress.total)
-            self.progress_bar.setValue(progress.done)
-        else:
-            self.progress_bar.setRange(0, 0)
+        self.progress.show_progress(progress)
 
     @Slot(bool)
     def show_busy(self, is_busy: bool) -> None:
@@ -189,8 +180,7 @@ class HashingPanel(QFrame):
 
     @Slot()
     def _on_cancel_button_clicked(self) -> None:
-        self.cancel_button.setEnabled(False)
-        self.progress_label.setText("Stopping…")
+        self.progress.show_stopping("Stopping…")
         self.cancel_requested.emit()
 
     @Slot(int)

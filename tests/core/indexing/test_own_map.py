@@ -80,14 +80,19 @@ def test_a_large_set_is_measured_on_a_seeded_sample_of_queries() -> None:
     assert value == pytest.approx(np.mean(aps), abs=1e-9)
 
 
+def indexed_albums(harness: Harness, folder: Path, per_colour: int, tag: bool = True) -> Trainer:
+    """Colour albums indexed into the harness; a trainer on their features."""
+    make_labelled_photos(folder, per_colour=per_colour, tag=tag)
+    harness.add(folder)
+    harness.index()
+    return Trainer(harness.store, encoder_of(harness))
+
+
 def test_own_photos_map_measures_the_stored_codes_of_labelled_pairs(
     harness: Harness, tmp_path: Path
 ) -> None:
-    make_labelled_photos(tmp_path / "albums", per_colour=7)
-    harness.add(tmp_path / "albums")
-    harness.index()
+    record = indexed_albums(harness, tmp_path, 7).train(TrainOptions("batch", 16)).hasher
     encoder = encoder_of(harness)
-    record = Trainer(harness.store, encoder).train(TrainOptions("batch", 16)).hasher
     result = own_photos_map(harness.store, encoder, record)
     assert result.is_measured
     assert (result.labelled_photos, result.pairs, result.classes) == (21, 21, 3)
@@ -108,12 +113,8 @@ def test_own_photos_map_measures_the_stored_codes_of_labelled_pairs(
 def test_too_few_labelled_photos_are_counted_but_not_measured(
     harness: Harness, tmp_path: Path
 ) -> None:
-    make_labelled_photos(tmp_path / "albums", per_colour=6)
-    harness.add(tmp_path / "albums")
-    harness.index()
-    encoder = encoder_of(harness)
-    record = Trainer(harness.store, encoder).train(TrainOptions("lsh", 8)).hasher
-    result = own_photos_map(harness.store, encoder, record)
+    record = indexed_albums(harness, tmp_path, 6).train(TrainOptions("lsh", 8)).hasher
+    result = own_photos_map(harness.store, encoder_of(harness), record)
     assert not result.is_measured
     assert (result.labelled_photos, result.classes) == (18, 3)
     assert not uses_album_labels(record)
@@ -122,11 +123,8 @@ def test_too_few_labelled_photos_are_counted_but_not_measured(
 def test_album_labels_count_when_the_hasher_was_trained_with_them(
     harness: Harness, tmp_path: Path
 ) -> None:
-    make_labelled_photos(tmp_path / "albums", per_colour=7, tag=False)
-    harness.add(tmp_path / "albums")
-    harness.index()
+    trainer = indexed_albums(harness, tmp_path, 7, tag=False)
     encoder = encoder_of(harness)
-    trainer = Trainer(harness.store, encoder)
     plain = trainer.train(TrainOptions("lsh", 8)).hasher
     assert own_photos_map(harness.store, encoder, plain).labelled_photos == 0
     albums = trainer.train(TrainOptions("batch", 8, albums=True)).hasher
