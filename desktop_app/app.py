@@ -20,10 +20,12 @@ from core.config import AppConfig, load_config
 from core.errors import CoreError
 from core.types import SearchHit
 from desktop_app.controllers.detail_controller import DetailController
+from desktop_app.controllers.hashing_controller import HashingController
 from desktop_app.controllers.indexing_controller import IndexingController
 from desktop_app.controllers.library_controller import LibraryController
-from desktop_app.controllers.model_controller import ModelController
+from desktop_app.controllers.model_controller import ModelController, ModelState
 from desktop_app.controllers.search_controller import SearchController
+from desktop_app.hashing_text import training_summary
 from desktop_app.jobs.library import FoldersAdded, LibraryOverview
 from desktop_app.preferences import Preferences, default_settings
 from desktop_app.tasks import TaskRunner
@@ -56,6 +58,7 @@ class Controllers:
     indexing: IndexingController
     search: SearchController
     detail: DetailController
+    hashing: HashingController
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,10 @@ class Composition:
     window: MainWindow
 
     def shut_down(self) -> None:
-        """Stop indexing at the next batch and wait for every task."""
+        """Stop indexing and training at the next batch and wait for every task."""
         if self.controllers is not None:
             self.controllers.indexing.cancel()
+            self.controllers.hashing.cancel()
         self.tasks.wait_for_done()
 
 
@@ -117,6 +121,7 @@ def _controllers(config: AppConfig, tasks: TaskRunner) -> Controllers:
         indexing=IndexingController(path, config, lambda: model.encoder, tasks),
         search=SearchController(path, config, lambda: model.encoder, tasks, scratch),
         detail=DetailController(path, tasks),
+        hashing=HashingController(path, lambda: model.encoder, tasks),
     )
 
 
@@ -125,6 +130,7 @@ def _wire(window: MainWindow, c: Controllers) -> None:
     _wire_library(window, c)
     _wire_search(window, c)
     _wire_detail(window, c)
+    _wire_hashing(window, c)
 
 
 def _wire_library(window: MainWindow, c: Controllers) -> None:
@@ -182,6 +188,38 @@ def _wire_detail(window: MainWindow, c: Controllers) -> None:
     page.tags_changed.connect(c.detail.set_tags)
     page.open_requested.connect(lambda path: _open_externally(window, Path(path)))
     page.show_in_folder_requested.connect(lambda path: _open_externally(window, Path(path).parent))
+
+
+def _wire_hashing(window: MainWindow, c: Controllers) -> None:
+    panel, hashing = window.hashing_panel, c.hashing
+    panel.training_requested.connect(hashing.train)
+    panel.cancel_requested.connect(hashing.cancel)
+    panel.activation_requested.connect(hashing.activate)
+    hashing.overview_changed.connect(panel.show_overview)
+    hashing.training_started.connect(lambda: panel.show_training(True))
+    hashing.progress_changed.connect(panel.show_progress)
+    hashing.busy_changed.connect(panel.show_busy)
+    hashing.hashers_changed.connect(c.search.library_changed)
+    hashing.training_finished.connect(lambda report: window.show_message(training_summary(report)))
+    hashing.training_cancelled.connect(
+        lambda: window.show_message("Training cancelled; the library is as it was.")
+    )
+    hashing.activated.connect(
+        lambda hasher: window.show_message(f"Search now uses {hasher.key} ({hasher.n_bits} bits).")
+    )
+    hashing.failed.connect(window.show_error)
+    c.indexing.started.connect(lambda: panel.show_indexing(True))
+    c.indexing.finished.connect(lambda _report: panel.show_indexing(False))
+    c.indexing.failed.connect(lambda _report: panel.show_indexing(False))
+    c.indexing.model_unavailable.connect(lambda _report: panel.show_indexing(False))
+    c.indexing.finished.connect(hashing.refresh)
+    c.model.state_changed.connect(lambda state: _on_model_state(c, state))
+
+
+def _on_model_state(c: Controllers, state: ModelState) -> None:
+    """The library's model is known (or was just loaded): read its hashing state."""
+    if state.kind == "ready":
+        c.hashing.refresh()
 
 
 def _photo_count(c: Controllers) -> int:

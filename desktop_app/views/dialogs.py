@@ -6,14 +6,18 @@ patching ``QMessageBox`` or ``QFileDialog``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from core.hashing.registry import HasherSpec
+from core.indexing.trainer import TrainOptions
 from desktop_app.error_report import ErrorReport
 from desktop_app.views.error_dialog import ErrorDialog
+from desktop_app.views.train_dialog import ask_for_training
 
 IMAGE_FILTER = "Images (*.jpg *.jpeg *.png *.webp *.heic *.heif *.avif *.tif *.tiff *.bmp *.gif)"
 WEIGHTS_FILTER = "Model weights (*.safetensors *.bin *.pt *.pth);;All files (*)"
@@ -33,6 +37,11 @@ class Dialogs(Protocol):
 
     def pick_file(self, parent: QWidget, title: str, name_filter: str) -> Path | None:
         """A file chosen by the user."""
+
+    def choose_training(
+        self, parent: QWidget, specs: Sequence[HasherSpec], current: TrainOptions
+    ) -> TrainOptions | None:
+        """What to train (method, code length, album labels), starting from ``current``."""
 
 
 class QtDialogs:
@@ -56,3 +65,8 @@ class QtDialogs:
     def pick_file(self, parent: QWidget, title: str, name_filter: str) -> Path | None:
         chosen, _ = QFileDialog.getOpenFileName(parent, title, "", name_filter)
         return Path(chosen) if chosen else None
+
+    def choose_training(
+        self, parent: QWidget, specs: Sequence[HasherSpec], current: TrainOptions
+    ) -> TrainOptions | None:
+        return ask_for_training(parent, specs, current)

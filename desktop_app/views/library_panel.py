@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QProgressBar,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -21,6 +20,7 @@ from core.types import IndexReport, SkippedFile
 from desktop_app.controllers.indexing_controller import IndexProgress
 from desktop_app.jobs.library import FolderRow, LibraryOverview
 from desktop_app.views.labels import plain_label, plain_tooltip
+from desktop_app.views.progress_row import ProgressRow
 
 FOLDER_TABLE_MAX_HEIGHT_PX = 200
 COLUMNS = ("Folder", "Photos", "Captions", "Errors", "Watched")
@@ -66,10 +66,10 @@ class LibraryPanel(QWidget):
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
         self.index_button = QPushButton("Index now")
         self.index_button.clicked.connect(self.index_requested)
-        self.progress_label = plain_label()
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setTextVisible(False)
-        self.cancel_button = QPushButton("Cancel")
+        self.progress = ProgressRow()
+        self.progress_label = self.progress.label
+        self.progress_bar = self.progress.bar
+        self.cancel_button = self.progress.cancel_button
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.skipped_button = QPushButton()
         self.skipped_button.setFlat(True)
@@ -106,9 +106,6 @@ class LibraryPanel(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.index_button)
-        progress = QHBoxLayout()
-        progress.addWidget(self.progress_bar, 1)
-        progress.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
@@ -117,7 +114,7 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.folder_table)
         layout.addLayout(buttons)
         layout.addWidget(self.progress_label)
-        layout.addLayout(progress)
+        layout.addLayout(self.progress.bar_layout())
         layout.addWidget(self.skipped_button)
         layout.addStretch(1)
 
@@ -153,27 +150,16 @@ class LibraryPanel(QWidget):
 
     @Slot(bool)
     def show_indexing(self, is_running: bool) -> None:
-        for widget in (self.progress_label, self.progress_bar, self.cancel_button):
-            widget.setVisible(is_running)
+        self.progress.set_running(is_running)
         self.index_button.setEnabled(not is_running)
-        self.cancel_button.setEnabled(True)
-        if is_running:
-            self.progress_label.setText("Starting…")
-            self.progress_bar.setRange(0, 0)
 
     @Slot(object)
     def show_progress(self, progress: IndexProgress) -> None:
-        self.progress_label.setText(progress.text)
-        if progress.total > 1:
-            self.progress_bar.setRange(0, progress.total)
-            self.progress_bar.setValue(progress.done)
-        else:
-            self.progress_bar.setRange(0, 0)
+        self.progress.show_progress(progress)
 
     @Slot()
     def show_cancelling(self) -> None:
-        self.cancel_button.setEnabled(False)
-        self.progress_label.setText("Stopping after the current batch…")
+        self.progress.show_stopping("Stopping after the current batch…")
 
     @Slot(object)
     def show_report(self, report: IndexReport) -> None:

@@ -40,6 +40,7 @@ from desktop_app.jobs.library import FolderRow, FoldersAdded, LibraryOverview
 from desktop_app.preferences import Preferences
 from desktop_app.thumbnails import ThumbnailLoader
 from desktop_app.views.dialogs import IMAGE_FILTER, WEIGHTS_FILTER, Dialogs
+from desktop_app.views.hashing_panel import HashingPanel
 from desktop_app.views.labels import plain_label, plain_tooltip
 from desktop_app.views.library_panel import LibraryPanel
 from desktop_app.views.menus import add_menu
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.model_panel = ModelPanel()
         self.first_run_model_panel = ModelPanel()
         self.library_panel = LibraryPanel()
+        self.hashing_panel = HashingPanel(dialogs)
         self.search_area = SearchArea(thumbnails)
         self._build_pages(icon)
         self._build_menus()
@@ -130,8 +132,8 @@ class MainWindow(QMainWindow):
         side.setContentsMargins(0, 8, 12, 0)
         side.setSpacing(12)
         side.addWidget(self.library_panel, 1)
+        side.addWidget(self.hashing_panel)
         side.addWidget(self.model_panel)
-        # The hashing panel (method, code length, training) joins this column in a later version.
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("librarySplitter")
         self.splitter.addWidget(sidebar)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,8 +13,10 @@ from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig, IndexingConfig
+from core.hashing.registry import HasherSpec
 from core.indexing.folders import register_folder
 from core.indexing.indexer import Indexer
+from core.indexing.trainer import TrainOptions
 from core.store.database import Store
 from desktop_app.app import Composition, compose
 from desktop_app.error_report import ErrorReport
@@ -35,6 +37,8 @@ class RecordingDialogs:
     answer_confirm: bool = True
     folder: Path | None = None
     file: Path | None = None
+    training: TrainOptions | None = None
+    training_offered: list[TrainOptions] = field(default_factory=list)
 
     def error(self, parent: QWidget, report: ErrorReport) -> None:
         self.errors.append(report)
@@ -48,6 +52,12 @@ class RecordingDialogs:
 
     def pick_file(self, parent: QWidget, title: str, name_filter: str) -> Path | None:
         return self.file
+
+    def choose_training(
+        self, parent: QWidget, specs: Sequence[HasherSpec], current: TrainOptions
+    ) -> TrainOptions | None:
+        self.training_offered.append(current)
+        return self.training
 
 
 OpenWindow = Callable[[Path], Composition]

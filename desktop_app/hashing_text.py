@@ -1,0 +1,129 @@
+"""Words for the hashing panel and the training dialog (no Qt here, so they are easy to test)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from core.hashing.registry import HasherSpec
+from core.indexing.caption_sync import (
+    ORIGIN_EMBEDDED_KEYWORDS,
+    ORIGIN_FILE_KEYWORDS,
+    ORIGIN_HASHTAGS,
+)
+from core.indexing.own_map import MIN_CLASSES, MIN_LABELLED_PHOTOS, OwnPhotosMap
+from core.indexing.trainer import TrainReport
+from core.indexing.training_data import ALBUM_ORIGIN
+from core.store.code_footprint import CodeFootprint
+from core.store.media_repo import USER_SOURCE
+from desktop_app.jobs.hashing import TrainedHasher, TrainingDetails, short_title
+from desktop_app.progress_text import format_bytes
+
+ORIGIN_WORDS = {
+    USER_SOURCE: "your tags",
+    ORIGIN_EMBEDDED_KEYWORDS: "keywords",
+    ORIGIN_FILE_KEYWORDS: "keywords from captions files",
+    ORIGIN_HASHTAGS: "#hashtags",
+    ALBUM_ORIGIN: "album folders",
+}
+SUPERVISION_WORDS = {
+    "unsupervised": (
+        "Learns from your photos and captions alone; labels are not needed and not used."
+    ),
+    "supervised": (
+        "Learns from your labels: keywords, #hashtags in captions, the tags you add, and "
+        "album folders if you tick the box below. Photos without a label are left out "
+        "of training (they still get codes)."
+    ),
+    "semi-supervised": (
+        "Learns from your labelled photos and carries what it learns to the unlabelled rest."
+    ),
+}
+ONLINE_WORDS = "It keeps learning as new photos arrive, without re-coding the library."
+EMPTY_INVITATION = (
+    "No hashing model yet: search compares full vectors. Train one to give every photo "
+    "a compact code and a fast first pass."
+)
+NOT_INDEXED_INVITATION = "Index some photos first; then train a hashing model on them."
+
+
+def method_choice(spec: HasherSpec) -> str:
+    """A line of the method list: ``BATCH (supervised)``."""
+    return f"{short_title(spec.title)} ({spec.supervision})"
+
+
+def method_explanation(spec: HasherSpec) -> str:
+    """What the method learns from, in plain words."""
+    words = SUPERVISION_WORDS.get(spec.supervision, "")
+    return f"{words} {ONLINE_WORDS}" if spec.online else words
+
+
+def trained_when(created_at: str) -> str:
+    """``23 Nov 2025, 16:40`` in local time (the stored text where it is not ISO)."""
+    try:
+        moment = datetime.fromisoformat(created_at).astimezone()
+    except ValueError:
+        return created_at
+    return f"{moment.day} {moment:%b %Y, %H:%M}"
+
+
+def describe_codes(hasher: TrainedHasher) -> str:
+    """``64-bit codes · version 2 · trained 23 Nov 2025, 16:40``."""
+    return (
+        f"{hasher.n_bits}-bit codes · version {hasher.version} · "
+        f"trained {trained_when(hasher.created_at)}"
+    )
+
+
+def describe_footprint(footprint: CodeFootprint) -> str:
+    """``Index: 22 codes · 176 B (11 photos, 11 captions)``."""
+    return (
+        f"Index: {footprint.codes:,} codes · {format_bytes(footprint.n_bytes)} "
+        f"({footprint.images:,} photos, {footprint.texts:,} captions)"
+    )
+
+
+def describe_labels(hasher: TrainedHasher, details: TrainingDetails) -> str:
+    """Which labels training used, by origin, or why none."""
+    if hasher.supervision == "unsupervised":
+        return f"Trained on {details.rows:,} photo–caption pairs; this method uses no labels."
+    if not details.labels_by_origin:
+        return f"Trained on {details.rows:,} photo–caption pairs, without labels."
+    origins = ", ".join(
+        f"{count:,} from {ORIGIN_WORDS.get(origin, origin)}"
+        for origin, count in details.labels_by_origin
+    )
+    left_out = (
+        f"; {details.excluded_unlabelled:,} unlabelled pairs left out"
+        if details.excluded_unlabelled
+        else ""
+    )
+    return (
+        f"Labels used: {origins} ({details.classes:,} classes on {details.rows:,} pairs{left_out})."
+    )
+
+
+def describe_own_map(own: OwnPhotosMap) -> str:
+    """The measured mAP on the user's labelled photos, or what is missing for it."""
+    if own.image_to_text is None or own.text_to_image is None:
+        return (
+            f"Own-photo mAP: shown once {MIN_LABELLED_PHOTOS} captioned photos carry labels "
+            f"in at least {MIN_CLASSES} classes (now {own.labelled_photos:,} photos, "
+            f"{own.classes:,} {'class' if own.classes == 1 else 'classes'})."
+        )
+    sampled = f", {own.queries:,} sampled queries" if own.queries < own.pairs else ""
+    return (
+        f"Own photos: I→T {own.image_to_text:.2f}, T→I {own.text_to_image:.2f} mAP on "
+        f"{own.labelled_photos:,} labelled photos (chance ≈ {own.chance:.2f}{sampled}). "
+        "Measured on the photos it was trained on, so optimistic."
+    )
+
+
+def training_summary(report: TrainReport) -> str:
+    """One status-bar line: what was trained on what."""
+    h = report.hasher
+    labels = f", {report.classes:,} label classes" if report.classes else ""
+    return (
+        f"Trained {h.name} ({h.n_bits} bits, version {h.version}) on {report.rows:,} "
+        f"photo–caption pairs{labels} in {report.fit_seconds:.1f} s; search now uses its "
+        f"{report.codes.images + report.codes.texts:,} codes."
+    )

@@ -1,0 +1,182 @@
+"""Hashing jobs: read what the hashing panel shows, train a method, switch the active one."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import HashingInputError
+from core.hashing.registry import hasher_specs
+from core.indexing.code_writer import load_hasher, write_missing_codes
+from core.indexing.own_map import OwnPhotosMap, own_photos_map
+from core.indexing.trainer import Trainer, TrainOptions, TrainReport
+from core.progress import CancelToken, ProgressCallback
+from core.store.code_footprint import CodeFootprint, code_footprint
+from core.store.database import Store
+from core.store.records import HasherRecord
+
+logger = logging.getLogger(__name__)
+
+NOT_INDEXED = (
+    "Nothing is indexed with this model yet: add a folder and let indexing finish, then train."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedHasher:
+    """A stored hasher in words: method, title, supervision, code length, version, when."""
+
+    id: int
+    key: str
+    title: str
+    supervision: str
+    n_bits: int
+    version: int
+    created_at: str
+    is_active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingDetails:
+    """What the active hasher learned from (its stored training summary)."""
+
+    rows: int = 0
+    photos: int = 0
+    classes: int = 0
+    labels_by_origin: tuple[tuple[str, int], ...] = ()
+    excluded_unlabelled: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class HashingOverview:
+    """Everything the hashing panel shows.
+
+    Attributes:
+        is_indexed: Photos are indexed with the library's model, so training can start.
+        trained: Hashers of this model, newest first (the active one among them).
+        active: The hasher search uses, if any.
+        details: Its training summary.
+        footprint: Its stored codes.
+        own_map: Its mAP on the user's labelled photos (or why there is none).
+    """
+
+    is_indexed: bool
+    trained: tuple[TrainedHasher, ...] = ()
+    active: TrainedHasher | None = None
+    details: TrainingDetails = TrainingDetails()
+    footprint: CodeFootprint | None = None
+    own_map: OwnPhotosMap | None = None
+
+
+def short_title(title: str) -> str:
+    """``BATCH`` from ``BATCH, label-based … (Wang et al., TKDE 2020)``."""
+    return title.split(" (")[0].split(",")[0].strip()
+
+
+def _trained(record: HasherRecord) -> TrainedHasher:
+    spec = next((s for s in hasher_specs() if s.key == record.name), None)
+    return TrainedHasher(
+        record.id, record.name, spec.title if spec else record.name,
+        spec.supervision if spec else "", record.n_bits, record.version, record.created_at,
+        record.is_active,
+    )  # fmt: skip
+
+
+def training_details(record: HasherRecord) -> TrainingDetails:
+    """The training summary stored with a hasher (empty where it cannot be read)."""
+    try:
+        raw = json.loads(record.details)
+        origins = raw.get("labels_by_origin") or {}
+        return TrainingDetails(
+            rows=int(raw.get("rows", 0)),
+            photos=int(raw.get("photos", 0)),
+            classes=int(raw.get("classes", 0)),
+            labels_by_origin=tuple(sorted((str(k), int(v)) for k, v in origins.items())),
+            excluded_unlabelled=int(raw.get("excluded_unlabelled", 0)),
+        )
+    except (ValueError, TypeError, AttributeError):
+        logger.warning("Unreadable training details of hasher %d", record.id)
+        return TrainingDetails()
+
+
+def read_hashing_overview(store: Store, encoder_key: str) -> HashingOverview:
+    """The hashing state of an open library for the model named by ``encoder_key``."""
+    encoder = store.known_encoder(encoder_key)
+    if encoder is None or store.stats().photos_ready == 0:
+        return HashingOverview(is_indexed=False)
+    records = [h for h in store.codes.hashers() if h.encoder_id == encoder.id]
+    trained = tuple(_trained(h) for h in records)
+    record = next((h for h in records if h.is_active), None)
+    if record is None:
+        return HashingOverview(is_indexed=True, trained=trained)
+    return HashingOverview(
+        is_indexed=True,
+        trained=trained,
+        active=_trained(record),
+        details=training_details(record),
+        footprint=code_footprint(store, record.id),
+        own_map=own_photos_map(store, encoder, record),
+    )
+
+
+def load_hashing_overview(library_path: Path, encoder_key: str) -> HashingOverview:
+    """Open the library and read its hashing state (a read: runs on the shared pool)."""
+    with Store.open(library_path) as store:
+        return read_hashing_overview(store, encoder_key)
+
+
+def train_hasher(
+    library_path: Path,
+    encoder_key: str,
+    options: TrainOptions,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> TrainReport:
+    """Fit ``options.method`` on the stored features, write every code, make it active.
+
+    A run that fails or is cancelled leaves the library as it was: the hasher it stored
+    (inactive, with part of its codes) is removed again.
+
+    Raises:
+        HashingInputError: Nothing indexed, no captions, or no labels for a supervised method.
+        TaskCancelled: The user cancelled.
+    """
+    with Store.open(library_path) as store:
+        encoder = store.known_encoder(encoder_key)
+        if encoder is None:
+            raise HashingInputError(NOT_INDEXED, "no features for this model")
+        before = {h.id for h in store.codes.hashers()}
+        try:
+            return Trainer(store, encoder).train(options, progress=progress, cancel=cancel)
+        except Exception:
+            with store.atomic():
+                for record in store.codes.hashers():
+                    if record.id not in before and not record.is_active:
+                        store.codes.delete_hasher(record.id)
+            raise
+
+
+def activate_hasher(library_path: Path, encoder_key: str, hasher_id: int) -> TrainedHasher:
+    """Switch search to a hasher trained earlier, first coding photos added since.
+
+    Raises:
+        HashingInputError: The hasher is gone or belongs to another model.
+        HasherFileError: Its stored model cannot be read.
+    """
+    with Store.open(library_path) as store:
+        encoder = store.known_encoder(encoder_key)
+        try:
+            record = store.codes.hasher(hasher_id)
+        except KeyError:
+            record = None
+        if encoder is None or record is None or record.encoder_id != encoder.id:
+            raise HashingInputError(
+                "That hashing model is no longer in this library; train one again.",
+                f"hasher {hasher_id}",
+            )
+        write_missing_codes(store, record, load_hasher(store, record), encoder)
+        with store.atomic():
+            store.codes.activate(record.id)
+        return _trained(store.codes.hasher(record.id))
