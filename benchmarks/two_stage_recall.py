@@ -1,6 +1,10 @@
 """Recall@10 of the app's two-stage search (Hamming shortlist + cosine re-rank) against
 exact cosine search, for shortlist sizes 100–2,000, on a real feature dataset.
 
+A two-stage result counts as a hit when its cosine reaches the exact 10th-best
+cosine (within 1e-5): the emoji set repeats one caption for each artwork style, so
+exact top-10 lists contain ties that no ranking can reproduce item for item.
+
 Two shortlist builders are compared: "hamming" (the shortlist is the Hamming top-N)
 and "+asym" (the app's default: Hamming top-8N narrowed to N by the query's
 real-valued projection against the stored codes).
@@ -45,15 +49,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="two-stage recall@10 vs exact search")
     parser.add_argument("features", type=Path)
     parser.add_argument("--bits", type=int, default=64)
+    parser.add_argument("--space-power", type=float, default=2.0, help="CCA scaling power")
+    parser.add_argument("--space-reg", type=float, default=1.0, help="CCA ridge")
     args = parser.parse_args()
     data = load_features(args.features)
-    cca = CCAITQ(128).fit(PairedFeatures(data.image[data.train], data.text[data.train]))
+    cca = CCAITQ(128, power=args.space_power, reg=args.space_reg).fit(
+        PairedFeatures(data.image[data.train], data.text[data.train])
+    )
     image = unit(cca.project_image(data.image))
     text = unit(cca.project_text(data.text))
     db = np.sort(data.database)
     print(
         f"{data.name}: {len(data.query)} queries, {len(db)} database items, "
-        f"{args.bits} bits, aligned 128-d CCA space"
+        f"{args.bits} bits, aligned 128-d CCA space (power {args.space_power}, "
+        f"reg {args.space_reg})"
     )
     print("method   dir  stage    " + " ".join(f"N={n:>5}" for n in SHORTLISTS) + "   ms/q@1000")
     for method in METHODS:
@@ -81,11 +90,14 @@ def main() -> None:
                     started = time.perf_counter()
                     for i, row in enumerate(data.query):
                         coded = CodedQuery(np.packbits(projections[i] > 0), projections[i])
-                        exact = floats.top_k(queries[row], 10)[0]
+                        tenth = floats.top_k(queries[row], 10)[1][-1]
                         two = rank(
                             floats, codes, coded, queries[row], 10, "rerank", shortlist, factor
                         )
-                        hits += len(set(exact.tolist()) & set(two.ids.tolist()))
+                        # a hit scores at least the exact 10th score: items tied with
+                        # it (identical captions of one emoji) are equally right
+                        found = floats.scores_of(queries[row], two.ids)
+                        hits += int((found >= tenth - 1e-5).sum())
                     elapsed = time.perf_counter() - started
                     if shortlist == 1000:
                         timing = 1000 * elapsed / len(data.query)

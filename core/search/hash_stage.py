@@ -163,7 +163,7 @@ def rank(
     ids = codes.item_ids[positions]
     scores = floats.scores_of(query, ids)
     if mode == "rerank":
-        order = np.lexsort((np.arange(ids.shape[0]), -scores))[:k]
+        order = np.lexsort((ids, -scores))[:k]  # ties by item id, as exact search
         ids, scores, distances = ids[order], scores[order], distances[order]
     return Ranked(ids, scores.astype(np.float32), distances.astype(np.int64))
 
