@@ -23,7 +23,7 @@ import os
 import tempfile
 import zipfile
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
@@ -63,6 +63,11 @@ def binarize(projection: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.float3
 
 
 @dataclass(frozen=True)
+class NoParams:
+    """Hyperparameters of a method that has none."""
+
+
+@dataclass(frozen=True)
 class FitContext:
     """Progress and cancellation for one ``fit`` call, plus the seeded generator."""
 
@@ -92,18 +97,30 @@ class Hasher(ABC):
     supervision: ClassVar[Supervision] = "unsupervised"
     supports_partial_fit: ClassVar[bool] = False
 
+    Params: ClassVar[type[Any]] = NoParams
+    """Frozen dataclass of the method's hyperparameters (JSON scalars, with defaults)."""
+    params: Any
+
     def __init__(self, n_bits: int = 64, *, seed: int = 0, **hyperparams: JSONScalar) -> None:
         self.n_bits = check_n_bits(n_bits)
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise HashingInputError("The seed must be a whole number.", repr(seed))
         self.seed = seed
-        self._hyperparams = dict(hyperparams)
+        known = {f.name for f in fields(self.Params)}
+        unknown = sorted(set(hyperparams) - known)
+        if unknown:
+            raise HashingInputError(
+                f"The {self.name} method has no setting {', '.join(unknown)}. "
+                f"Its settings: {', '.join(sorted(known)) or 'none'}.",
+                repr(hyperparams),
+            )
+        self.params = self.Params(**hyperparams)
         self._dims: tuple[int, int] | None = None
 
     # ----------------------------------------------------------------- public API
     def get_params(self) -> dict[str, JSONScalar]:
         """Constructor arguments that recreate this (unfitted) hasher."""
-        return {"n_bits": self.n_bits, "seed": self.seed, **self._hyperparams}
+        return {"n_bits": self.n_bits, "seed": self.seed, **asdict(self.params)}
 
     @property
     def is_fitted(self) -> bool:

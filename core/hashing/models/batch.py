@@ -19,6 +19,8 @@ Departure: ridge weights are scale-free (spec §0.4).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from core.errors import HashingInputError
@@ -29,50 +31,36 @@ from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_feature_map
 
 
+@dataclass(frozen=True)
+class BATCHParams:
+    """Hyperparameters of BATCH (see the module docstring for their symbols)."""
+
+    eta0: float = 0.9
+    eta1: float = 0.05
+    eta2: float = 0.05
+    omega: float = 0.01
+    xi: float = 0.01
+    iterations: int = 6
+    features: FeatureKind = "kernel"
+    anchors_image: int = 500
+    anchors_text: int = 1000
+
+
 class BATCH(LinearHasher):
     """Supervised cross-modal hashing with an asymmetric label-similarity term."""
 
     name = "batch"
     supervision = "supervised"
 
-    def __init__(
-        self,
-        n_bits: int = 64,
-        *,
-        seed: int = 0,
-        eta0: float = 0.9,
-        eta1: float = 0.05,
-        eta2: float = 0.05,
-        omega: float = 0.01,
-        xi: float = 0.01,
-        iterations: int = 6,
-        features: FeatureKind = "kernel",
-        anchors_image: int = 500,
-        anchors_text: int = 1000,
-    ) -> None:
-        super().__init__(
-            n_bits,
-            seed=seed,
-            eta0=eta0,
-            eta1=eta1,
-            eta2=eta2,
-            omega=omega,
-            xi=xi,
-            iterations=iterations,
-            features=features,
-            anchors_image=anchors_image,
-            anchors_text=anchors_text,
-        )
-        self.eta = (eta0, eta1, eta2)
-        self.omega, self.xi, self.iterations = omega, xi, iterations
-        self.features, self.anchors = features, (anchors_image, anchors_text)
+    Params = BATCHParams
+    params: BATCHParams
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         assert data.labels is not None
-        rng = context.rng
+        rng, p = context.rng, self.params
         maps = (
-            fit_feature_map(data.image, self.features, self.anchors[0], rng),
-            fit_feature_map(data.text, self.features, self.anchors[1], rng),
+            fit_feature_map(data.image, p.features, p.anchors_image, rng),
+            fit_feature_map(data.text, p.features, p.anchors_text, rng),
         )
         Phi_x, Phi_y = maps[0].transform(data.image), maps[1].transform(data.text)
         L = data.labels.astype(np.float64)
@@ -84,18 +72,18 @@ class BATCH(LinearHasher):
                 f"for {r} bits. Choose a shorter code or label more photos.",
                 f"n={n}, n_bits={r}",
             )
-        eta0, eta1, eta2 = self.eta
+        eta0, eta1, eta2 = p.eta0, p.eta1, p.eta2
         B = binarize(rng.standard_normal((n, r))).astype(np.float64)
         V = rng.standard_normal((n, r))
-        for iteration in range(self.iterations):
-            context.step(iteration, self.iterations)
-            E = r * (L_hat @ (L_hat.T @ B)) + self.omega * B
+        for iteration in range(p.iterations):
+            context.step(iteration, p.iterations)
+            E = r * (L_hat @ (L_hat.T @ B)) + p.omega * B
             for weight, target in ((eta1, Phi_x), (eta2, Phi_y), (eta0, L)):
                 U = _regress_on(V, target)
                 E += weight * (target @ U.T)
             V = balanced_orthogonal(E, rng)
-            B = binarize(r * (L_hat @ (L_hat.T @ V)) + self.omega * V).astype(np.float64)
-        self._set_functions(maps, ridge(Phi_x, B, self.xi), ridge(Phi_y, B, self.xi))
+            B = binarize(r * (L_hat @ (L_hat.T @ V)) + p.omega * V).astype(np.float64)
+        self._set_functions(maps, ridge(Phi_x, B, p.xi), ridge(Phi_y, B, p.xi))
 
 
 def _regress_on(V: np.ndarray, target: np.ndarray, lam: float = 1e-3) -> np.ndarray:

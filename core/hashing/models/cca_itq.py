@@ -21,6 +21,7 @@ strong ones (Gong et al. report p = 4 as best on their data).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,39 +35,30 @@ from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_feature_map
 
 
+@dataclass(frozen=True)
+class CCAITQParams:
+    """Hyperparameters of CCAITQ (see the module docstring for their symbols)."""
+
+    reg: float = 1.0
+    power: float = 2.0
+    iterations: int = 50
+    features: FeatureKind = "raw"
+    anchors: int = 1000
+
+
 class CCAITQ(LinearHasher):
     """Unsupervised cross-modal hashing: CCA projections + ITQ rotation."""
 
     name = "cca-itq"
 
-    def __init__(
-        self,
-        n_bits: int = 64,
-        *,
-        seed: int = 0,
-        reg: float = 1.0,
-        power: float = 2.0,
-        iterations: int = 50,
-        features: FeatureKind = "raw",
-        anchors: int = 1000,
-    ) -> None:
-        super().__init__(
-            n_bits,
-            seed=seed,
-            reg=reg,
-            power=power,
-            iterations=iterations,
-            features=features,
-            anchors=anchors,
-        )
-        self.reg, self.power, self.iterations = reg, power, iterations
-        self.features, self.anchors = features, anchors
+    Params = CCAITQParams
+    params: CCAITQParams
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         rng = context.rng
         maps = (
-            fit_feature_map(data.image, self.features, self.anchors, rng),
-            fit_feature_map(data.text, self.features, self.anchors, rng),
+            fit_feature_map(data.image, self.params.features, self.params.anchors, rng),
+            fit_feature_map(data.text, self.params.features, self.params.anchors, rng),
         )
         Phi_x, Phi_y = maps[0].transform(data.image), maps[1].transform(data.text)
         limit = min(Phi_x.shape[1], Phi_y.shape[1])
@@ -75,16 +67,16 @@ class CCAITQ(LinearHasher):
                 f"CCA can make at most {limit} bits from these features.", f"n_bits={self.n_bits}"
             )
         n = Phi_x.shape[0]
-        Wx = _inverse_sqrt(_covariance(Phi_x, Phi_x, n, self.reg))
-        Wy = _inverse_sqrt(_covariance(Phi_y, Phi_y, n, self.reg))
+        Wx = _inverse_sqrt(_covariance(Phi_x, Phi_x, n, self.params.reg))
+        Wy = _inverse_sqrt(_covariance(Phi_y, Phi_y, n, self.params.reg))
         C_xy = (Phi_x.T @ Phi_y).astype(np.float64) / n
         U, sigma, Vt = np.linalg.svd(Wx @ C_xy @ Wy)
-        scale = np.maximum(sigma[: self.n_bits], 0.0) ** self.power
+        scale = np.maximum(sigma[: self.n_bits], 0.0) ** self.params.power
         P_x = Wx @ U[:, : self.n_bits] * scale
         P_y = Wy @ Vt[: self.n_bits].T * scale
         Z = np.vstack([Phi_x @ P_x, Phi_y @ P_y])
         context.step(1, 2)
-        R = itq_rotation(Z, self.iterations, rng)
+        R = itq_rotation(Z, self.params.iterations, rng)
         self._set_functions(maps, P_x @ R, P_y @ R)
 
 

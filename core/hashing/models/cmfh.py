@@ -20,6 +20,8 @@ Departure: the W_m ridge uses the scale-free weight γ_w = γ/(α_m μ)·tr(Φ_m
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from core.hashing.base import FitContext
@@ -29,67 +31,59 @@ from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_feature_map
 
 
+@dataclass(frozen=True)
+class CMFHParams:
+    """Hyperparameters of CMFH (see the module docstring for their symbols)."""
+
+    alpha: float = 0.5
+    mu: float = 10.0
+    gamma: float = 1.0
+    iterations: int = 30
+    features: FeatureKind = "raw"
+    anchors: int = 1000
+
+
 class CMFH(LinearHasher):
     """Unsupervised cross-modal hashing by a shared latent factorisation."""
 
     name = "cmfh"
 
-    def __init__(
-        self,
-        n_bits: int = 64,
-        *,
-        seed: int = 0,
-        alpha: float = 0.5,
-        mu: float = 10.0,
-        gamma: float = 1.0,
-        iterations: int = 30,
-        features: FeatureKind = "raw",
-        anchors: int = 1000,
-    ) -> None:
-        super().__init__(
-            n_bits,
-            seed=seed,
-            alpha=alpha,
-            mu=mu,
-            gamma=gamma,
-            iterations=iterations,
-            features=features,
-            anchors=anchors,
-        )
-        self.alpha, self.mu, self.gamma, self.iterations = alpha, mu, gamma, iterations
-        self.features, self.anchors = features, anchors
+    Params = CMFHParams
+    params: CMFHParams
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         rng = context.rng
         maps = (
-            fit_feature_map(data.image, self.features, self.anchors, rng),
-            fit_feature_map(data.text, self.features, self.anchors, rng),
+            fit_feature_map(data.image, self.params.features, self.params.anchors, rng),
+            fit_feature_map(data.text, self.params.features, self.params.anchors, rng),
         )
         Phis = [maps[0].transform(data.image), maps[1].transform(data.text)]  # float32
-        alphas = (self.alpha, 1.0 - self.alpha)
+        alphas = (self.params.alpha, 1.0 - self.params.alpha)
         # the W-step matrices never change: invert them once, not once per iteration
         solvers = [
-            ridge_inverse((Phi.T @ Phi).astype(np.float64), self.gamma / (a * self.mu))
+            ridge_inverse(
+                (Phi.T @ Phi).astype(np.float64), self.params.gamma / (a * self.params.mu)
+            )
             for a, Phi in zip(alphas, Phis, strict=True)
         ]
         r = self.n_bits
         eye = np.eye(r)
         V = rng.standard_normal((Phis[0].shape[0], r)).astype(np.float32)
         W: list[np.ndarray] = []
-        for iteration in range(self.iterations + 1):
-            context.step(iteration, self.iterations + 1)
+        for iteration in range(self.params.iterations + 1):
+            context.step(iteration, self.params.iterations + 1)
             # Φ_mᵀV serves both the U-step (its transpose) and the W-step
             PtV = [(Phi.T @ V).astype(np.float64) for Phi in Phis]
             W = [solver @ ptv for solver, ptv in zip(solvers, PtV, strict=True)]
-            if iteration == self.iterations:
+            if iteration == self.params.iterations:
                 break  # final W for the final V
             gram_v = (V.T @ V).astype(np.float64)
-            lhs = self.gamma * eye
+            lhs = self.params.gamma * eye
             rhs = np.zeros(V.shape, dtype=np.float32)
             for a, Phi, ptv, W_m in zip(alphas, Phis, PtV, W, strict=True):
-                U_m = np.linalg.solve(gram_v + (self.gamma / a) * eye, ptv.T)
-                lhs += a * (U_m @ U_m.T + self.mu * eye)
+                U_m = np.linalg.solve(gram_v + (self.params.gamma / a) * eye, ptv.T)
+                lhs += a * (U_m @ U_m.T + self.params.mu * eye)
                 # Φ_m U_mᵀ + μ Φ_m W_m in one product
-                rhs += a * (Phi @ (U_m.T + self.mu * W_m).astype(np.float32))
+                rhs += a * (Phi @ (U_m.T + self.params.mu * W_m).astype(np.float32))
             V = np.linalg.solve(lhs.T, rhs.T.astype(np.float64)).T.astype(np.float32)
         self._set_functions(maps, W[0], W[1], V.mean(axis=0))

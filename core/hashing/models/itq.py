@@ -14,6 +14,8 @@ unaligned features use ``cca-itq``. Needs n_bits ≤ d.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from core.errors import HashingInputError
@@ -24,14 +26,20 @@ from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import fit_feature_map
 
 
+@dataclass(frozen=True)
+class ITQParams:
+    """Hyperparameters of ITQ (see the module docstring for their symbols)."""
+
+    iterations: int = 50
+
+
 class ITQ(LinearHasher):
     """PCA of the pooled modalities followed by an ITQ rotation."""
 
     name = "itq"
 
-    def __init__(self, n_bits: int = 64, *, seed: int = 0, iterations: int = 50) -> None:
-        super().__init__(n_bits, seed=seed, iterations=iterations)
-        self.iterations = iterations
+    Params = ITQParams
+    params: ITQParams
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         dx, dy = data.image.shape[1], data.text.shape[1]
@@ -52,6 +60,6 @@ class ITQ(LinearHasher):
         )
         pooled = np.vstack([maps[0].transform(data.image), maps[1].transform(data.text)])
         directions = pca(pooled, self.n_bits)
-        rotation = itq_rotation(pooled @ directions, self.iterations, context.rng)
+        rotation = itq_rotation(pooled @ directions, self.params.iterations, context.rng)
         W = directions @ rotation
         self._set_functions(maps, W, W)

@@ -23,9 +23,6 @@ class LSH(LinearHasher):
 
     name = "lsh"
 
-    def __init__(self, n_bits: int = 64, *, seed: int = 0) -> None:
-        super().__init__(n_bits, seed=seed)
-
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         rng = context.rng
         maps = (

@@ -215,3 +215,9 @@ def test_supervised_method_refuses_fewer_pairs_than_bits() -> None:
     with pytest.raises(HashingInputError, match="20 for 32 bits"):
         create_hasher("batch", 32).fit(small)
     assert create_hasher("batch", 16).fit(small).is_fitted
+
+
+def test_unknown_setting_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(HashingInputError, match=r"no setting lamda\. Its settings: .*gamma"):
+        create_hasher("cmfh", 32, lamda=1.0)
+    assert create_hasher("cmfh", 32, gamma=0.5).get_params()["gamma"] == 0.5
