@@ -93,6 +93,11 @@ class Trainer:
         )
         with self._store.atomic():
             self._store.codes.activate(record.id)
+        # An index run in another process or thread may have committed new photos after
+        # the pass above and hashed them with the previously active hasher; once this one
+        # is active every later index run uses it, so one more pass closes the gap.
+        late = write_missing_codes(self._store, record, hasher, self._encoder, cancel=None)
+        written = CodesWritten(written.images + late.images, written.texts + late.texts)
         logger.info(
             "Trained %s/%d bits in %.2f s: %s", spec.key, options.n_bits, fit_seconds, details
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -186,3 +187,29 @@ def test_search_refuses_a_stored_model_that_no_longer_fits_the_encoder(
     with pytest.raises(IncompatibleCodesError, match="does not match the model"):
         engine.mode("hamming")
     assert engine.mode("exact") == "exact"
+
+
+def test_photos_re_encoded_while_training_still_get_codes_from_the_new_hasher(
+    harness: Harness, labelled: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.indexing.trainer as trainer_module
+
+    encoder = encoder_of(harness)
+    real = trainer_module.write_missing_codes
+    calls = []
+
+    def racing_index_run(*args: Any, **kwargs: Any) -> Any:
+        written = real(*args, **kwargs)
+        if not calls:  # an index run re-encodes a photo right after the first pass
+            ids, vectors = harness.store.vectors.image_matrix(encoder)
+            with harness.store.atomic():
+                harness.store.vectors.put_image_features(encoder.id, [int(ids[0])], vectors[:1])
+        calls.append(written)
+        return written
+
+    monkeypatch.setattr(trainer_module, "write_missing_codes", racing_index_run)
+    report = Trainer(harness.store, encoder).train(TrainOptions("lsh", 8))
+    assert len(calls) == 2
+    assert calls[1].images == 1
+    assert code_count(harness, "image") == 18
+    assert report.codes.images == 19
