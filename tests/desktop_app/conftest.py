@@ -148,12 +148,13 @@ def mime_with(*paths: Path) -> QMimeData:
 
 def drop(window: MainWindow, mime: QMimeData) -> bool:
     """Send a drag-enter then a drop of ``mime`` at the window's centre; True if accepted."""
-    centre = QPointF(window.rect().center())
+    centre = window.rect().center()
     actions = Qt.DropAction.CopyAction
     buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    # QDragEnterEvent takes an integer QPoint, QDropEvent a QPointF
     enter = QDragEnterEvent(centre, actions, mime, buttons, modifiers)
     QApplication.sendEvent(window, enter)
-    dropped = QDropEvent(centre, actions, mime, buttons, modifiers)
+    dropped = QDropEvent(QPointF(centre), actions, mime, buttons, modifiers)
     QApplication.sendEvent(window, dropped)
     return enter.isAccepted() and dropped.isAccepted()
 

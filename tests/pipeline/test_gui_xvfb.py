@@ -122,11 +122,11 @@ def _session(library: str, folder: str, query: str, shot: str) -> dict[str, obje
         wait_for(controllers.library.overview_changed)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(folder)])
-    where, buttons = QPointF(window.rect().center()), Qt.MouseButton.LeftButton
-    enter, drop = (
-        kind(where, Qt.DropAction.CopyAction, mime, buttons, Qt.KeyboardModifier.NoModifier)
-        for kind in (QDragEnterEvent, QDropEvent)
-    )
+    where, buttons = window.rect().center(), Qt.MouseButton.LeftButton
+    copy, no_keys = Qt.DropAction.CopyAction, Qt.KeyboardModifier.NoModifier
+    # QDragEnterEvent takes an integer QPoint, QDropEvent a QPointF
+    enter = QDragEnterEvent(where, copy, mime, buttons, no_keys)
+    drop = QDropEvent(QPointF(where), copy, mime, buttons, no_keys)
 
     def drop_folder() -> None:  # the enter makes the window the drop target
         app.sendEvent(window, enter)
