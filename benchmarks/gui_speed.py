@@ -228,12 +228,6 @@ def report_scroll(result: dict[str, Any]) -> None:
         f"(bound {result['capacity']}), made during the run {result['made']:,} "
         f"{verdict(result['cached'] <= result['capacity'])}"
     )
-    taken, own = result["true_refs_taken"], result["true_refs_window"]
-    print(
-        f"  references taken from True during scroll and thumbnails: {taken:,}; True had "
-        f"{own:,} of its own before: without the extra ones the process "
-        f"{'would have aborted' if taken >= own else 'would have survived this run'}"
-    )
 
 
 def main() -> None:
@@ -287,19 +281,6 @@ def _rss_mb() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
-
-
-# PySide6 6.12.0 returns ``True`` from ``SignalInstance.emit`` without a reference of its
-# own: every signal emitted from Python takes one reference from ``True``, and on Python
-# < 3.12 (where ``True`` is not immortal) the process aborts with "bool_dealloc" once the
-# count reaches zero, a few thousand emits in. The children hold a million extra
-# references so the measurement runs to the end; they report how many were taken.
-_TRUE_BALLAST: list[bool] = []
-
-
-def _hold_true_references() -> int:
-    _TRUE_BALLAST.extend([True] * 1_000_000)
-    return sys.getrefcount(True)
 
 
 def _open_window(library: Path) -> tuple[Any, Any]:
@@ -431,7 +412,6 @@ def _type_query(edit: Any, text: str, rng: Any) -> float:
 def child_keys(library: Path) -> None:
     import random
 
-    _hold_true_references()
     app, parts = _open_window(library)
     window, controllers = parts.window, parts.controllers
     _pump_until(lambda: window.current_page == "libraryPage" and controllers.model.is_ready)
@@ -483,7 +463,6 @@ def child_scroll(library: Path) -> None:
 
     from desktop_app.thumbnails import DEFAULT_CAPACITY
 
-    _hold_true_references()
     app, parts = _open_window(library)
     window, controllers = parts.window, parts.controllers
     _pump_until(lambda: window.current_page == "libraryPage" and controllers.model.is_ready)
@@ -517,7 +496,6 @@ def child_scroll(library: Path) -> None:
     parts.tasks.wait_for_done(600_000)  # first screen of thumbnails
     _pump(300)
     rss_before = _rss_mb()
-    true_refs = sys.getrefcount(True)  # model loaded: little now adds references to True
     bar = view.verticalScrollBar()
     step = max(1, view.viewport().height() // 2)
     columns = max(1, view.viewport().width() // view.sizeHintForIndex(model.index(0)).width())
@@ -555,8 +533,6 @@ def child_scroll(library: Path) -> None:
         "cached": thumbnails.cached_count,
         "capacity": DEFAULT_CAPACITY,
         "made": made[0],
-        "true_refs_taken": true_refs - sys.getrefcount(True),
-        "true_refs_window": true_refs - len(_TRUE_BALLAST),
     }
     print("RESULT " + json.dumps(result), flush=True)
     window.close()
