@@ -26,6 +26,27 @@ class CodesWritten:
     texts: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class MissingItems:
+    """Photo ids and caption ids of an encoder that a hasher has not coded yet."""
+
+    images: list[int]
+    texts: list[int]
+
+    @property
+    def total(self) -> int:
+        """How many codes are missing."""
+        return len(self.images) + len(self.texts)
+
+
+def find_missing(store: Store, record: HasherRecord, encoder: EncoderRecord) -> MissingItems:
+    """Items with features of ``encoder`` but no code from ``record``."""
+    return MissingItems(
+        store.codes.image_items_without_codes(record.id, encoder.id),
+        store.codes.text_items_without_codes(record.id, encoder.id),
+    )
+
+
 def load_hasher(store: Store, record: HasherRecord) -> Hasher:
     """The fitted hasher saved with a stored record."""
     return Hasher.from_bytes(store.codes.model_bytes(record.id))
@@ -39,12 +60,14 @@ def write_missing_codes(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    missing: MissingItems | None = None,
 ) -> CodesWritten:
-    """Encode every item of ``encoder`` that has no code from ``record`` yet."""
-    images = store.codes.image_items_without_codes(record.id, encoder.id)
-    texts = store.codes.text_items_without_codes(record.id, encoder.id)
-    total = len(images) + len(texts)
+    """Encode every item of ``encoder`` that has no code from ``record`` yet.
 
+    ``missing`` is what :func:`find_missing` returned, when the caller already asked.
+    """
+    missing = missing or find_missing(store, record, encoder)
+    images, texts, total = missing.images, missing.texts, missing.total
     done = 0
     sides: tuple[tuple[Literal["image", "text"], list[int]], ...] = (
         ("image", images),

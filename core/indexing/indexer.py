@@ -14,7 +14,7 @@ from core.config import IndexingConfig
 from core.errors import TaskCancelled
 from core.features.encoder import LazyEncoder
 from core.indexing.caption_stage import encode_captions
-from core.indexing.code_writer import load_hasher, write_missing_codes
+from core.indexing.code_writer import find_missing, load_hasher, write_missing_codes
 from core.indexing.image_stage import ImageStage
 from core.indexing.plan_apply import AppliedPlan, PlanWriter
 from core.indexing.scanner import Scanner, ScanPlan
@@ -115,13 +115,12 @@ class Indexer:
         active = None if record is None else self._store.codes.active_hasher(record.id)
         if record is None or active is None:
             return 0
-        missing = self._store.codes.image_items_without_codes(active.id, record.id)
-        missing += self._store.codes.text_items_without_codes(active.id, record.id)
-        if not missing:
-            return 0
+        missing = find_missing(self._store, active, record)
+        if not missing.total:
+            return 0  # the model file is not even read
         hasher = load_hasher(self._store, active)
         written = write_missing_codes(
-            self._store, active, hasher, record, progress=report, cancel=cancel
+            self._store, active, hasher, record, progress=report, cancel=cancel, missing=missing
         )
         return written.images + written.texts
 

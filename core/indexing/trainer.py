@@ -14,8 +14,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-import numpy as np
-
 from core.errors import HashingInputError
 from core.hashing import create_hasher
 from core.hashing.registry import get_spec
@@ -104,7 +102,7 @@ class Trainer:
         return TrainReport(
             hasher=self._store.codes.hasher(record.id),
             rows=data.features.n_items,
-            photos=len(set(data.media_ids.tolist())),
+            photos=data.n_photos,
             labelled_rows=int(data.labelled_rows.sum()),
             excluded_unlabelled=excluded,
             classes=len(data.label_names),
@@ -144,7 +142,7 @@ def _details(data: TrainingSet, excluded: int, fit_seconds: float) -> str:
     return json.dumps(
         {
             "rows": data.features.n_items,
-            "photos": int(np.unique(data.media_ids).shape[0]),
+            "photos": data.n_photos,
             "classes": len(data.label_names),
             "labels_by_origin": data.origin_counts,
             "excluded_unlabelled": excluded,

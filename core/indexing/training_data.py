@@ -45,6 +45,11 @@ class TrainingSet:
     origin_counts: dict[str, int]
 
     @property
+    def n_photos(self) -> int:
+        """Distinct photos among the rows."""
+        return int(np.unique(self.media_ids).shape[0])
+
+    @property
     def labelled_rows(self) -> npt.NDArray[np.bool_]:
         """(n,) True where the row's photo has at least one label."""
         labels = self.features.labels

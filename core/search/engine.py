@@ -178,9 +178,7 @@ class SearchEngine:
         *,
         photos: bool,
     ) -> Ranked:
-        resolved = resolve_mode(
-            mode or self._search.mode, snap.hashing, snap.encoder, snap.hashing_problem
-        )
+        resolved = self.mode(mode)
         hashing = snap.hashing if resolved != "exact" else None
         codes = None if hashing is None else (hashing.photos if photos else hashing.captions)
         code = None if hashing is None else hashing.encode(query, modality)

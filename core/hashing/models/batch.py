@@ -28,7 +28,7 @@ from core.hashing.base import FitContext, binarize
 from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import balanced_orthogonal, ridge
 from core.hashing.models.linear import LinearHasher
-from core.hashing.models.preprocess import FeatureKind, fit_feature_map
+from core.hashing.models.preprocess import FeatureKind, fit_feature_maps
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,7 @@ class BATCH(LinearHasher):
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         assert data.labels is not None
         rng, p = context.rng, self.params
-        maps = (
-            fit_feature_map(data.image, p.features, p.anchors_image, rng),
-            fit_feature_map(data.text, p.features, p.anchors_text, rng),
-        )
+        maps = fit_feature_maps(data, p.features, rng, (p.anchors_image, p.anchors_text))
         Phi_x, Phi_y = maps[0].transform(data.image), maps[1].transform(data.text)
         L = data.labels.astype(np.float64)
         L_hat = L / np.maximum(np.linalg.norm(L, axis=1, keepdims=True), 1e-12)

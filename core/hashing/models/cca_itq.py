@@ -32,7 +32,7 @@ from core.hashing.base import FitContext
 from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import itq_rotation
 from core.hashing.models.linear import LinearHasher
-from core.hashing.models.preprocess import FeatureKind, fit_feature_map
+from core.hashing.models.preprocess import FeatureKind, fit_feature_maps
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,8 @@ class CCAITQ(LinearHasher):
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         rng = context.rng
-        maps = (
-            fit_feature_map(data.image, self.params.features, self.params.anchors, rng),
-            fit_feature_map(data.text, self.params.features, self.params.anchors, rng),
-        )
+        anchors = self.params.anchors
+        maps = fit_feature_maps(data, self.params.features, rng, (anchors, anchors))
         Phi_x, Phi_y = maps[0].transform(data.image), maps[1].transform(data.text)
         limit = min(Phi_x.shape[1], Phi_y.shape[1])
         if self.n_bits > limit:

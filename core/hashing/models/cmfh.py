@@ -28,7 +28,7 @@ from core.hashing.base import FitContext
 from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import ridge_inverse
 from core.hashing.models.linear import LinearHasher
-from core.hashing.models.preprocess import FeatureKind, fit_feature_map
+from core.hashing.models.preprocess import FeatureKind, fit_feature_maps
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,8 @@ class CMFH(LinearHasher):
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         rng = context.rng
-        maps = (
-            fit_feature_map(data.image, self.params.features, self.params.anchors, rng),
-            fit_feature_map(data.text, self.params.features, self.params.anchors, rng),
-        )
+        anchors = self.params.anchors
+        maps = fit_feature_maps(data, self.params.features, rng, (anchors, anchors))
         Phis = [maps[0].transform(data.image), maps[1].transform(data.text)]  # float32
         alphas = (self.params.alpha, 1.0 - self.params.alpha)
         # the W-step matrices never change: invert them once, not once per iteration

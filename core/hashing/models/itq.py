@@ -23,7 +23,7 @@ from core.hashing.base import FitContext
 from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import itq_rotation, pca
 from core.hashing.models.linear import LinearHasher
-from core.hashing.models.preprocess import fit_feature_map
+from core.hashing.models.preprocess import fit_feature_maps
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,7 @@ class ITQ(LinearHasher):
                 f"ITQ can make at most {dx} bits from {dx}-dimensional features.",
                 f"n_bits={self.n_bits}",
             )
-        maps = (
-            fit_feature_map(data.image, "raw", 0, context.rng),
-            fit_feature_map(data.text, "raw", 0, context.rng),
-        )
+        maps = fit_feature_maps(data, "raw", context.rng)
         pooled = np.vstack([maps[0].transform(data.image), maps[1].transform(data.text)])
         directions = pca(pooled, self.n_bits)
         rotation = itq_rotation(pooled @ directions, self.params.iterations, context.rng)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from core.hashing.base import FitContext
 from core.hashing.data import PairedFeatures
 from core.hashing.models.linear import LinearHasher
-from core.hashing.models.preprocess import fit_feature_map
+from core.hashing.models.preprocess import fit_feature_maps
 
 
 class LSH(LinearHasher):
@@ -25,10 +25,7 @@ class LSH(LinearHasher):
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         rng = context.rng
-        maps = (
-            fit_feature_map(data.image, "raw", 0, rng),
-            fit_feature_map(data.text, "raw", 0, rng),
-        )
+        maps = fit_feature_maps(data, "raw", rng)
         dx, dy = data.image.shape[1], data.text.shape[1]
         W_x = rng.standard_normal((dx, self.n_bits))
         W_y = W_x if dx == dy else rng.standard_normal((dy, self.n_bits))

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import HashingInputError
+from core.hashing.data import PairedFeatures
 
 FeatureKind = Literal["raw", "kernel"]
 Matrix = npt.NDArray[np.float32]
@@ -95,6 +96,19 @@ def fit_feature_map(
     sigma2 = max(sigma2, 1e-12)
     kernel_mean = _rbf(centred, anchors, sigma2).mean(axis=0).astype(np.float32)
     return FeatureMap("kernel", mean, anchors, sigma2, kernel_mean)
+
+
+def fit_feature_maps(
+    data: PairedFeatures,
+    kind: FeatureKind,
+    rng: np.random.Generator,
+    anchors: tuple[int, int] = (0, 0),
+) -> tuple[FeatureMap, FeatureMap]:
+    """The image and text :class:`FeatureMap` of a training set (anchors: k_x, k_y)."""
+    return (
+        fit_feature_map(data.image, kind, anchors[0], rng),
+        fit_feature_map(data.text, kind, anchors[1], rng),
+    )
 
 
 def _squared_distances(X: Matrix, anchors: Matrix) -> Matrix:
