@@ -46,7 +46,7 @@ def _start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
 @pytest.fixture
 def display() -> object:
     if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (CI installs it: scripts/install_xvfb.sh)")
+        pytest.skip("Xvfb is not installed (CI installs it: scripts/install_system_packages.sh)")
     server, name = _start_xvfb()
     yield name
     server.terminate()
