@@ -71,6 +71,13 @@ _SPECS: tuple[HasherSpec, ...] = (
         False,
         "BATCH, label-based asymmetric discrete hashing (Wang et al., TKDE 2020)",
     ),
+    HasherSpec(
+        "hpseh",
+        "core.hashing.models.hpseh:HPsEH",
+        "supervised",
+        False,
+        "HPsEH, heterogeneous pairwise-semantic enhancement hashing (Wong et al., TMM 2025)",
+    ),
 )
 
 

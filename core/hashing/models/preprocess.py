@@ -80,9 +80,17 @@ class FeatureMap:
 
 
 def fit_feature_map(
-    X: npt.NDArray[Any], kind: FeatureKind, n_anchors: int, rng: np.random.Generator
+    X: npt.NDArray[Any],
+    kind: FeatureKind,
+    n_anchors: int,
+    rng: np.random.Generator,
+    anchor_rows: npt.NDArray[np.intp] | None = None,
 ) -> FeatureMap:
-    """Fit a :class:`FeatureMap` on training rows ``X`` (n, d)."""
+    """Fit a :class:`FeatureMap` on training rows ``X`` (n, d).
+
+    ``anchor_rows`` picks the kernel anchors explicitly (then ``n_anchors`` and ``rng``
+    are unused): giving both modalities the same rows pairs their kernel features.
+    """
     normalised = l2_normalise(X)
     mean = normalised.mean(axis=0).astype(np.float32)
     if kind == "raw":
@@ -90,8 +98,10 @@ def fit_feature_map(
     if kind != "kernel":
         raise HashingInputError("The feature map must be 'raw' or 'kernel'.", repr(kind))
     centred = normalised - mean
-    k = min(n_anchors, centred.shape[0])
-    anchors = centred[rng.choice(centred.shape[0], size=k, replace=False)].copy()
+    if anchor_rows is None:
+        k = min(n_anchors, centred.shape[0])
+        anchor_rows = rng.choice(centred.shape[0], size=k, replace=False)
+    anchors = centred[anchor_rows].copy()
     sigma2 = float(np.mean(_squared_distances(centred, anchors)))
     sigma2 = max(sigma2, 1e-12)
     kernel_mean = _rbf(centred, anchors, sigma2).mean(axis=0).astype(np.float32)
@@ -108,6 +118,21 @@ def fit_feature_maps(
     return (
         fit_feature_map(data.image, kind, anchors[0], rng),
         fit_feature_map(data.text, kind, anchors[1], rng),
+    )
+
+
+def fit_paired_feature_maps(
+    data: PairedFeatures, kind: FeatureKind, rng: np.random.Generator, n_anchors: int
+) -> tuple[FeatureMap, FeatureMap]:
+    """Image and text maps whose kernel anchors are the same training pairs.
+
+    Feature j of both modalities then measures similarity to pair j, so one projection
+    can be shared across modalities even when their raw spaces differ.
+    """
+    rows = rng.choice(data.n_items, size=min(n_anchors, data.n_items), replace=False)
+    return (
+        fit_feature_map(data.image, kind, n_anchors, rng, rows),
+        fit_feature_map(data.text, kind, n_anchors, rng, rows),
     )
 
 

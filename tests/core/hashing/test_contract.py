@@ -44,7 +44,7 @@ def cross_modal_map(hasher: Hasher) -> tuple[float, float]:
 
 
 def test_registry_lists_the_issue_baselines() -> None:
-    assert {"lsh", "itq", "cca-itq", "cmfh", "batch"} <= set(KEYS)
+    assert {"lsh", "itq", "cca-itq", "cmfh", "batch", "hpseh"} <= set(KEYS)
 
 
 @pytest.mark.parametrize("key", KEYS)
@@ -209,12 +209,13 @@ def test_loading_through_the_wrong_class_is_refused() -> None:
         CMFH.from_bytes(fitted("lsh").to_bytes())
 
 
-def test_supervised_method_refuses_fewer_pairs_than_bits() -> None:
+@pytest.mark.parametrize("key", ["batch", "hpseh"])
+def test_supervised_method_refuses_fewer_pairs_than_bits(key: str) -> None:
     d = data()
     small = PairedFeatures(d.image[:20], d.text[:20], d.labels[:20])
     with pytest.raises(HashingInputError, match="20 for 32 bits"):
-        create_hasher("batch", 32).fit(small)
-    assert create_hasher("batch", 16).fit(small).is_fitted
+        create_hasher(key, 32).fit(small)
+    assert create_hasher(key, 16).fit(small).is_fitted
 
 
 def test_unknown_setting_is_refused_with_the_known_ones() -> None:

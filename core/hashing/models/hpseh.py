@@ -1,0 +1,268 @@
+"""HPsEH: heterogeneous pairwise-semantic enhancement hashing (supervised).
+
+Wong, Fei, Qin, Zhao, Wen & He, "Heterogeneous Pairwise-Semantic Enhancement Hashing
+for Large-Scale Cross-Modal Retrieval", IEEE Transactions on Multimedia 27, 2025,
+3238–3250. Only the abstract is public: this follows the reconstruction in
+research/hpseh-lpih.md §1 (a method in the spirit of HPsEH, not the authors' code).
+docs/methods/hpseh.md has the derivation, the complexity and the measurements.
+
+Symbols (spec → code; rows are items, so the spec's matrices appear transposed):
+L̂ → ``L_hat`` (n, c); A = [L̂, 1], Ω, S = AΩAᵀ → :class:`SemanticMatrix`;
+Φ_x, Φ_y → ``Phi[0]``, ``Phi[1]`` (n, k); B, V → ``B``, ``V`` (n, r); G → ``G`` (r, c);
+C, D_m → ``C``, ``D[m]`` (k, r); α₀, β, θ, λ_m, γ_c, γ_d, γ_g, ξ, T → the parameters
+of the same names (λ_x = λ_y = ``lam``).
+
+Objective, with S the quantified semantic matrix of semantic.py:
+
+    (1/n)‖r·S − B Vᵀ‖² + β‖L̂ − V G‖² + θ‖B − V‖² + λ Σ_m ‖V − Φ_m (C + D_m)‖²
+      + γ_c‖C‖² + γ_d Σ_m‖D_m‖² + γ_g‖G‖²,   B ∈ {±1}, 1ᵀV = 0, VᵀV = n·I.
+
+Each iteration: G = VᵀL̂/(n + γ_g); two passes of ridge updates for D_m then C (all in
+k×k algebra once ΦᵀV is known); V = balanced_orthogonal((r/n)·SᵀB + β·L̂Gᵀ + θ·B +
+λ·Σ_m Φ_m(C + D_m)); B = sgn((r/n)·S V + θ·V). Hash functions: the same shared +
+specific ridge refitted to B, W_m = C + D_m, b = sgn(φ_m(x)·W_m). Cost per iteration
+O(n·r·(c + r + k)); no n×n matrix exists anywhere.
+
+Departures from the spec, and why:
+* Kernel anchors are the *same training pairs* for both modalities, so that feature j
+  of either modality means "similar to pair j" and the shared projection C is
+  meaningful even though the raw spaces differ (the spec picks anchors independently
+  and requires k_x = k_y). With ``features="raw"`` and unequal dimensions, C is
+  dropped (``projections`` acts as "specific").
+* Ridge weights are scale-free relative to the matrix they regularise (γ·tr(K)/k, §0.4),
+  so λ cancels out of the projection step and only weights the V-step.
+* ``alpha0`` ∞ is spelled ``self_expression=False`` (S = S₀, the ablation), because
+  parameters are stored as JSON.
+* Items without any label are left out of training with a warning (their S rows would
+  call them dissimilar to everything); fewer than two classes is refused, since the
+  supervision then says nothing; classes without members are dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from core.errors import HashingInputError
+from core.hashing.base import FitContext, binarize
+from core.hashing.data import PairedFeatures
+from core.hashing.models.linalg import balanced_orthogonal, ridge, ridge_inverse
+from core.hashing.models.linear import LinearHasher
+from core.hashing.models.preprocess import FeatureKind, fit_paired_feature_maps
+from core.hashing.models.semantic import SemanticMatrix, normalised_labels, semantic_matrix
+
+logger = logging.getLogger(__name__)
+
+F64 = npt.NDArray[np.float64]
+F32 = npt.NDArray[np.float32]
+Projections = Literal["shared+specific", "specific", "shared"]
+Semantics = Literal["joint", "per-modality"]
+FinalFunctions = Literal["joint", "ridge"]
+
+_INNER_PASSES = 2
+_FINAL_PASSES = 4
+
+
+@dataclass(frozen=True)
+class HPsEHParams:
+    """Hyperparameters of HPsEH (symbols in the module docstring)."""
+
+    alpha0: float = 1.0
+    self_expression: bool = True
+    semantics: Semantics = "joint"
+    beta: float = 1.0
+    theta: float = 0.1
+    lam: float = 0.1
+    gamma_c: float = 0.01
+    gamma_d: float = 0.1
+    gamma_g: float = 1.0
+    xi: float = 0.01
+    iterations: int = 10
+    projections: Projections = "shared+specific"
+    final: FinalFunctions = "joint"
+    features: FeatureKind = "kernel"
+    anchors: int = 1000
+
+
+@dataclass(frozen=True)
+class Iterate:
+    """The variables after one outer iteration (for monitoring the objective in tests)."""
+
+    B: F64
+    V: F64
+    G: F64
+    C: F64
+    D: tuple[F64, F64]
+
+
+@dataclass
+class _Projections:
+    """The shared C and specific D_m of one fit, with their precomputed inverses."""
+
+    grams: tuple[F64, F64]
+    use_shared: bool
+    use_specific: bool
+    C: F64
+    D: list[F64]
+    specific_inverse: tuple[F64, F64]
+    shared_inverse: F64
+
+    def update(self, targets: tuple[F64, F64], passes: int) -> None:
+        """Ridge block updates towards ``targets`` = (Φ_xᵀT, Φ_yᵀT) for a target T."""
+        for _ in range(passes):
+            if self.use_specific:
+                for m in (0, 1):
+                    residual = (
+                        targets[m] - self.grams[m] @ self.C if self.use_shared else targets[m]
+                    )
+                    self.D[m] = self.specific_inverse[m] @ residual
+            if self.use_shared:
+                total = sum(targets[m] - self.grams[m] @ self.D[m] for m in (0, 1))
+                self.C = self.shared_inverse @ total
+
+    def weights(self, m: int) -> F64:
+        """W_m = C + D_m (k, r)."""
+        return self.C + self.D[m] if self.use_shared else self.D[m]
+
+
+class HPsEH(LinearHasher):
+    """Supervised hashing from labels fused with a learned real-valued pair semantics."""
+
+    name = "hpseh"
+    supervision = "supervised"
+
+    Params = HPsEHParams
+    params: HPsEHParams
+
+    def _fit(self, data: PairedFeatures, context: FitContext) -> None:
+        assert data.labels is not None
+        p = self.params
+        data = _labelled_part(data, self.n_bits)
+        assert data.labels is not None
+        maps = fit_paired_feature_maps(data, p.features, context.rng, p.anchors)
+        Phi = (maps[0].transform(data.image), maps[1].transform(data.text))
+        S = self._semantics(data.labels, Phi)
+        B, proj = self._solve(Phi, normalised_labels(data.labels), S, context)
+        if p.final == "ridge":
+            self._set_functions(maps, ridge(Phi[0], B, p.xi), ridge(Phi[1], B, p.xi))
+            return
+        proj.update(_cross(Phi, B), _FINAL_PASSES)
+        self._set_functions(maps, proj.weights(0), proj.weights(1))
+
+    def _solve(
+        self,
+        Phi: tuple[F32, F32],
+        L_hat: F64,
+        S: SemanticMatrix,
+        context: FitContext,
+        on_iteration: Callable[[Iterate], None] | None = None,
+    ) -> tuple[F64, _Projections]:
+        """The alternating updates of the module docstring; returns B and C, D_m."""
+        p, rng, r = self.params, context.rng, self.n_bits
+        n = L_hat.shape[0]
+        proj = self._projections(Phi)
+        B = binarize(rng.standard_normal((n, r))).astype(np.float64)
+        V = balanced_orthogonal((r / n) * S.transpose_times(B), rng)
+        for iteration in range(p.iterations):
+            context.step(iteration, p.iterations + 1)
+            G = (V.T @ L_hat) / (n + p.gamma_g)
+            proj.update(_cross(Phi, V), _INNER_PASSES)
+            E = (r / n) * S.transpose_times(B) + p.beta * (L_hat @ G.T) + p.theta * B
+            for m in (0, 1):
+                E += p.lam * (Phi[m] @ proj.weights(m).astype(np.float32))
+            V = balanced_orthogonal(E, rng)
+            B = binarize((r / n) * S.times(V) + p.theta * V).astype(np.float64)
+            if on_iteration is not None:
+                on_iteration(Iterate(B, V, G, proj.C.copy(), (proj.D[0].copy(), proj.D[1].copy())))
+        context.step(p.iterations, p.iterations + 1)
+        return B, proj
+
+    def _semantics(self, labels: npt.NDArray[Any], Phi: tuple[F32, F32]) -> SemanticMatrix:
+        p = self.params
+        if not p.self_expression:
+            return semantic_matrix(labels)
+        if p.semantics == "per-modality":
+            return semantic_matrix(labels, Phi, p.alpha0)
+        return semantic_matrix(labels, (np.hstack(Phi),), p.alpha0)
+
+    def _projections(self, Phi: tuple[F32, F32]) -> _Projections:
+        p = self.params
+        grams = (_gram(Phi[0]), _gram(Phi[1]))
+        same_space = Phi[0].shape[1] == Phi[1].shape[1]
+        use_shared = p.projections != "specific" and same_space
+        use_specific = p.projections != "shared" or not same_space
+        k_x, k_y, r = Phi[0].shape[1], Phi[1].shape[1], self.n_bits
+        zero_shared = np.zeros((k_x, r))
+        return _Projections(
+            grams=grams,
+            use_shared=use_shared,
+            use_specific=use_specific,
+            C=zero_shared,
+            D=[np.zeros((k_x, r)), np.zeros((k_y, r))],
+            specific_inverse=(
+                ridge_inverse(grams[0], p.gamma_d),
+                ridge_inverse(grams[1], p.gamma_d),
+            ),
+            shared_inverse=(
+                ridge_inverse(grams[0] + grams[1], p.gamma_c) if same_space else np.zeros((1, 1))
+            ),
+        )
+
+
+def _labelled_part(data: PairedFeatures, n_bits: int) -> PairedFeatures:
+    """The training pairs HPsEH can use, or a HashingInputError saying why there are none."""
+    assert data.labels is not None
+    labels = data.labels
+    has_label = labels.any(axis=1)
+    if not has_label.all():
+        missing = int((~has_label).sum())
+        if not has_label.any():
+            raise HashingInputError(
+                "HPsEH learns from labels, and none of these photos has one. Add keywords or "
+                "tags to some photos, or use LPIH (semi-supervised) or an unsupervised method.",
+                f"n={labels.shape[0]}, labelled=0",
+            )
+        logger.warning(
+            "HPsEH: %d of %d pairs carry no label and are left out (LPIH can use them)",
+            missing,
+            labels.shape[0],
+        )
+        data = PairedFeatures(data.image[has_label], data.text[has_label], labels[has_label])
+        labels = labels[has_label]
+    present = labels.any(axis=0)
+    if int(present.sum()) < 2:
+        raise HashingInputError(
+            "HPsEH needs photos from at least two different labels to learn what tells them "
+            "apart; every labelled photo here has the same label. Use an unsupervised method "
+            "or label more photos.",
+            f"classes with members: {int(present.sum())}",
+        )
+    n = labels.shape[0]
+    if n <= n_bits:
+        raise HashingInputError(
+            f"HPsEH needs more labelled photo–caption pairs than code bits: there are {n} for "
+            f"{n_bits} bits. Choose a shorter code or label more photos.",
+            f"n={n}, n_bits={n_bits}",
+        )
+    if not present.all():
+        return PairedFeatures(data.image, data.text, labels[:, present])
+    return data
+
+
+def _gram(Phi: F32) -> F64:
+    gram: F64 = (Phi.T @ Phi).astype(np.float64)
+    return gram
+
+
+def _cross(Phi: tuple[F32, F32], T: F64) -> tuple[F64, F64]:
+    """(Φ_xᵀT, Φ_yᵀT) computed in float32, returned in float64."""
+    T32 = T.astype(np.float32)
+    return (
+        (Phi[0].T @ T32).astype(np.float64),
+        (Phi[1].T @ T32).astype(np.float64),
+    )

@@ -1,0 +1,128 @@
+"""The quantified (real-valued, signed) pairwise semantic matrix of HPsEH, never formed.
+
+research/hpseh-lpih.md §1.2(a–b), rows are items: with L̂ the row-normalised labels and
+A = [L̂, 1] (n, c+1), the label prior is S₀ = A Ω₀ Aᵀ = 2·L̂L̂ᵀ − 11ᵀ (Ω₀ =
+blockdiag(2·I_c, −1)): +1 for identical label sets, −1 for disjoint ones, graded in
+between. The supervised self-expression learns a small Ω (c+1, c+1) so that every item
+is reconstructed from label-weighted class prototypes H̄ = ΦᵀA/n:
+
+    min_Ω ‖Φ − A Ω H̄ᵀ‖² + α‖Ω − Ω₀‖²    (the spec's ‖Φ − Φ·(1/n)AᵀΩA‖², transposed)
+
+whose normal equations P₁ΩP₂ + αΩ = n·P₁ + αΩ₀ (P₁ = H̄ᵀH̄, P₂ = AᵀA) are solved
+exactly in the two eigenbases, with α = α₀·tr(P₁)·tr(P₂)/(c+1)². The quantified matrix
+is S = A Ω Aᵀ, rescaled so that its mean diagonal is 1; products with S cost O(n·c·r).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class SemanticMatrix:
+    """S = A·Ω·Aᵀ (n, n), held as its factors.
+
+    Attributes:
+        A: (n, c+1) label factor [L̂, 1].
+        omega: (c+1, c+1) class affinity; not symmetric in general.
+    """
+
+    A: F64
+    omega: F64
+
+    def times(self, P: npt.NDArray[Any]) -> F64:
+        """S·P for P (n, r), in O(n·c·r)."""
+        product: F64 = self.A @ (self.omega @ (self.A.T @ P))
+        return product
+
+    def transpose_times(self, P: npt.NDArray[Any]) -> F64:
+        """Sᵀ·P for P (n, r), in O(n·c·r)."""
+        product: F64 = self.A @ (self.omega.T @ (self.A.T @ P))
+        return product
+
+    def diagonal(self) -> F64:
+        """S_ii for every item, in O(n·c²)."""
+        diagonal: F64 = np.einsum("ij,jk,ik->i", self.A, self.omega, self.A)
+        return diagonal
+
+    def dense(self) -> F64:
+        """The full n×n matrix: for tests on toy data only."""
+        dense: F64 = self.A @ self.omega @ self.A.T
+        return dense
+
+
+def normalised_labels(labels: npt.NDArray[Any]) -> F64:
+    """L̂: each row scaled to unit length; rows without labels stay zero."""
+    L = np.asarray(labels, dtype=np.float64)
+    norms = np.linalg.norm(L, axis=1, keepdims=True)
+    normalised: F64 = L / np.maximum(norms, 1e-12)
+    return normalised
+
+
+def label_factor(labels: npt.NDArray[Any]) -> F64:
+    """A = [L̂, 1] (n, c+1)."""
+    L_hat = normalised_labels(labels)
+    factor: F64 = np.hstack([L_hat, np.ones((L_hat.shape[0], 1))])
+    return factor
+
+
+def prior_omega(n_classes: int) -> F64:
+    """Ω₀ = blockdiag(2·I_c, −1), so that A·Ω₀·Aᵀ = 2·L̂L̂ᵀ − 11ᵀ."""
+    omega = 2.0 * np.eye(n_classes + 1)
+    omega[-1, -1] = -1.0
+    return omega
+
+
+def self_expression_omega(features: npt.NDArray[Any], A: F64, alpha0: float) -> F64:
+    """The Ω of the restricted supervised self-expression (module docstring).
+
+    Args:
+        features: (n, D) centred features Φ of the items.
+        A: (n, c+1) label factor.
+        alpha0: Scale-free weight of the pull towards the prior Ω₀.
+    """
+    n, c1 = A.shape
+    omega0 = prior_omega(c1 - 1)
+    prototypes = (np.asarray(features).T @ A).astype(np.float64) / n  # H̄ (D, c+1)
+    P1 = prototypes.T @ prototypes
+    P2 = A.T @ A
+    alpha = alpha0 * float(np.trace(P1)) * float(np.trace(P2)) / c1**2
+    alpha = max(alpha, 1e-12)
+    eig1, U1 = np.linalg.eigh(P1)
+    eig2, U2 = np.linalg.eigh(P2)
+    rotated = U1.T @ (n * P1 + alpha * omega0) @ U2
+    solution = rotated / (np.outer(eig1, eig2) + alpha)
+    omega: F64 = U1 @ solution @ U2.T
+    return omega
+
+
+def semantic_matrix(
+    labels: npt.NDArray[Any],
+    features: Sequence[npt.NDArray[Any]] = (),
+    alpha0: float = 1.0,
+) -> SemanticMatrix:
+    """The quantified semantic matrix of labelled items.
+
+    Args:
+        labels: (n, c) 0/1 labels; every row should carry at least one label.
+        features: Centred feature matrices (n, D_m). One matrix gives the joint
+            self-expression (stack the modalities first); several give the
+            heterogeneous variant Ω = mean of the per-modality Ω_m. Empty: the prior.
+        alpha0: Self-expression regulariser (ignored without features).
+    """
+    A = label_factor(labels)
+    if features:
+        omega = np.mean([self_expression_omega(Phi, A, alpha0) for Phi in features], axis=0)
+    else:
+        omega = prior_omega(A.shape[1] - 1)
+    scale = float(np.mean(SemanticMatrix(A, omega).diagonal()))
+    if scale > 1e-12:
+        omega = omega / scale
+    return SemanticMatrix(A, omega)
