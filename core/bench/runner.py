@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.bench.dataset import FeatureDataset
+from core.bench.method_variant import MethodVariant, parse_variant
 from core.errors import CoreError
 from core.hashing import Hasher, PairedFeatures, create_hasher
 from core.hashing.base import check_n_bits
@@ -74,7 +75,7 @@ class BenchResult:
 
 @dataclass(frozen=True)
 class BenchOptions:
-    """Methods, code lengths, directions and seed of a run."""
+    """Methods (keys or variants such as ``hpseh(beta=10)``), code lengths, directions, seed."""
 
     methods: Sequence[str]
     bits: Sequence[int]
@@ -91,8 +92,9 @@ def run_benchmark(
     cancel: CancelToken | None = None,
 ) -> BenchResult:
     """Fit and evaluate every requested method × code length on ``data``."""
-    for method in options.methods:
-        get_spec(method)  # unknown keys and bad lengths fail before any work
+    variants = [parse_variant(method) for method in options.methods]
+    for variant in variants:  # unknown keys, settings and bad lengths fail before any work
+        create_hasher(variant.key, 8, **variant.params)
     for n_bits in options.bits:
         check_n_bits(n_bits)
     result = BenchResult(
@@ -104,16 +106,16 @@ def run_benchmark(
     if options.reference:
         result.rows.extend(_reference_rows(data, relevant, options))
         done += 1
-    for method in options.methods:
+    for variant in variants:
         for n_bits in options.bits:
             if cancel is not None:
                 cancel.raise_if_cancelled()
             if progress is not None:
-                progress(Progress("bench", done, total, f"{method} {n_bits} bits"))
+                progress(Progress("bench", done, total, f"{variant.label} {n_bits} bits"))
             try:
-                result.rows.extend(_method_rows(data, relevant, method, n_bits, options))
+                result.rows.extend(_method_rows(data, relevant, variant, n_bits, options))
             except CoreError as exc:  # e.g. ITQ on unaligned modalities: report, go on
-                result.failures.append((method, n_bits, exc.user_message))
+                result.failures.append((variant.label, n_bits, exc.user_message))
             done += 1
     if progress is not None:
         progress(Progress("bench", total, total))
@@ -123,16 +125,16 @@ def run_benchmark(
 def _method_rows(
     data: FeatureDataset,
     relevant: npt.NDArray[np.bool_],
-    method: str,
+    variant: MethodVariant,
     n_bits: int,
     options: BenchOptions,
 ) -> list[BenchRow]:
-    supervised = get_spec(method).supervision != "unsupervised"
+    supervised = get_spec(variant.key).supervision != "unsupervised"
     train = data.train
     paired = PairedFeatures(
         data.image[train], data.text[train], data.labels[train] if supervised else None
     )
-    hasher = create_hasher(method, n_bits, seed=options.seed)
+    hasher = create_hasher(variant.key, n_bits, seed=options.seed, **variant.params)
     started = time.perf_counter()
     hasher.fit(paired)
     fit_seconds = time.perf_counter() - started
@@ -142,7 +144,7 @@ def _method_rows(
         q_side, d_side = _sides(direction)
         distances = hamming_matrix(codes[q_side][0], codes[d_side][1], n_bits)
         metrics = evaluate_ranking(distances, relevant)
-        rows.append(BenchRow(method, n_bits, direction, metrics, fit_seconds, encode_us))
+        rows.append(BenchRow(variant.label, n_bits, direction, metrics, fit_seconds, encode_us))
     return rows
 
 

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 
 from core.errors import HashingInputError
-from core.hashing import create_hasher
+from core.hashing import create_hasher, list_hashers
 from core.hashing.registry import get_spec
 from core.indexing.code_writer import CodesWritten, write_missing_codes
 from core.indexing.training_data import TrainingSet, load_training_set
@@ -134,7 +134,8 @@ def _labelled_only(data: TrainingSet, key: str) -> tuple[TrainingSet, int]:
         )
     excluded = int((~labelled).sum())
     if excluded:
-        logger.warning("%s: %d unlabelled pairs are left out of training", key, excluded)
+        hint = " (the semi-supervised lpih method uses them)" if "lpih" in list_hashers() else ""
+        logger.warning("%s: %d unlabelled pairs are left out of training%s", key, excluded, hint)
     return data.subset(labelled), excluded
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from core.bench.dataset import FeatureDataset, load_features
 from core.bench.mat_layouts import load_mat
+from core.bench.method_variant import split_methods
 from core.bench.plots import write_pr_plots
 from core.bench.runner import (
     DIRECTION_TITLES,
@@ -32,7 +33,10 @@ def add_bench_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     bench = sub.add_parser("bench", help="measure hashing methods on a feature dataset")
     bench.add_argument("--features", type=Path, required=True, help="feature dataset .npz or .mat")
     bench.add_argument(
-        "--methods", default=",".join(list_hashers()), help="comma-separated keys (default: all)"
+        "--methods",
+        default=",".join(list_hashers()),
+        help="comma-separated keys, or variants such as 'hpseh(beta=10,anchors=500)' "
+        "(default: every method with its defaults)",
     )
     bench.add_argument("--bits", default="16,32,64,128", help="comma-separated code lengths")
     bench.add_argument(
@@ -47,7 +51,7 @@ def add_bench_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def cmd_bench(args: argparse.Namespace) -> int:
     """Run the benchmark, print the table, write JSON and plots when asked."""
     options = BenchOptions(
-        methods=_split(args.methods, "--methods"),
+        methods=split_methods(args.methods) or _split(args.methods, "--methods"),
         bits=[_integer(b) for b in _split(args.bits, "--bits")],
         directions=[_direction(d) for d in _split(args.directions, "--directions")],
         seed=args.seed,

@@ -78,8 +78,8 @@ class HPsEHParams:
     beta: float = 1.0
     theta: float = 0.1
     lam: float = 0.1
-    gamma_c: float = 0.01
-    gamma_d: float = 0.1
+    gamma_c: float = 1e-6
+    gamma_d: float = 1e-5
     gamma_g: float = 1.0
     xi: float = 0.01
     iterations: int = 10
@@ -144,8 +144,7 @@ class HPsEH(LinearHasher):
         p = self.params
         data = _labelled_part(data, self.n_bits)
         assert data.labels is not None
-        maps = fit_paired_feature_maps(data, p.features, context.rng, p.anchors)
-        Phi = (maps[0].transform(data.image), maps[1].transform(data.text))
+        maps, Phi = fit_paired_feature_maps(data, p.features, context.rng, p.anchors)
         S = self._semantics(data.labels, Phi)
         B, proj = self._solve(Phi, normalised_labels(data.labels), S, context)
         if p.final == "ridge":
@@ -186,9 +185,7 @@ class HPsEH(LinearHasher):
         p = self.params
         if not p.self_expression:
             return semantic_matrix(labels)
-        if p.semantics == "per-modality":
-            return semantic_matrix(labels, Phi, p.alpha0)
-        return semantic_matrix(labels, (np.hstack(Phi),), p.alpha0)
+        return semantic_matrix(labels, Phi, p.alpha0, per_modality=p.semantics == "per-modality")
 
     def _projections(self, Phi: tuple[F32, F32]) -> _Projections:
         p = self.params

@@ -80,32 +80,46 @@ class FeatureMap:
 
 
 def fit_feature_map(
+    X: npt.NDArray[Any], kind: FeatureKind, n_anchors: int, rng: np.random.Generator
+) -> FeatureMap:
+    """Fit a :class:`FeatureMap` on training rows ``X`` (n, d)."""
+    return fit_transform_feature_map(X, kind, n_anchors, rng)[0]
+
+
+def fit_transform_feature_map(
     X: npt.NDArray[Any],
     kind: FeatureKind,
     n_anchors: int,
     rng: np.random.Generator,
     anchor_rows: npt.NDArray[np.intp] | None = None,
-) -> FeatureMap:
-    """Fit a :class:`FeatureMap` on training rows ``X`` (n, d).
+) -> tuple[FeatureMap, Matrix]:
+    """Fit a :class:`FeatureMap` on ``X`` (n, d) and return it with ``transform(X)``.
 
-    ``anchor_rows`` picks the kernel anchors explicitly (then ``n_anchors`` and ``rng``
-    are unused): giving both modalities the same rows pairs their kernel features.
+    The training distances to the anchors are computed once, for σ², the kernel mean
+    and the mapped training rows alike. ``anchor_rows`` picks the kernel anchors
+    explicitly (then ``n_anchors`` and ``rng`` are unused): giving both modalities the
+    same rows pairs their kernel features.
     """
     normalised = l2_normalise(X)
     mean = normalised.mean(axis=0).astype(np.float32)
+    centred = normalised - mean
     if kind == "raw":
-        return FeatureMap("raw", mean)
+        return FeatureMap("raw", mean), centred
     if kind != "kernel":
         raise HashingInputError("The feature map must be 'raw' or 'kernel'.", repr(kind))
-    centred = normalised - mean
     if anchor_rows is None:
         k = min(n_anchors, centred.shape[0])
         anchor_rows = rng.choice(centred.shape[0], size=k, replace=False)
     anchors = centred[anchor_rows].copy()
-    sigma2 = float(np.mean(_squared_distances(centred, anchors)))
-    sigma2 = max(sigma2, 1e-12)
-    kernel_mean = _rbf(centred, anchors, sigma2).mean(axis=0).astype(np.float32)
-    return FeatureMap("kernel", mean, anchors, sigma2, kernel_mean)
+    del normalised
+    mapped = _squared_distances(centred, anchors)
+    del centred
+    sigma2 = max(float(np.mean(mapped, dtype=np.float64)), 1e-12)
+    np.multiply(mapped, np.float32(-0.5 / sigma2), out=mapped)
+    np.exp(mapped, out=mapped)
+    kernel_mean = mapped.mean(axis=0, dtype=np.float64).astype(np.float32)
+    mapped -= kernel_mean
+    return FeatureMap("kernel", mean, anchors, sigma2, kernel_mean), mapped
 
 
 def fit_feature_maps(
@@ -123,17 +137,19 @@ def fit_feature_maps(
 
 def fit_paired_feature_maps(
     data: PairedFeatures, kind: FeatureKind, rng: np.random.Generator, n_anchors: int
-) -> tuple[FeatureMap, FeatureMap]:
+) -> tuple[tuple[FeatureMap, FeatureMap], tuple[Matrix, Matrix]]:
     """Image and text maps whose kernel anchors are the same training pairs.
 
     Feature j of both modalities then measures similarity to pair j, so one projection
     can be shared across modalities even when their raw spaces differ.
+
+    Returns:
+        The two maps, and the two mapped training matrices.
     """
     rows = rng.choice(data.n_items, size=min(n_anchors, data.n_items), replace=False)
-    return (
-        fit_feature_map(data.image, kind, n_anchors, rng, rows),
-        fit_feature_map(data.text, kind, n_anchors, rng, rows),
-    )
+    image_map, image = fit_transform_feature_map(data.image, kind, n_anchors, rng, rows)
+    text_map, text = fit_transform_feature_map(data.text, kind, n_anchors, rng, rows)
+    return (image_map, text_map), (image, text)
 
 
 def _squared_distances(X: Matrix, anchors: Matrix) -> Matrix:

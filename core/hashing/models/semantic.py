@@ -80,17 +80,19 @@ def prior_omega(n_classes: int) -> F64:
     return omega
 
 
-def self_expression_omega(features: npt.NDArray[Any], A: F64, alpha0: float) -> F64:
+def self_expression_omega(blocks: Sequence[npt.NDArray[Any]], A: F64, alpha0: float) -> F64:
     """The Ω of the restricted supervised self-expression (module docstring).
 
     Args:
-        features: (n, D) centred features Φ of the items.
+        blocks: Column blocks (n, D_b) of the centred features Φ = [Φ_1, Φ_2, ...]; kept
+            apart so that the stacked matrix is never copied.
         A: (n, c+1) label factor.
         alpha0: Scale-free weight of the pull towards the prior Ω₀.
     """
     n, c1 = A.shape
     omega0 = prior_omega(c1 - 1)
-    prototypes = (np.asarray(features).T @ A).astype(np.float64) / n  # H̄ (D, c+1)
+    A32 = A.astype(np.float32)
+    prototypes = np.vstack([(np.asarray(b).T @ A32).astype(np.float64) for b in blocks]) / n
     P1 = prototypes.T @ prototypes
     P2 = A.T @ A
     alpha = alpha0 * float(np.trace(P1)) * float(np.trace(P2)) / c1**2
@@ -107,19 +109,23 @@ def semantic_matrix(
     labels: npt.NDArray[Any],
     features: Sequence[npt.NDArray[Any]] = (),
     alpha0: float = 1.0,
+    *,
+    per_modality: bool = False,
 ) -> SemanticMatrix:
     """The quantified semantic matrix of labelled items.
 
     Args:
         labels: (n, c) 0/1 labels; every row should carry at least one label.
-        features: Centred feature matrices (n, D_m). One matrix gives the joint
-            self-expression (stack the modalities first); several give the
-            heterogeneous variant Ω = mean of the per-modality Ω_m. Empty: the prior.
+        features: Centred feature matrices (n, D_m), one per modality. Empty: the prior.
         alpha0: Self-expression regulariser (ignored without features).
+        per_modality: Solve one Ω_m per modality and average them (the heterogeneous
+            variant) instead of one Ω on the stacked features.
     """
     A = label_factor(labels)
-    if features:
-        omega = np.mean([self_expression_omega(Phi, A, alpha0) for Phi in features], axis=0)
+    if features and per_modality:
+        omega = np.mean([self_expression_omega([Phi], A, alpha0) for Phi in features], axis=0)
+    elif features:
+        omega = self_expression_omega(features, A, alpha0)
     else:
         omega = prior_omega(A.shape[1] - 1)
     scale = float(np.mean(SemanticMatrix(A, omega).diagonal()))

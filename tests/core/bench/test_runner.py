@@ -10,6 +10,7 @@ import pytest
 from core.bench.dataset import FeatureDataset, save_npz
 from core.bench.runner import REFERENCE, BenchOptions, run_benchmark
 from core.bench.synthetic import make_synthetic
+from core.errors import HashingInputError
 from core.hashing import PairedFeatures, create_hasher
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from desktop_app.cli.main import run
@@ -87,3 +88,28 @@ def test_bench_cli_words_bad_options(
     save_npz(synthetic, features)
     assert run(["bench", "--features", str(features), "--methods", "lsh", *extra]) == 1
     assert message in capsys.readouterr().err
+
+
+def test_variants_run_with_their_settings_beside_the_defaults(synthetic: FeatureDataset) -> None:
+    options = BenchOptions(
+        ["hpseh", "hpseh(projections=specific, final=ridge)"], [16], ["i2t"], reference=False
+    )
+    result = run_benchmark(synthetic, options)
+    by_label = {row.method: row.metrics.map for row in result.rows}
+    assert set(by_label) == {"hpseh", "hpseh(projections=specific, final=ridge)"}
+    assert by_label["hpseh"] != by_label["hpseh(projections=specific, final=ridge)"]
+    d = synthetic
+    paired = PairedFeatures(d.image[d.train], d.text[d.train], d.labels[d.train])
+    variant = create_hasher("hpseh", 16, projections="specific", final="ridge").fit(paired)
+    distances = hamming_matrix(
+        variant.encode_image(d.image[d.query]), variant.encode_text(d.text[d.database]), 16
+    )
+    expected = evaluate_ranking(distances, relevance(d.labels[d.query], d.labels[d.database]))
+    assert by_label["hpseh(projections=specific, final=ridge)"] == pytest.approx(expected.map)
+
+
+def test_a_variant_with_an_unknown_setting_fails_before_any_work(
+    synthetic: FeatureDataset,
+) -> None:
+    with pytest.raises(HashingInputError, match="no setting betta"):
+        run_benchmark(synthetic, BenchOptions(["cca-itq", "hpseh(betta=1)"], [16]))

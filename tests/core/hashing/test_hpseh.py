@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import numpy as np
@@ -61,13 +62,13 @@ def test_self_expression_solves_its_normal_equations() -> None:
     Phi = Phi - Phi.mean(axis=0)
     A = label_factor(d.labels[:N_TRAIN])
     n, c1 = A.shape
-    omega = self_expression_omega(Phi, A, alpha0=0.5)
+    omega = self_expression_omega([Phi], A, alpha0=0.5)
     H = Phi.T @ A / n
     P1, P2 = H.T @ H, A.T @ A
     alpha = 0.5 * np.trace(P1) * np.trace(P2) / c1**2
     lhs = P1 @ omega @ P2 + alpha * omega
     rhs = n * P1 + alpha * prior_omega(c1 - 1)
-    np.testing.assert_allclose(lhs, rhs, rtol=1e-8, atol=1e-8 * np.abs(rhs).max())
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-4, atol=1e-5 * np.abs(rhs).max())
 
 
 def test_self_expression_keeps_dissimilar_pairs_negative_and_tends_to_the_prior() -> None:
@@ -91,11 +92,12 @@ def test_objective_never_increases_over_the_iterations() -> None:
     data = train(d)
     hasher = HPsEH(32, iterations=8)
     p = hasher.params
-    maps = fit_paired_feature_maps(data, p.features, np.random.default_rng(0), p.anchors)
-    Phi = (maps[0].transform(data.image), maps[1].transform(data.text))
+    maps, Phi = fit_paired_feature_maps(data, p.features, np.random.default_rng(0), p.anchors)
+    for m, X in enumerate((data.image, data.text)):
+        np.testing.assert_allclose(maps[m].transform(X), Phi[m], atol=1e-6)
     assert data.labels is not None
     L_hat = normalised_labels(data.labels)
-    S = semantic_matrix(data.labels, (np.hstack(Phi),), p.alpha0)
+    S = semantic_matrix(data.labels, Phi, p.alpha0)
     dense = S.dense()
     n, r = N_TRAIN, 32
     Phi64 = [m.astype(np.float64) for m in Phi]
@@ -116,7 +118,7 @@ def test_objective_never_increases_over_the_iterations() -> None:
     values = [objective(it) for it in trace]
     # the ridge penalties on C, D and G are left out above; they are tiny at these weights,
     # so allow for them with a small relative slack
-    for before, after in zip(values, values[1:], strict=False):
+    for before, after in itertools.pairwise(values):
         assert after <= before * (1 + 1e-3)
     assert values[-1] < values[0]
 

@@ -56,10 +56,11 @@ def labelled(harness: Harness, tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.parametrize("method", ["batch", "hpseh"])
 def test_supervised_training_uses_hashtags_and_codes_every_item(
-    harness: Harness, labelled: Path
+    harness: Harness, labelled: Path, method: str
 ) -> None:
-    report = Trainer(harness.store, encoder_of(harness)).train(TrainOptions("batch", 8))
+    report = Trainer(harness.store, encoder_of(harness)).train(TrainOptions(method, 8))
     assert report.rows == 18
     assert report.classes == 3
     assert report.origin_counts == {"hashtag": 18}
