@@ -51,7 +51,7 @@ import numpy.typing as npt
 from core.errors import HashingInputError
 from core.hashing.base import FitContext, binarize
 from core.hashing.data import PairedFeatures
-from core.hashing.models.linalg import balanced_orthogonal, ridge, ridge_inverse
+from core.hashing.models.linalg import balanced_orthogonal, gram, ridge, ridge_inverse
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_paired_feature_maps
 from core.hashing.models.semantic import SemanticMatrix, normalised_labels, semantic_matrix
@@ -189,7 +189,7 @@ class HPsEH(LinearHasher):
 
     def _projections(self, Phi: tuple[F32, F32]) -> _Projections:
         p = self.params
-        grams = (_gram(Phi[0]), _gram(Phi[1]))
+        grams = (gram(Phi[0]), gram(Phi[1]))
         same_space = Phi[0].shape[1] == Phi[1].shape[1]
         use_shared = p.projections != "specific" and same_space
         use_specific = p.projections != "shared" or not same_space
@@ -249,11 +249,6 @@ def _labelled_part(data: PairedFeatures, n_bits: int) -> PairedFeatures:
     if not present.all():
         return PairedFeatures(data.image, data.text, labels[:, present])
     return data
-
-
-def _gram(Phi: F32) -> F64:
-    gram: F64 = (Phi.T @ Phi).astype(np.float64)
-    return gram
 
 
 def _cross(Phi: tuple[F32, F32], T: F64) -> tuple[F64, F64]:

@@ -27,8 +27,21 @@ def ridge(Phi: npt.NDArray[Any], T: npt.NDArray[Any], gamma: float) -> F64:
     Returns:
         (k, r) float64 weights.
     """
-    gram = (Phi.T @ Phi).astype(np.float64)
-    return ridge_from_gram(gram, (Phi.T @ T).astype(np.float64), gamma)
+    return ridge_from_gram(gram(Phi), (Phi.T @ T).astype(np.float64), gamma)
+
+
+def gram(Phi: npt.NDArray[Any], chunk: int = 16384) -> F64:
+    """PhiᵀPhi (k, k) accumulated in float64, one block of rows at a time.
+
+    A float32 Gram's rounding (about 1e-5 of its norm) is as large as the small
+    scale-free ridges the methods use, and can make K + ridge indefinite: iterative
+    block updates then diverge and single solves lose accuracy.
+    """
+    out = np.zeros((Phi.shape[1], Phi.shape[1]))
+    for start in range(0, Phi.shape[0], chunk):
+        block = np.asarray(Phi[start : start + chunk], dtype=np.float64)
+        out += block.T @ block
+    return out
 
 
 def ridge_from_gram(gram: F64, rhs: F64, gamma: float) -> F64:
