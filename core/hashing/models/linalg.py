@@ -30,16 +30,18 @@ def ridge(Phi: npt.NDArray[Any], T: npt.NDArray[Any], gamma: float) -> F64:
     return ridge_from_gram(gram(Phi), (Phi.T @ T).astype(np.float64), gamma)
 
 
-def gram(Phi: npt.NDArray[Any], chunk: int = 16384) -> F64:
-    """PhiᵀPhi (k, k) accumulated in float64, one block of rows at a time.
+def gram(Phi: npt.NDArray[Any], chunk: int = 2048) -> F64:
+    """PhiᵀPhi (k, k): float32 products over blocks of rows, summed in float64.
 
-    A float32 Gram's rounding (about 1e-5 of its norm) is as large as the small
-    scale-free ridges the methods use, and can make K + ridge indefinite: iterative
-    block updates then diverge and single solves lose accuracy.
+    One float32 product over all rows has a rounding error of about 1e-5 of the
+    mean eigenvalue (measured at n = 50,000, k = 2,000), as large as the small
+    scale-free ridges used here: K + ridge can turn indefinite and block updates then
+    diverge. Blocks of 2,048 rows cut the error tenfold at twice the cost of one
+    float32 product; a float64 product would cost 3.5 times.
     """
     out = np.zeros((Phi.shape[1], Phi.shape[1]))
     for start in range(0, Phi.shape[0], chunk):
-        block = np.asarray(Phi[start : start + chunk], dtype=np.float64)
+        block = Phi[start : start + chunk]
         out += block.T @ block
     return out
 
