@@ -71,6 +71,13 @@ _SPECS: tuple[HasherSpec, ...] = (
         False,
         "BATCH, label-based asymmetric discrete hashing (Wang et al., TKDE 2020)",
     ),
+    HasherSpec(
+        "fpo-cmh",
+        "core.hashing.models.fpo_cmh:FPOCMH",
+        "unsupervised",
+        True,
+        "FPO-CMH, fast partial-modal online cross-modal hashing (Li et al., IEEE TIP 2025)",
+    ),
 )
 
 
