@@ -114,6 +114,7 @@ class FPOCMH(Hasher):
 
     name = "fpo-cmh"
     supports_partial_fit = True
+    uses_aux = frozenset({CONCEPTS_AUX})
 
     Params = FPOCMHParams
     params: FPOCMHParams
@@ -129,7 +130,7 @@ class FPOCMH(Hasher):
         cross = self._cross_targets(data, labeller)
         base = self._fit_base(data, context)
         heads = _heads_from(base, data)
-        context.step(1, 2, "anchor bank")
+        context.step(1, 2)
         features = (data.image, data.text)
         codes = [np.tanh(heads[m].pre_activation(heads[m].features(features[m]))) for m in (0, 1)]
         labels = [labeller.scores(features[m], m) > p.theta for m in (0, 1)]

@@ -26,13 +26,14 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import HashingInputError
+from core.hashing.data import CONCEPT_EMBEDDINGS
 from core.hashing.models.linalg import ridge
 from core.hashing.models.preprocess import FeatureMap, fit_feature_map, l2_normalise
 
 Matrix = npt.NDArray[np.float32]
 StateDict = dict[str, npt.NDArray[Any]]
 
-CONCEPTS_AUX = "concept_embeddings"
+CONCEPTS_AUX = CONCEPT_EMBEDDINGS
 """Key of the (C, d) concept prompt embeddings in ``PairedFeatures.aux``."""
 
 
