@@ -22,7 +22,7 @@ from core.errors import HashingInputError, NotFittedError
 from core.hashing.base import FitContext, Hasher, StateDict
 from core.hashing.data import PairedFeatures, StreamBatch, as_features, as_labels
 from core.hashing.models.fpo_bank import initial_bank
-from core.hashing.models.fpo_heads import SGDSettings, TanhHead
+from core.hashing.models.fpo_heads import SGDSettings, TanhHead, single_threaded_blas
 from core.hashing.models.fpo_labels import (
     CONCEPTS_AUX,
     PseudoLabeller,
@@ -237,11 +237,12 @@ class FPOCMH(Hasher):
             for m, side in enumerate(sides)
         ]
         labels = [self._stream_labels(batch, rows[m], m) for m in (0, 1)]
-        for i in range(batch.n_items):
-            for m in (0, 1):
-                X, Y = rows[m], labels[m]
-                if X is not None and Y is not None:
-                    learner.learn(X[i], m, np.flatnonzero(Y[i]).tolist())
+        with single_threaded_blas():
+            for i in range(batch.n_items):
+                for m in (0, 1):
+                    X, Y = rows[m], labels[m]
+                    if X is not None and Y is not None:
+                        learner.learn(X[i], m, np.flatnonzero(Y[i]).tolist())
         return self
 
     def _stream_labels(
@@ -267,6 +268,12 @@ class FPOCMH(Hasher):
         if self._learner is None or not self.is_fitted:
             raise NotFittedError(f"The {self.name} model has not been trained yet.")
         return self._learner
+
+    @property
+    def base_method(self) -> str:
+        """Registry key of the offline hasher the heads came from (``base`` resolved)."""
+        self.dims  # noqa: B018 - raises NotFittedError when unfitted
+        return self._base_name
 
     def online_summary(self) -> dict[str, int]:
         """Counts for reports: items seen and learned per modality, steps, bank rows."""
