@@ -175,6 +175,17 @@ def run_stream(
     )
 
 
+def pseudo_label_quality(model: FPOCMH, data: FeatureDataset, rows: np.ndarray) -> str:
+    """Share of streamed rows with a pseudo-label, and how often those labels are right."""
+    truth = data.labels[rows].astype(bool)
+    parts = []
+    for m, (name, features) in enumerate((("images", data.image), ("texts", data.text))):
+        labels = model.learner.labels_of(features[rows], m)
+        right = (labels & truth).sum() / max(int(labels.sum()), 1)
+        parts.append(f"{name} {labels.any(axis=1).mean():.0%} labelled, {right:.0%} right")
+    return "; ".join(parts)
+
+
 def print_tables(results: list[RunResult]) -> None:
     print(
         "\n| dataset | bits | missing | frozen I→T / T→I | FPO-CMH re-encoded | "
@@ -259,6 +270,7 @@ def main() -> None:
                 f"bank {model.learner.bank.size} rows",
                 flush=True,
             )
+            print(f"  pseudo-labels of the stream: {pseudo_label_quality(model, data, streamed)}")
             blob = model.to_bytes()
             for missing in [float(m) for m in args.missing.split(",")]:
                 result = run_stream(data, evaluator, blob, streamed, missing, retrain)
