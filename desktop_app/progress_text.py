@@ -16,6 +16,7 @@ STAGE_LABELS = {
     "concepts": "Embedding concept prompts",
     "training": "Training",
     "codes": "Writing codes",
+    "learning": "Learning from new items",
     "bench": "Benchmarking",
 }
 STAGE_UNITS = {
@@ -27,6 +28,7 @@ STAGE_UNITS = {
     "concepts": "prompt",
     "training": "step",
     "codes": "code",
+    "learning": "item",
     "bench": "run",
 }
 _MIN_ELAPSED_S = 0.5

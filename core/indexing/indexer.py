@@ -127,7 +127,9 @@ class Indexer:
         written = write_missing_codes(
             self._store, active, hasher, record, progress=report, cancel=cancel, missing=missing
         )
-        learn_from_new_items(self._store, active, hasher, record, missing)
+        learn_from_new_items(
+            self._store, active, hasher, record, missing, progress=report, cancel=cancel
+        )
         return written.images + written.texts
 
     def _has_work(self, record: EncoderRecord) -> bool:

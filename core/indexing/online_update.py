@@ -8,8 +8,9 @@ replaces the stored one; no stored code is recomputed, so codes written before t
 update keep matching the queries of later models only as far as the method keeps its
 hash functions stable (FPO-CMH's rehearsal; docs/methods/fpo-cmh.md).
 
-Items are learned once, right after they are coded. A run cancelled between the two
-steps leaves those items coded but not learned from.
+Items are learned once, right after they are coded. A run cancelled while it learns
+keeps what was learned so far (the model is stored, then the cancellation goes on);
+the items it had not reached stay coded but are never learned from.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from core.errors import TaskCancelled
 from core.hashing import Hasher, StreamBatch
 from core.hashing.registry import get_spec
 from core.indexing.code_writer import MissingItems
+from core.progress import CancelToken, Progress, ProgressCallback
 from core.store.database import Store
 from core.store.media_repo import now_iso
 from core.store.records import EncoderRecord, HasherRecord
@@ -76,43 +79,73 @@ def learn_from_new_items(
     hasher: Hasher,
     encoder: EncoderRecord,
     missing: MissingItems,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> OnlineLearned | None:
     """Feed the newly coded items to ``hasher.partial_fit`` and store the updated model.
 
     Returns None (and changes nothing) when the hasher does not learn online or when
     nothing is new.
+
+    Raises:
+        TaskCancelled: After storing what was learned before the cancellation.
     """
     if not get_spec(record.name).online or not missing.total:
         return None
     plan = plan_stream(store, missing)
-    for batch in _batches(store, encoder, plan):
+    counts = [0, 0, 0]
+    stopped: TaskCancelled | None = None
+    total = len(plan.pairs) + len(plan.images) + len(plan.texts)
+    for kind, batch in _batches(store, encoder, plan):
+        if cancel is not None and cancel.is_cancelled:
+            stopped = TaskCancelled("Indexing was cancelled.")
+            break
         hasher.partial_fit(batch)
-    learned = OnlineLearned(len(plan.pairs), len(plan.images), len(plan.texts))
+        counts[kind] += batch.n_items
+        if progress is not None:
+            progress(Progress("learning", sum(counts), total))
+    learned = OnlineLearned(*counts)
+    is_stored = learned.total > 0 and _store_model(store, record, hasher, learned)
+    if stopped is not None:
+        raise stopped
+    return learned if is_stored else None
+
+
+def _store_model(
+    store: Store, record: HasherRecord, hasher: Hasher, learned: OnlineLearned
+) -> bool:
     details = _updated_details(record.details, learned)
     try:
         with store.atomic():
             store.codes.update_model(record.id, hasher.to_bytes(), details)
     except KeyError:
         logger.warning("Hasher %d was replaced while it learned; its update is dropped", record.id)
-        return None
+        return False
     logger.info("Online update of %s v%d: %s", record.name, record.version, learned)
-    return learned
+    return True
 
 
-def _batches(store: Store, encoder: EncoderRecord, plan: StreamPlan) -> Iterator[StreamBatch]:
+def _batches(
+    store: Store, encoder: EncoderRecord, plan: StreamPlan
+) -> Iterator[tuple[int, StreamBatch]]:
+    """(kind, batch): kind 0 pairs, 1 photos alone, 2 captions alone."""
     vectors = store.vectors
     for start in range(0, len(plan.pairs), CHUNK):
         chunk = plan.pairs[start : start + CHUNK]
-        yield StreamBatch(
-            image=vectors.vectors_of(encoder, "image", [m for m, _ in chunk]),
-            text=vectors.vectors_of(encoder, "text", [c for _, c in chunk]),
+        yield (
+            0,
+            StreamBatch(
+                image=vectors.vectors_of(encoder, "image", [m for m, _ in chunk]),
+                text=vectors.vectors_of(encoder, "text", [c for _, c in chunk]),
+            ),
         )
     for start in range(0, len(plan.images), CHUNK):
         ids = plan.images[start : start + CHUNK]
-        yield StreamBatch(image=vectors.vectors_of(encoder, "image", ids))
+        yield 1, StreamBatch(image=vectors.vectors_of(encoder, "image", ids))
     for start in range(0, len(plan.texts), CHUNK):
         ids = plan.texts[start : start + CHUNK]
-        yield StreamBatch(text=vectors.vectors_of(encoder, "text", ids))
+        yield 2, StreamBatch(text=vectors.vectors_of(encoder, "text", ids))
 
 
 def _updated_details(details: str, learned: OnlineLearned) -> str:

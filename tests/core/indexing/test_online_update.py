@@ -159,3 +159,40 @@ def test_stream_plan_pairs_new_photos_with_their_first_new_caption(
     assert plan.pairs == [(photo.id, first)]
     assert plan.images == []
     assert plan.texts == [extra, other_caption]
+
+
+def test_cancelled_learning_keeps_what_it_learned(
+    harness: Harness, trained: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.indexing.indexer
+    from core.errors import TaskCancelled
+    from core.indexing.code_writer import MissingItems
+    from core.indexing.online_update import learn_from_new_items
+    from core.progress import CancelToken, Progress
+
+    store, record = harness.store, active(harness)
+    add_photo(trained / "green", "pair.png", (40, 200, 60), "a green one #green")
+    add_photo(trained / "blue", "alone.png", (20, 30, 240), None)
+    monkeypatch.setattr(core.indexing.indexer, "learn_from_new_items", lambda *a, **k: None)
+    harness.index()  # coded, not learned from: learn by hand, cancelled after the pair
+    photos = [
+        store.media.media_by_path(str(trained / p)) for p in ("green/pair.png", "blue/alone.png")
+    ]
+    ids = [m.id for m in photos if m is not None]
+    caption = store.media.captions_of(ids[0])[0][0]
+    token = CancelToken()
+    seen: list[Progress] = []
+
+    def on_progress(progress: Progress) -> None:
+        seen.append(progress)
+        token.cancel()
+
+    hasher = load_hasher(store, record)
+    with pytest.raises(TaskCancelled):
+        learn_from_new_items(
+            store, record, hasher, encoder_of(harness), MissingItems(ids, [caption]),
+            progress=on_progress, cancel=token,
+        )  # fmt: skip
+    assert [(p.stage, p.done, p.total) for p in seen] == [("learning", 1, 2)]
+    assert learner_of(store, record).learner.seen == [1, 1]  # the pair, not the photo alone
+    assert json.loads(active(harness).details)["online"]["pairs"] == 1
