@@ -32,6 +32,7 @@ from core.hashing.models.fpo_labels import (
 from core.hashing.models.fpo_learner import OnlineLearner, StreamSettings, TargetSpace
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import l2_normalise
+from core.hashing.registry import create_hasher, get_spec
 from core.types import FloatArray
 
 
@@ -110,6 +111,12 @@ class FPOCMH(Hasher):
           sends whatever arrives. Gradients left pending at the end of a batch are kept
           for the next one, never discarded (the app's stream has no end).
         * Given stream labels (``StreamBatch.labels``) replace the pseudo-labels.
+        * Promoted classes leave the novel-class buffers (the reference keeps them
+          but never reads them again).
+        * ``code_temperature`` scales the code-side cosine logits (spec §7.4); its
+          default 1 is the reference's behaviour.
+        * BLAS runs on one thread during ``partial_fit`` (``fpo_heads``): a speed
+          measure with no effect on the results.
     """
 
     name = "fpo-cmh"
@@ -183,8 +190,6 @@ class FPOCMH(Hasher):
         return choice == "cross"
 
     def _fit_base(self, data: PairedFeatures, context: FitContext) -> LinearHasher:
-        from core.hashing.registry import create_hasher, get_spec
-
         key = self.params.base
         if key == "auto":
             labelled = data.labels is not None and bool(
