@@ -116,7 +116,7 @@ class FPOCMH(Hasher):
         * ``code_temperature`` scales the code-side cosine logits (spec §7.4); its
           default 1 is the reference's behaviour.
         * BLAS runs on one thread during ``partial_fit`` (``fpo_heads``): a speed
-          measure with no effect on the results.
+          measure that changes results by float rounding at most.
     """
 
     name = "fpo-cmh"
