@@ -13,8 +13,10 @@ STAGE_LABELS = {
     "scan": "Scanning folders",
     "images": "Encoding photos",
     "captions": "Encoding captions",
+    "concepts": "Embedding concept prompts",
     "training": "Training",
     "codes": "Writing codes",
+    "learning": "Learning from new items",
     "bench": "Benchmarking",
 }
 STAGE_UNITS = {
@@ -23,8 +25,10 @@ STAGE_UNITS = {
     "scan": "folder",
     "images": "photo",
     "captions": "caption",
+    "concepts": "prompt",
     "training": "step",
     "codes": "code",
+    "learning": "item",
     "bench": "run",
 }
 _MIN_ELAPSED_S = 0.5

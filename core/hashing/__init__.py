@@ -5,10 +5,11 @@ Public API (see DESIGN.md): ``create_hasher``, ``list_hashers``, ``PairedFeature
 """
 
 from core.hashing.base import Hasher
-from core.hashing.data import PairedFeatures, StreamBatch
+from core.hashing.data import CONCEPT_EMBEDDINGS, PairedFeatures, StreamBatch
 from core.hashing.registry import create_hasher, hasher_specs, list_hashers
 
 __all__ = [
+    "CONCEPT_EMBEDDINGS",
     "Hasher",
     "PairedFeatures",
     "StreamBatch",

@@ -91,11 +91,14 @@ class Hasher(ABC):
         supervision: What ``fit`` needs: "unsupervised" ignores labels, "supervised"
             requires labels for every row, "semi-supervised" takes ``label_mask``.
         supports_partial_fit: Whether ``partial_fit`` learns online.
+        uses_aux: ``PairedFeatures.aux`` keys the method uses when given; callers that
+            can compute them (the trainer: CLIP prompt embeddings) pass them to ``fit``.
     """
 
     name: ClassVar[str]
     supervision: ClassVar[Supervision] = "unsupervised"
     supports_partial_fit: ClassVar[bool] = False
+    uses_aux: ClassVar[frozenset[str]] = frozenset()
 
     Params: ClassVar[type[Any]] = NoParams
     """Frozen dataclass of the method's hyperparameters (JSON scalars, with defaults)."""

@@ -19,6 +19,9 @@ from core.types import FloatArray
 LabelArray = npt.NDArray[np.uint8]
 MaskArray = npt.NDArray[np.bool_]
 
+CONCEPT_EMBEDDINGS = "concept_embeddings"
+"""``aux`` key of (C, d) CLIP prompt embeddings of a concept vocabulary (zero-shot labels)."""
+
 
 def as_features(array: Any, what: str, *, dim: int | None = None) -> FloatArray:
     """Return ``array`` as a read-only float32 (n, d) matrix or raise HashingInputError.

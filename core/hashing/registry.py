@@ -78,6 +78,13 @@ _SPECS: tuple[HasherSpec, ...] = (
         False,
         "HPsEH, heterogeneous pairwise-semantic enhancement hashing (Wong et al., TMM 2025)",
     ),
+    HasherSpec(
+        "fpo-cmh",
+        "core.hashing.models.fpo_cmh:FPOCMH",
+        "unsupervised",
+        True,
+        "FPO-CMH, fast partial-modal online cross-modal hashing (Li et al., IEEE TIP 2025)",
+    ),
 )
 
 

@@ -16,6 +16,7 @@ from core.features.encoder import LazyEncoder
 from core.indexing.caption_stage import encode_captions
 from core.indexing.code_writer import find_missing, load_hasher, write_missing_codes
 from core.indexing.image_stage import ImageStage
+from core.indexing.online_update import learn_from_new_items
 from core.indexing.plan_apply import AppliedPlan, PlanWriter
 from core.indexing.scanner import Scanner, ScanPlan
 from core.progress import CancelToken, Progress, ProgressCallback, RateLimitedReporter
@@ -110,7 +111,11 @@ class Indexer:
         return images.encoded, n_captions, images.skipped
 
     def _hash_new_items(self, report: RateLimitedReporter, cancel: CancelToken | None) -> int:
-        """Codes for items the active hasher has not seen (new or re-encoded ones)."""
+        """Codes for items the active hasher has not seen (new or re-encoded ones).
+
+        An online hasher then learns from those items (``online_update``); the codes
+        just written come from the model as it was before that update.
+        """
         record = self._store.known_encoder(self._encoder.config_key)
         active = None if record is None else self._store.codes.active_hasher(record.id)
         if record is None or active is None:
@@ -121,6 +126,9 @@ class Indexer:
         hasher = load_hasher(self._store, active)
         written = write_missing_codes(
             self._store, active, hasher, record, progress=report, cancel=cancel, missing=missing
+        )
+        learn_from_new_items(
+            self._store, active, hasher, record, missing, progress=report, cancel=cancel
         )
         return written.images + written.texts
 

@@ -5,6 +5,10 @@ The new hasher is stored inactive, every photo and caption gets its code in
 committed batches, and only then does the hasher become active, so an interrupted
 training leaves search on the previous hasher (the half-written one is removed by
 the next training of the same method).
+
+Methods that use CLIP prompt embeddings of the concept vocabulary (FPO-CMH's
+zero-shot pseudo-labels; ``Hasher.uses_aux``) get them from the library's own text
+encoder when the trainer is given one that made the stored features.
 """
 
 from __future__ import annotations
@@ -12,11 +16,16 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy.typing as npt
 
 from core.errors import HashingInputError
-from core.hashing import create_hasher, list_hashers
-from core.hashing.registry import get_spec
+from core.features.concepts import load_vocabulary, prompt_embeddings
+from core.features.encoder import LazyEncoder
+from core.hashing import CONCEPT_EMBEDDINGS, create_hasher, list_hashers
+from core.hashing.registry import get_spec, resolve
 from core.indexing.code_writer import CodesWritten, write_missing_codes
 from core.indexing.training_data import TrainingSet, load_training_set
 from core.progress import CancelToken, Progress, ProgressCallback
@@ -52,11 +61,21 @@ class TrainReport:
 
 
 class Trainer:
-    """Fits a registered method on one encoder's features in one library."""
+    """Fits a registered method on one encoder's features in one library.
 
-    def __init__(self, store: Store, encoder: EncoderRecord) -> None:
+    Args:
+        store: The library.
+        encoder: The encoder whose stored features are the training data.
+        text_encoder: The CLIP model, loaded only for methods that use prompt
+            embeddings; ignored unless it is the model that made the stored features.
+    """
+
+    def __init__(
+        self, store: Store, encoder: EncoderRecord, text_encoder: LazyEncoder | None = None
+    ) -> None:
         self._store = store
         self._encoder = encoder
+        self._text_encoder = text_encoder
 
     def train(
         self,
@@ -81,10 +100,13 @@ class Trainer:
         if progress is not None:
             progress(Progress("training", 0, 1, f"{spec.key}, {data.features.n_items} pairs"))
         hasher = create_hasher(options.method, options.n_bits, seed=options.seed)
+        aux = self._aux(resolve(options.method).uses_aux, progress, cancel)
+        features = replace(data.features, aux={**data.features.aux, **aux})
         started = time.perf_counter()
-        hasher.fit(data.features, progress=progress, cancel=cancel)
+        hasher.fit(features, progress=progress, cancel=cancel)
         fit_seconds = time.perf_counter() - started
-        details = _details(data, excluded, fit_seconds)
+        concepts = aux.get(CONCEPT_EMBEDDINGS)
+        details = _details(data, excluded, fit_seconds, 0 if concepts is None else len(concepts))
         record = self._store_hasher(options, hasher.to_bytes(), details)
         written = write_missing_codes(
             self._store, record, hasher, self._encoder, progress=progress, cancel=cancel
@@ -110,6 +132,42 @@ class Trainer:
             fit_seconds=fit_seconds,
             codes=written,
         )
+
+    def _aux(
+        self,
+        wanted: frozenset[str],
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> dict[str, npt.NDArray[Any]]:
+        """The extra inputs the method uses that this trainer can compute."""
+        if CONCEPT_EMBEDDINGS not in wanted or self._text_encoder is None:
+            return {}
+        encoder = self._text_encoder.get()
+        if encoder.model_id != self._encoder.model_id or encoder.dim != self._encoder.dim:
+            logger.warning(
+                "Not computing concept prompts: the loaded model %s did not make the "
+                "stored features (%s)",
+                encoder.model_id,
+                self._encoder.model_id,
+            )
+            return {}
+        vocabulary = load_vocabulary()
+
+        def report(done: int, total: int) -> None:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            if progress is not None:
+                progress(Progress("concepts", done, total, f"{len(vocabulary)} concepts"))
+
+        report(0, len(vocabulary.prompts()))
+        started = time.perf_counter()
+        embeddings = prompt_embeddings(vocabulary, encoder.encode_texts, report)
+        logger.info(
+            "Embedded %d concept prompts in %.1f s",
+            len(vocabulary.prompts()),
+            time.perf_counter() - started,
+        )
+        return {CONCEPT_EMBEDDINGS: embeddings}
 
     def _store_hasher(self, options: TrainOptions, model: bytes, details: str) -> HasherRecord:
         codes = self._store.codes
@@ -139,14 +197,15 @@ def _labelled_only(data: TrainingSet, key: str) -> tuple[TrainingSet, int]:
     return data.subset(labelled), excluded
 
 
-def _details(data: TrainingSet, excluded: int, fit_seconds: float) -> str:
-    return json.dumps(
-        {
-            "rows": data.features.n_items,
-            "photos": data.n_photos,
-            "classes": len(data.label_names),
-            "labels_by_origin": data.origin_counts,
-            "excluded_unlabelled": excluded,
-            "fit_seconds": round(fit_seconds, 3),
-        }
-    )
+def _details(data: TrainingSet, excluded: int, fit_seconds: float, concepts: int) -> str:
+    values: dict[str, object] = {
+        "rows": data.features.n_items,
+        "photos": data.n_photos,
+        "classes": len(data.label_names),
+        "labels_by_origin": data.origin_counts,
+        "excluded_unlabelled": excluded,
+        "fit_seconds": round(fit_seconds, 3),
+    }
+    if concepts:
+        values["concept_prompts"] = concepts
+    return json.dumps(values)

@@ -86,6 +86,18 @@ class CodeRepository:
             raise KeyError(hasher_id)
         return bytes(row[0])
 
+    def update_model(self, hasher_id: int, model: bytes, details: str) -> None:
+        """Replace a stored hasher's model and details after online learning.
+
+        Its codes are left exactly as they are: an online method's stored codes are
+        never recomputed. Raises KeyError if the hasher no longer exists.
+        """
+        cursor = self._db.execute(
+            "UPDATE hashers SET model = ?, details = ? WHERE id = ?", [model, details, hasher_id]
+        )
+        if cursor.rowcount == 0:
+            raise KeyError(hasher_id)
+
     def activate(self, hasher_id: int) -> None:
         """Make a hasher the active one for its encoder; drop older versions of its method.
 

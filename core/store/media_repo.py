@@ -235,6 +235,11 @@ class MediaRepository:
         """Text of each caption id."""
         return dict(self._by_ids("SELECT id, text FROM captions WHERE id IN ({})", caption_ids))
 
+    def caption_media(self, caption_ids: Sequence[int]) -> dict[int, int]:
+        """The photo of each caption id."""
+        rows = self._by_ids("SELECT id, media_id FROM captions WHERE id IN ({})", caption_ids)
+        return {i: int(m) for i, m in rows}
+
     def captions_of(self, media_id: int) -> list[tuple[int, str, str]]:
         """(caption id, text, source) of one photo, in insertion order."""
         rows = self._db.execute(

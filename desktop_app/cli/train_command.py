@@ -10,12 +10,13 @@ from core.errors import ConfigError
 from core.indexing.trainer import Trainer, TrainOptions, TrainReport
 from core.store.database import Store
 from desktop_app.cli.progress_bar import ProgressBars
-from desktop_app.cli.runtime import effective_encoder_config, encoder_config_key
+from desktop_app.cli.runtime import effective_encoder_config, encoder_config_key, lazy_encoder
 
 
 def cmd_train(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
     """Train, write every code, activate, and say what was used."""
-    key = encoder_config_key(effective_encoder_config(config, store, args))
+    encoder_config = effective_encoder_config(config, store, args)
+    key = encoder_config_key(encoder_config)
     encoder = store.known_encoder(key)
     if encoder is None:
         raise ConfigError(
@@ -24,7 +25,9 @@ def cmd_train(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
     options = TrainOptions(args.method, args.bits, seed=args.seed, albums=args.albums)
     show = sys.stderr.isatty() and not args.no_progress
     with ProgressBars(enabled=show) as bars:
-        report = Trainer(store, encoder).train(options, progress=bars)
+        # the CLIP model loads only if the method embeds concept prompts (fpo-cmh)
+        trainer = Trainer(store, encoder, text_encoder=lazy_encoder(encoder_config))
+        report = trainer.train(options, progress=bars)
     print(describe(report))
     return 0
 

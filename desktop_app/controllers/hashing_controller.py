@@ -102,10 +102,11 @@ class HashingController(QObject):
         cancel = CancelToken()
         self._cancel = cancel
         self._meter = RateMeter()
-        path, key = self._library_path, self._encoder().config_key
+        lazy = self._encoder()
+        path, key = self._library_path, lazy.config_key
 
         def work(report: ProgressCallback) -> TrainReport:
-            return train_hasher(path, key, options, report, cancel)
+            return train_hasher(path, key, options, report, cancel, text_encoder=lazy)
 
         self.training_started.emit()
         self.busy_changed.emit(True)

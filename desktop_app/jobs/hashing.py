@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import HashingInputError
+from core.features.encoder import LazyEncoder
 from core.hashing.registry import hasher_specs
 from core.indexing.code_writer import load_hasher, write_missing_codes
 from core.indexing.own_map import OwnPhotosMap, own_photos_map
@@ -133,8 +134,11 @@ def train_hasher(
     options: TrainOptions,
     progress: ProgressCallback,
     cancel: CancelToken,
+    text_encoder: LazyEncoder | None = None,
 ) -> TrainReport:
     """Fit ``options.method`` on the stored features, write every code, make it active.
+
+    ``text_encoder`` embeds concept prompts for methods that use them (FPO-CMH).
 
     A run that fails or is cancelled leaves the library as it was: the hasher it stored
     (inactive, with part of its codes) is removed again.
@@ -149,7 +153,8 @@ def train_hasher(
             raise HashingInputError(NOT_INDEXED, "no features for this model")
         before = {h.id for h in store.codes.hashers()}
         try:
-            return Trainer(store, encoder).train(options, progress=progress, cancel=cancel)
+            trainer = Trainer(store, encoder, text_encoder=text_encoder)
+            return trainer.train(options, progress=progress, cancel=cancel)
         except Exception:
             with store.atomic():
                 for record in store.codes.hashers():

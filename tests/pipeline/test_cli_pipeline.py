@@ -328,3 +328,45 @@ def test_hashing_errors_are_worded_and_change_nothing(
     status = cli_json(capsys, *lib, "status", "--json")
     assert isinstance(status, dict)
     assert status["hashers"] == []
+
+
+def test_fpo_cmh_embeds_concept_prompts_and_keeps_learning_while_indexing(
+    indexed: Path, photos: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.indexing.trainer
+    from core.features.concepts import ConceptVocabulary, load_vocabulary
+    from core.hashing.models.fpo_cmh import FPOCMH
+    from core.indexing.code_writer import load_hasher
+    from core.store.database import Store
+
+    full = load_vocabulary()
+    small = ConceptVocabulary(full.phrases[:60], full.groups[:60], full.templates)
+    monkeypatch.setattr(core.indexing.trainer, "load_vocabulary", lambda: small)  # a fast run
+    lib = ["--library", str(indexed)]
+    assert run([*lib, "train", "--method", "fpo-cmh", "--bits", "8", "--no-progress"]) == 0
+    assert "Trained fpo-cmh (8 bits, version 1)" in capsys.readouterr().out
+
+    def snapshot() -> tuple[bytes, dict[tuple[str, int], bytes], FPOCMH, dict[str, object]]:
+        with Store.open(indexed) as store:
+            (record,) = store.codes.hashers()
+            rows = store.db.execute("SELECT modality, item_id, code FROM codes").fetchall()
+            hasher = load_hasher(store, record)
+            assert isinstance(hasher, FPOCMH)
+            codes = {(str(m), int(i)): bytes(c) for m, i, c in rows}
+            return store.codes.model_bytes(record.id), codes, hasher, json.loads(record.details)
+
+    blob, codes, hasher, details = snapshot()
+    assert hasher.learner.labeller.kind == "zero-shot"  # prompts from the tiny CLIP text tower
+    assert hasher.learner.labeller.n_classes == 60 == details["concept_prompts"]
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        pixels = rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)
+        Image.fromarray(pixels).save(photos / f"new{i}.png")
+        (photos / f"new{i}.png.txt").write_text(f"new picture {i}")
+    assert run([*lib, "index", "--no-progress"]) == 0
+    new_blob, new_codes, learned, new_details = snapshot()
+    assert new_blob != blob
+    assert {k: new_codes[k] for k in codes} == codes
+    assert len(new_codes) == len(codes) + 6
+    assert learned.learner.seen == [3, 3]
+    assert new_details["online"]["pairs"] == 3  # type: ignore[index]

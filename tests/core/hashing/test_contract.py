@@ -13,9 +13,11 @@ import pytest
 from core.errors import HasherFileError, HashingInputError, NotFittedError
 from core.hashing import Hasher, PairedFeatures, StreamBatch, create_hasher, list_hashers
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
+from core.hashing.registry import get_spec
 from tests.core.hashing.clustered import Clustered, clustered_pairs
 
 KEYS = list_hashers()
+ONLINE_KEYS = [k for k in KEYS if get_spec(k).online]
 N_TRAIN = 600
 
 
@@ -117,11 +119,75 @@ def test_bad_features_raise_typed_errors(key: str) -> None:
 
 @pytest.mark.parametrize("key", KEYS)
 def test_online_learning_only_where_supported(key: str) -> None:
-    hasher = fitted(key)
+    hasher = fresh_copy(key)
+    assert hasher.supports_partial_fit == get_spec(key).online
     batch = StreamBatch(image=data().image[:4])
     if not hasher.supports_partial_fit:
         with pytest.raises(HashingInputError, match="online"):
             hasher.partial_fit(batch)
+    else:
+        assert hasher.partial_fit(batch) is hasher
+
+
+def fresh_copy(key: str) -> Hasher:
+    """A private copy of the cached fitted hasher (partial_fit must not touch the cache)."""
+    return Hasher.from_bytes(fitted(key).to_bytes())
+
+
+def stream_batches(start: int, n: int) -> list[StreamBatch]:
+    """Image-only, text-only and paired batches over held-out rows, in turn."""
+    d = data()
+    out = []
+    for i in range(start, start + n, 5):
+        rows = slice(i, i + 5)
+        kind = (i // 5) % 3
+        image = d.image[rows] if kind != 1 else None
+        text = d.text[rows] if kind != 0 else None
+        out.append(StreamBatch(image=image, text=text))
+    return out
+
+
+@pytest.mark.parametrize("key", ONLINE_KEYS)
+def test_online_methods_learn_from_image_only_text_only_and_paired_batches(key: str) -> None:
+    hasher = fresh_copy(key)
+    before = hasher.project_image(data().image[:50])
+    for batch in stream_batches(N_TRAIN, 150):
+        assert hasher.partial_fit(batch) is hasher
+    after = hasher.project_image(data().image[:50])
+    assert not np.array_equal(before, after)  # the hash functions moved
+    codes = hasher.encode_text(data().text[:9])
+    assert codes.shape == (9, 4)
+    assert codes.dtype == np.uint8
+
+
+@pytest.mark.parametrize("key", ONLINE_KEYS)
+def test_online_state_round_trip_mid_stream_gives_identical_later_updates(key: str) -> None:
+    batches = stream_batches(N_TRAIN, 200)
+    running = fresh_copy(key)
+    for batch in batches[:17]:  # an odd number of items: gradients are pending
+        running.partial_fit(batch)
+    resumed = Hasher.from_bytes(running.to_bytes())
+    for batch in batches[17:]:
+        running.partial_fit(batch)
+        resumed.partial_fit(batch)
+    left, right = running.state_dict(), resumed.state_dict()
+    assert left.keys() == right.keys()
+    for name in left:
+        np.testing.assert_array_equal(left[name], right[name], err_msg=name)
+
+
+@pytest.mark.parametrize("key", ONLINE_KEYS)
+def test_online_methods_refuse_bad_stream_input(key: str) -> None:
+    d = data()
+    with pytest.raises(NotFittedError):
+        create_hasher(key, 32).partial_fit(StreamBatch(image=d.image[:2]))
+    hasher = fresh_copy(key)
+    with pytest.raises(HashingInputError, match="96"):
+        hasher.partial_fit(StreamBatch(image=d.image[:2, :40]))
+    with pytest.raises(HashingInputError, match="96"):
+        hasher.partial_fit(StreamBatch(image=d.image[:2], text=d.text[:2, :95]))
+    with pytest.raises(HashingInputError, match="StreamBatch"):
+        hasher.partial_fit(PairedFeatures(d.image[:2], d.text[:2]))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("n_bits", [0, 7, 12, 1032, True, 64.0])
