@@ -187,18 +187,24 @@ class WatchService:
         now = self._clock()
         with self._lock:
             is_folder_change = self._applied_version != self._wanted_version
+        applied = None
         if is_folder_change or now >= self._next_check_s:
-            self._look_after_folders(now)
+            applied = self._look_after_folders(now)
         with self._lock:
             check = self._settler.check(now)
             if check.is_due:
                 self._settler.take_settled(now)
         is_retry = self._retry_at_s is not None and now >= self._retry_at_s
         self._publish()
+        if applied is not None:  # after publishing: a waiter sees the status that goes with it
+            with self._applied:
+                self._applied_version = max(self._applied_version, applied)
+                self._applied.notify_all()
         if check.is_due or is_retry:
             self._run()
 
-    def _look_after_folders(self, now: float) -> None:
+    def _look_after_folders(self, now: float) -> int:
+        """Watch the folders wanted, repair broken watches; returns the version applied."""
         self._next_check_s = now + self._config.poll_interval_s
         with self._lock:
             wanted, version = list(self._wanted), self._wanted_version
@@ -214,11 +220,10 @@ class WatchService:
         if self._has_started and self._options.should_index_new_folders:
             resumed += added
         self._has_started = True
-        with self._applied:
+        with self._lock:
             for path in resumed:  # changes there may have gone unseen: rescan
                 self._settler.add(FileChange(path, "folder"), now)
-            self._applied_version = max(self._applied_version, version)
-            self._applied.notify_all()
+        return version
 
     def _run(self) -> None:
         self._is_indexing = True
