@@ -28,6 +28,7 @@ from core.store.records import printable
 from desktop_app.cli.index_command import print_report
 from desktop_app.cli.runtime import effective_encoder_config
 from desktop_app.model_choice import lazy_encoder
+from desktop_app.watch_text import WATCHING_OFF, describe_state, status_line
 
 
 class WatchRunner:
@@ -72,23 +73,9 @@ class StatusPrinter:
         if status.folders == self._last:
             return
         self._last = status.folders
-        total = len(status.folders)
-        print(f"Watching {status.watched} of {total} folders:" if status.watched < total else
-              f"Watching {total} folder{'s' if total != 1 else ''}:")  # fmt: skip
+        print(f"{status_line(WatchStatus(status.folders))}:")
         for state in status.folders:
             print(f"  {printable(state.path)}: {describe_state(state, self._poll_interval_s)}")
-
-
-def describe_state(state: FolderWatchState, poll_interval_s: float) -> str:
-    """How one folder is watched, in words."""
-    match state.mode:
-        case "events":
-            return "file events"
-        case "polling":
-            return f"polling every {poll_interval_s:g} s ({state.reason})"
-        case "missing":
-            return f"not watched: {state.reason}; looking for it every {poll_interval_s:g} s"
-    return f"not watched: {state.reason}; trying again every {poll_interval_s:g} s"
 
 
 @contextmanager
@@ -118,7 +105,7 @@ def cmd_watch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
         print("The library has no folders yet. Add one: hashlens add ~/Pictures")
         return 1
     if config.watch.mode == "off":
-        print('Folder watching is off in the settings (watch.mode = "off").')
+        print(WATCHING_OFF)
         return 1
     encoder_cfg = effective_encoder_config(config, store, args)
     runner = WatchRunner(store, lazy_encoder(encoder_cfg), config, encoder_cfg.batch_size)

@@ -73,7 +73,7 @@ def test_watch_indexes_a_new_photo_and_stops_cleanly_on_ctrl_c(
     try:
         output = Output(process)
         assert output.wait_for("Watching for changes"), output.lines
-        assert output.wait_for(f"{photos}: file events"), output.lines
+        assert output.wait_for(f"{photos}: watched with file events"), output.lines
         pixels = np.random.default_rng(3).integers(0, 255, size=(40, 40, 3), dtype=np.uint8)
         Image.fromarray(pixels).save(tmp_path / "staged.jpg")
         (tmp_path / "staged.jpg").rename(photos / "new.jpg")
