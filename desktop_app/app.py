@@ -27,6 +27,7 @@ from desktop_app.controllers.library_controller import LibraryController
 from desktop_app.controllers.model_controller import ModelController, ModelState
 from desktop_app.controllers.search_controller import SearchController
 from desktop_app.controllers.watch_controller import WatchController
+from desktop_app.file_manager import FileManager
 from desktop_app.hashing_text import training_summary
 from desktop_app.jobs.library import FoldersAdded, LibraryOverview
 from desktop_app.preferences import Preferences, default_settings
@@ -196,7 +197,8 @@ def _wire_detail(window: MainWindow, c: Controllers) -> None:
     page.caption_edited.connect(c.detail.edit_caption)
     page.tags_changed.connect(c.detail.set_tags)
     page.open_requested.connect(lambda path: _open_externally(window, Path(path)))
-    page.show_in_folder_requested.connect(lambda path: _open_externally(window, Path(path).parent))
+    files = FileManager(lambda folder: _open_externally(window, Path(folder)), parent=window)
+    page.show_in_folder_requested.connect(files.reveal)
 
 
 def _wire_hashing(window: MainWindow, c: Controllers) -> None:
