@@ -30,6 +30,7 @@ from core.indexing.watch.observers import (
     ObserverKind,
     default_observer,
     reports_close,
+    unwatched_folders,
 )
 from core.indexing.watch.relevance import PathFilter
 from core.indexing.watch.settler import FileChange
@@ -203,12 +204,27 @@ class FolderWatcher:
         reason = self._polling_reason(path)
         if reason is None:
             try:
-                return self._start_observer(path, "events"), FolderWatchState(path, "events")
+                return self._start_events(path), FolderWatchState(path, "events")
             except OSError as exc:
                 if exc.errno not in LIMIT_SETTINGS:
                     raise
                 reason = self._note_limit(path, exc)
         return self._start_observer(path, "polling"), FolderWatchState(path, "polling", reason)
+
+    def _start_events(self, path: str) -> BaseObserver:
+        """A file-event observer that covers every folder below ``path``.
+
+        Raises:
+            OSError: ENOSPC when the system's limit left some folders unwatched.
+        """
+        observer = self._start_observer(path, "events")
+        missed = unwatched_folders(observer, path)
+        if missed:
+            _shut(observer)
+            raise OSError(
+                errno.ENOSPC, f"{len(missed)} of its folders could not be watched, e.g. {missed[0]}"
+            )
+        return observer
 
     @property
     def _poll_s(self) -> float:

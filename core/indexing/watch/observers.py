@@ -63,6 +63,31 @@ def default_observer(kind: ObserverKind, poll_interval_s: float) -> BaseObserver
     return Observer()
 
 
+def unwatched_folders(observer: BaseObserver, root: str) -> list[str] | None:
+    """Readable folders below ``root`` that a started inotify observer does not watch.
+
+    watchdog adds one inotify watch per folder and silently skips a sub-folder the
+    kernel refuses, which is what reaching ``fs.inotify.max_user_watches`` half-way
+    through a tree looks like. Returns None when the observer does not say what it
+    watches (other platforms, other watchdog versions): then nothing can be told.
+    """
+    watched: set[str] = set()
+    for emitter in observer.emitters:
+        by_path = getattr(getattr(emitter, "_inotify", None), "_active_callbacks_by_path", None)
+        if not isinstance(by_path, dict):
+            return None
+        watched.update(os.fsdecode(p) for p in by_path)
+    missed: list[str] = []
+    for top, names, _files in os.walk(root):  # as watchdog walks: symlinks not followed
+        for name in names:
+            folder = os.path.join(top, name)
+            if folder in watched or os.path.islink(folder):
+                continue
+            if os.path.isdir(folder) and os.access(folder, os.R_OK | os.X_OK):
+                missed.append(folder)
+    return missed
+
+
 def reports_close(kind: ObserverKind) -> bool:
     """Whether observers of ``kind`` tell when a writer closes a file (inotify does)."""
     return kind == "events" and sys.platform.startswith("linux")

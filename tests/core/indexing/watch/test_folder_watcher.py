@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -198,5 +200,36 @@ def test_reading_photos_and_writing_own_files_raise_no_change(
         assert set(log.paths()) == {sentinel}
         assert log.changes[0].kind == "appeared"
         assert all(c.reports_close for c in log.changes)
+    finally:
+        watcher.stop()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify is Linux's")
+def test_a_limit_reached_half_way_through_a_tree_is_noticed_and_polled(
+    folders: tuple[Path, Path], caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from watchdog.observers.inotify_c import InotifyFD  # Linux only
+
+    a, _ = folders
+    deep = a / "2024" / "summer"
+    deep.mkdir(parents=True)
+    real_add = InotifyFD.add_callback
+
+    def refuse_deep(self: object, path: bytes, *args: object, **kwargs: object) -> object:
+        if os.fsdecode(path) == str(deep):  # the kernel's answer once the limit is used up
+            raise OSError(errno.ENOSPC, "inotify watch limit reached")
+        return real_add(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(InotifyFD, "add_callback", refuse_deep)
+    log = ChangeLog()
+    watcher = FolderWatcher(log, CONFIG)
+    try:
+        with caplog.at_level(logging.WARNING):
+            watcher.set_folders([str(a)])
+        [state] = watcher.states()
+        assert state.mode == "polling"  # watchdog alone would have skipped summer/ silently
+        assert "fs.inotify.max_user_watches" in state.reason
+        assert any(str(deep) in r.getMessage() for r in caplog.records)
+        assert log.wait_for(touch_photo(deep / "beach.jpg"))
     finally:
         watcher.stop()
