@@ -13,6 +13,7 @@ the window to queue an index task (``desktop_app.controllers.watch_controller``)
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -133,9 +134,9 @@ class WatchService:
             return self._settler.unsettled()
 
     def status(self) -> WatchStatus:
-        """The latest status."""
+        """The latest status, with the pending count as of now (even during a run)."""
         with self._lock:
-            return self._status
+            return dataclasses.replace(self._status, pending=self._settler.pending)
 
     def wait_until_applied(self, timeout_s: float) -> bool:
         """Block until the last ``set_folders`` (or the first read of ``folders``) took effect."""
@@ -166,8 +167,13 @@ class WatchService:
         """Watch until ``request_stop``; observers are stopped on the way out."""
         try:
             while not self._stopping.is_set():
-                self._step()
-                self._wake.wait(self._sleep_s())
+                try:
+                    self._step()
+                    pause_s = self._sleep_s()
+                except Exception:  # watching goes on: a later step may well succeed
+                    logger.exception("Folder watching hit an unexpected error")
+                    pause_s = self._config.poll_interval_s
+                self._wake.wait(pause_s)
                 self._wake.clear()
         finally:
             self._watcher.stop()
