@@ -41,6 +41,37 @@ class IndexingConfig:
     missing_guard_min_files: int = 20
 
 
+WATCH_MODES = ("auto", "polling", "off")
+
+
+@dataclass(frozen=True, slots=True)
+class WatchConfig:
+    """How folders are watched for changes while the app (or ``hashlens watch``) runs.
+
+    Attributes:
+        mode: ``auto`` (the system's file events; polling on network and removable
+            drives), ``polling`` (always poll) or ``off``.
+        quiet_s: A burst of changes is over after this long without a new one.
+        settle_s: A changed file counts as complete once its size and modification
+            time stayed the same this long (and no program still has it open for writing).
+        max_delay_s: During a change storm longer than this, index what has settled so far.
+        poll_interval_s: How often polled folders are listed, and missing folders looked for.
+    """
+
+    mode: str = "auto"
+    quiet_s: float = 1.0
+    settle_s: float = 1.0
+    max_delay_s: float = 30.0
+    poll_interval_s: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in WATCH_MODES:
+            raise ConfigError(f"Setting watch.mode must be one of {', '.join(WATCH_MODES)}.")
+        for name in ("quiet_s", "settle_s", "max_delay_s", "poll_interval_s"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"Setting watch.{name} must be a positive number of seconds.")
+
+
 @dataclass(frozen=True, slots=True)
 class SearchConfig:
     """Search defaults."""
@@ -58,12 +89,14 @@ class AppConfig:
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     indexing: IndexingConfig = field(default_factory=IndexingConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    watch: WatchConfig = field(default_factory=WatchConfig)
 
 
 _SECTIONS: dict[str, type[Any]] = {
     "encoder": EncoderConfig,
     "indexing": IndexingConfig,
     "search": SearchConfig,
+    "watch": WatchConfig,
 }
 
 

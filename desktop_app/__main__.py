@@ -75,6 +75,9 @@ def settle(app: QApplication, parts: Composition, window: QWidget) -> None:
     for _ in range(SETTLE_ROUNDS):  # read library -> search -> thumbnails -> paint
         parts.tasks.wait_for_done(SCREENSHOT_WAIT_MS)
         app.processEvents()
+        if parts.controllers is not None:  # folders watched: the indicator says so
+            parts.controllers.watch.wait_until_applied(SCREENSHOT_WAIT_MS / 1000)
+            app.processEvents()
         window.grab()  # paints, so the grid asks for the thumbnails it shows
 
 

@@ -18,6 +18,7 @@ from PySide6.QtGui import QDesktopServices, QIcon
 from core import paths
 from core.config import AppConfig, load_config
 from core.errors import CoreError
+from core.indexing.watch.service import own_paths
 from core.types import SearchHit
 from desktop_app.controllers.detail_controller import DetailController
 from desktop_app.controllers.hashing_controller import HashingController
@@ -25,6 +26,8 @@ from desktop_app.controllers.indexing_controller import IndexingController
 from desktop_app.controllers.library_controller import LibraryController
 from desktop_app.controllers.model_controller import ModelController, ModelState
 from desktop_app.controllers.search_controller import SearchController
+from desktop_app.controllers.watch_controller import WatchController
+from desktop_app.file_manager import FileManager
 from desktop_app.hashing_text import training_summary
 from desktop_app.jobs.library import FoldersAdded, LibraryOverview
 from desktop_app.preferences import Preferences, default_settings
@@ -59,6 +62,7 @@ class Controllers:
     search: SearchController
     detail: DetailController
     hashing: HashingController
+    watch: WatchController
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,9 @@ class Composition:
     window: MainWindow
 
     def shut_down(self) -> None:
-        """Stop indexing and training at the next batch and wait for every task."""
+        """Stop watching, stop indexing and training at the next batch, wait for every task."""
         if self.controllers is not None:
+            self.controllers.watch.stop()
             self.controllers.indexing.cancel()
             self.controllers.hashing.cancel()
         self.tasks.wait_for_done()
@@ -115,13 +120,17 @@ def _controllers(config: AppConfig, tasks: TaskRunner) -> Controllers:
     path = config.library_path
     model = ModelController(path, config.encoder, tasks)
     scratch = paths.cache_dir() / SCRATCH_FOLDER
+    watch = WatchController(config.watch, own_paths(path, paths.cache_dir()))
     return Controllers(
         library=LibraryController(path, config.encoder, tasks),
         model=model,
-        indexing=IndexingController(path, config, lambda: model.encoder, tasks),
+        indexing=IndexingController(
+            path, config, lambda: model.encoder, tasks, unsettled=watch.unsettled_paths
+        ),
         search=SearchController(path, config, lambda: model.encoder, tasks, scratch),
         detail=DetailController(path, tasks),
         hashing=HashingController(path, lambda: model.encoder, tasks),
+        watch=watch,
     )
 
 
@@ -131,6 +140,7 @@ def _wire(window: MainWindow, c: Controllers) -> None:
     _wire_search(window, c)
     _wire_detail(window, c)
     _wire_hashing(window, c)
+    _wire_watch(window, c)
 
 
 def _wire_library(window: MainWindow, c: Controllers) -> None:
@@ -187,7 +197,8 @@ def _wire_detail(window: MainWindow, c: Controllers) -> None:
     page.caption_edited.connect(c.detail.edit_caption)
     page.tags_changed.connect(c.detail.set_tags)
     page.open_requested.connect(lambda path: _open_externally(window, Path(path)))
-    page.show_in_folder_requested.connect(lambda path: _open_externally(window, Path(path).parent))
+    files = FileManager(lambda folder: _open_externally(window, Path(folder)), parent=window)
+    page.show_in_folder_requested.connect(files.reveal)
 
 
 def _wire_hashing(window: MainWindow, c: Controllers) -> None:
@@ -214,6 +225,23 @@ def _wire_hashing(window: MainWindow, c: Controllers) -> None:
     c.indexing.model_unavailable.connect(lambda _report: panel.show_indexing(False))
     c.indexing.finished.connect(hashing.refresh)
     c.model.state_changed.connect(lambda state: _on_model_state(c, state))
+
+
+def _wire_watch(window: MainWindow, c: Controllers) -> None:
+    """Folders on show are watched; settled changes queue one index run; status is shown."""
+    indicator, panel, watch = window.watch_indicator, window.library_panel, c.watch
+    indicator.set_poll_interval(watch.poll_interval_s)
+    panel.set_poll_interval(watch.poll_interval_s)
+    if not watch.is_enabled:
+        indicator.show_off()
+        panel.show_watching_off()
+        return
+    c.library.overview_changed.connect(
+        lambda overview: watch.watch_folders([f.path for f in overview.folders])
+    )
+    watch.status_changed.connect(indicator.show_status)
+    watch.status_changed.connect(panel.show_watch_status)
+    watch.index_wanted.connect(lambda: _index_if_ready(c))
 
 
 def _on_model_state(c: Controllers, state: ModelState) -> None:

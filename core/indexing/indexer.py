@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from core.config import IndexingConfig
 from core.errors import TaskCancelled
@@ -27,11 +28,23 @@ from core.types import IndexReport, SkippedFile
 logger = logging.getLogger(__name__)
 
 
+def _nothing_unsettled() -> frozenset[str]:
+    return frozenset()
+
+
 @dataclass(frozen=True, slots=True)
 class IndexOptions:
-    """Knobs of one run."""
+    """Knobs of one run.
+
+    Attributes:
+        batch_size: Photos per encoder batch.
+        unsettled: Paths of files still being written, asked for when the scan starts
+            (folder watching knows them); the scan leaves them, and every deletion, for
+            the next run.
+    """
 
     batch_size: int = 32
+    unsettled: Callable[[], frozenset[str]] = field(default=_nothing_unsettled)
 
 
 class Indexer:
@@ -83,7 +96,7 @@ class Indexer:
         self, targets: list[FolderRecord], cancel: CancelToken | None
     ) -> tuple[ScanPlan, AppliedPlan]:
         stored = {f.id: self._store.media.media_in_folder(f.id) for f in targets}
-        plan = Scanner(self._config).plan(targets, stored)
+        plan = Scanner(self._config).plan(targets, stored, unsettled=self._options.unsettled())
         return plan, PlanWriter(self._store, cancel).apply(plan, targets)
 
     def _encode(

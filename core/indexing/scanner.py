@@ -124,14 +124,20 @@ class Scanner:
         self._config = config
 
     def plan(
-        self, folders: list[FolderRecord], stored: dict[int, dict[str, MediaRecord]]
+        self,
+        folders: list[FolderRecord],
+        stored: dict[int, dict[str, MediaRecord]],
+        *,
+        unsettled: frozenset[str] = frozenset(),
     ) -> ScanPlan:
         """Diff ``folders`` on disk against their ``stored`` media (folder id -> path -> record).
 
         Folders never nest (``core.indexing.folders`` merges them), so no photo is seen twice.
+        Files in ``unsettled`` (still being written) are left as they are, and nothing is
+        deleted while there are any: a file still arriving may be a stored one moved.
         """
         plan = ScanPlan()
-        seen = [self._walk(f, stored.get(f.id, {}), plan) for f in folders]
+        seen = [self._walk(f, stored.get(f.id, {}), plan, unsettled) for f in folders]
         missing = self._missing(seen, plan)
         by_hash: dict[tuple[str, int], list[MediaRecord]] = {}
         for record in missing:
@@ -139,7 +145,11 @@ class Scanner:
         for s in seen:
             self._diff_present(s, by_hash, plan)
         moved_ids = {m.media_id for m in plan.moved}
-        plan.deleted.extend(r.id for r in missing if r.id not in moved_ids)
+        gone = [r.id for r in missing if r.id not in moved_ids]
+        if unsettled and gone:
+            logger.info("%d deletions wait until %d files are complete", len(gone), len(unsettled))
+        else:
+            plan.deleted.extend(gone)
         return plan
 
     def _walk(
@@ -147,12 +157,16 @@ class Scanner:
         folder: FolderRecord,
         stored: dict[str, MediaRecord],
         plan: ScanPlan,
+        unsettled: frozenset[str],
     ) -> _Seen:
         result = walk(folder.path)
         plan.unreadable_dirs.extend(result.unreadable)
+        stats = result.image_stats()
+        if unsettled:
+            stats = {p: st for p, st in stats.items() if p not in unsettled}
+            stored = {p: r for p, r in stored.items() if p not in unsettled}
         return _Seen(
-            folder, result.image_stats(), image_signatures(result), stored,
-            result.root_exists, result.dirs,
+            folder, stats, image_signatures(result), stored, result.root_exists, result.dirs,
         )  # fmt: skip
 
     def _missing(self, seen: list[_Seen], plan: ScanPlan) -> list[MediaRecord]:

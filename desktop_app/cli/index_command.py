@@ -54,6 +54,8 @@ def print_report(report: IndexReport) -> None:
     )
     if report.copies:
         print(f"{report.copies} exact copies reused the vectors of their originals.")
+    if report.hashed:
+        print(f"Gave {report.hashed} new photos and captions codes from the active hasher.")
     if report.skipped:
         print(f"Skipped {len(report.skipped)} files:")
         for item in report.skipped[:50]:

@@ -19,6 +19,7 @@ from desktop_app.cli.parser import build_parser
 from desktop_app.cli.runtime import build_config
 from desktop_app.cli.search_command import cmd_search
 from desktop_app.cli.train_command import cmd_train
+from desktop_app.cli.watch_command import cmd_watch
 from desktop_app.log_setup import setup_logging
 
 logger = logging.getLogger("hashlens")
@@ -38,13 +39,17 @@ def _dispatch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
             return cmd_train(store, config, args)
         case "status":
             return cmd_status(store, args)
+        case "watch":
+            return cmd_watch(store, config, args)
     raise AssertionError(args.command)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    setup_logging(verbose=args.verbose)
+    # watching runs for hours: its warnings (a folder gone, polling instead) must be seen
+    stderr_level = logging.WARNING if args.command == "watch" else logging.ERROR
+    setup_logging(verbose=args.verbose, stderr_level=stderr_level)
     try:
         config = build_config(args)
         if args.command == "bench":  # works on feature files, never on the library

@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_model_options(train)
 
+    watch = sub.add_parser(
+        "watch", help="keep the library up to date as its folders change (Ctrl-C stops)"
+    )
+    _add_model_options(watch)
+
     add_bench_parser(sub)
 
     status = sub.add_parser("status", help="what the library holds and what went wrong")

@@ -59,8 +59,10 @@ class IndexingController(QObject):
         encoder: Callable[[], LazyEncoder],
         tasks: TaskRunner,
         clock: Callable[[], float] = time.monotonic,
+        unsettled: Callable[[], frozenset[str]] = frozenset,
     ) -> None:
         super().__init__()
+        self._unsettled = unsettled
         self._library_path = library_path
         self._config = config
         self._encoder = encoder
@@ -86,9 +88,10 @@ class IndexingController(QObject):
         self._cancel = cancel
         self._meter = RateMeter(self._clock)
         path, config, encoder = self._library_path, self._config, self._encoder()
+        unsettled = self._unsettled
 
         def work(report: ProgressCallback) -> IndexReport:
-            return index_library(path, config, encoder, report, cancel)
+            return index_library(path, config, encoder, report, cancel, unsettled)
 
         self.started.emit()
         self._tasks.submit_reporting(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,10 +148,13 @@ def index_library(
     encoder: LazyEncoder,
     progress: ProgressCallback,
     cancel: CancelToken,
+    unsettled: Callable[[], frozenset[str]] = frozenset,
 ) -> IndexReport:
-    """Bring every folder up to date; cancelling keeps each finished batch."""
+    """Bring every folder up to date; cancelling keeps each finished batch.
+
+    ``unsettled`` names files still being written (folder watching knows them): they wait.
+    """
+    options = IndexOptions(batch_size=config.encoder.batch_size, unsettled=unsettled)
     with Store.open(library_path) as store, WriterLock(store.path):
-        indexer = Indexer(
-            store, encoder, config.indexing, IndexOptions(batch_size=config.encoder.batch_size)
-        )
+        indexer = Indexer(store, encoder, config.indexing, options)
         return indexer.run(progress=progress, cancel=cancel)

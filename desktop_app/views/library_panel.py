@@ -16,15 +16,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.indexing.watch.folder_watcher import FolderWatchState
+from core.indexing.watch.service import WatchStatus
 from core.types import IndexReport, SkippedFile
 from desktop_app.controllers.indexing_controller import IndexProgress
 from desktop_app.jobs.library import FolderRow, LibraryOverview
 from desktop_app.views.labels import plain_label, plain_tooltip
 from desktop_app.views.progress_row import ProgressRow
+from desktop_app.watch_text import SHORT_STATES, WATCHING_OFF, describe_state
 
 FOLDER_TABLE_MAX_HEIGHT_PX = 200
 COLUMNS = ("Folder", "Photos", "Captions", "Errors", "Watched")
-WATCHING_TOOLTIP = "Folder watching is not there yet: press Index now to pick up changes."
+WATCHED_COLUMN = 4
+STARTING_TOOLTIP = "Starting to watch this folder…"
 
 
 def _folder_name(path: str) -> str:
@@ -57,6 +61,9 @@ class LibraryPanel(QWidget):
         self.setObjectName("libraryPanel")
         self._folders: tuple[FolderRow, ...] = ()
         self._skipped: tuple[SkippedFile, ...] = ()
+        self._watch_states: dict[str, FolderWatchState] = {}
+        self._is_watching_off = False
+        self._poll_interval_s = 5.0
         self.totals_label = plain_label(is_subtle=True)
         self.folder_table = self._build_table()
         self.add_button = QPushButton("Add Folder…")
@@ -135,18 +142,53 @@ class LibraryPanel(QWidget):
         table.setRowCount(len(overview.folders))
         for row, folder in enumerate(overview.folders):
             cells = (_folder_name(folder.path), _count(folder.photos), _count(folder.captions))
-            values = (*cells, _count(folder.errors), "no")
-            for column, value in enumerate(values):
+            for column, value in enumerate((*cells, _count(folder.errors))):
                 item = QTableWidgetItem(value)  # item text is always plain text
                 if column:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
-                item.setToolTip(plain_tooltip(WATCHING_TOOLTIP if column == 4 else folder.path))
+                item.setToolTip(plain_tooltip(folder.path))
                 table.setItem(row, column, item)
+            self._show_watched_cell(row, folder.path)
             if selected is not None and folder.id == selected.id:
                 table.selectRow(row)
         self.show_skipped(overview.skipped)
+
+    @Slot(object)
+    def show_watch_status(self, status: WatchStatus) -> None:
+        """Fill the Watched column: yes, polling, missing or no, with the reason as a tooltip."""
+        self._watch_states = {state.path: state for state in status.folders}
+        for row, folder in enumerate(self._folders):
+            self._show_watched_cell(row, folder.path)
+
+    def set_poll_interval(self, poll_interval_s: float) -> None:
+        """The interval the tooltips quote for polled and missing folders."""
+        self._poll_interval_s = poll_interval_s
+
+    def show_watching_off(self) -> None:
+        """The settings turned watching off."""
+        self._is_watching_off = True
+        for row, folder in enumerate(self._folders):
+            self._show_watched_cell(row, folder.path)
+
+    def watched_text(self, row: int) -> str:
+        """What the Watched column says for a row."""
+        item = self.folder_table.item(row, WATCHED_COLUMN)
+        return item.text() if item is not None else ""
+
+    def _show_watched_cell(self, row: int, path: str) -> None:
+        state = self._watch_states.get(path)
+        if self._is_watching_off:
+            text, tip = "off", WATCHING_OFF
+        elif state is None:
+            text, tip = "…", STARTING_TOOLTIP
+        else:
+            text, tip = SHORT_STATES[state.mode], describe_state(state, self._poll_interval_s)
+        item = QTableWidgetItem(text)
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setToolTip(plain_tooltip(tip))
+        self.folder_table.setItem(row, WATCHED_COLUMN, item)
 
     @Slot(bool)
     def show_indexing(self, is_running: bool) -> None:

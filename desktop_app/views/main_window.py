@@ -48,6 +48,7 @@ from desktop_app.views.model_panel import ModelPanel
 from desktop_app.views.pages import EmptyPage, MessagePage
 from desktop_app.views.search_area import SearchArea
 from desktop_app.views.skipped_dialog import SkippedDialog
+from desktop_app.views.watch_indicator import WatchIndicator
 
 WINDOW_SIZE = QSize(1180, 760)
 MINIMUM_SIZE = QSize(760, 520)
@@ -188,6 +189,8 @@ class MainWindow(QMainWindow):
         path_label.setText(f"Library: {elided}")
         path_label.setToolTip(plain_tooltip(text))
         path_label.setObjectName("libraryPathLabel")
+        self.watch_indicator = WatchIndicator()
+        self.statusBar().addPermanentWidget(self.watch_indicator)
         self.statusBar().addPermanentWidget(path_label)
 
     def _connect_children(self) -> None:

@@ -80,8 +80,10 @@ def test_library_panel_lists_folders_by_name_with_counts_as_plain_text(
 
     table = window.library_panel.folder_table
     assert table.rowCount() == 1
+    qtbot.waitUntil(lambda: window.library_panel.watched_text(0) != "…")
     cells = [table.item(0, column).text() for column in range(table.columnCount())]
-    assert cells == ["Holidays <b>2023", "0", "0", "0", "no"]
+    assert cells == ["Holidays <b>2023", "0", "0", "0", "yes"]
+    assert "watched with file events" in table.item(0, 4).toolTip()
     assert html.escape(str(folder.resolve())) in table.item(0, 0).toolTip()
     assert window.current_view == "hintPage"
     assert window.query_edit.isEnabled()

@@ -84,3 +84,32 @@ def test_plan_treats_a_copy_as_new_while_the_original_stays(tmp_path: Path) -> N
 def test_ancestors_stop_at_the_root() -> None:
     assert ancestors("/p/a/b", "/p") == ["/p/a/b", "/p/a", "/p"]
     assert ancestors("/p", "/p") == ["/p"]
+
+
+def test_plan_leaves_files_still_being_written_and_defers_deletions_but_not_moves(
+    tmp_path: Path,
+) -> None:
+    folder = FolderRecord(1, str(tmp_path), True, False, "")
+    moved_data = os.urandom(1000)
+    (tmp_path / "moved-here.jpg").write_bytes(moved_data)
+    (tmp_path / "arriving.jpg").write_bytes(b"\xff\xd8 half")
+    (tmp_path / "rewritten.jpg").write_bytes(b"new bytes, still coming")
+    moved_from, gone, rewritten = (
+        str(tmp_path / n) for n in ("old.jpg", "gone.jpg", "rewritten.jpg")
+    )
+    digest = content_hash(str(tmp_path / "moved-here.jpg"), 1000)
+    stored = {
+        1: {
+            moved_from: MediaRecord(1, 1, moved_from, 1000, 1, digest, "ready", ""),
+            gone: MediaRecord(2, 1, gone, 5, 1, "x", "ready", ""),
+            rewritten: MediaRecord(3, 1, rewritten, 5, 1, "y", "ready", ""),
+        }
+    }
+    unsettled = frozenset({str(tmp_path / "arriving.jpg"), rewritten})
+    plan = Scanner(IndexingConfig()).plan([folder], stored, unsettled=unsettled)
+    assert plan.new == []  # arriving.jpg waits until it is complete
+    assert plan.changed == []  # so does the rewrite of a stored photo
+    assert [(m.media_id, Path(m.new_path).name) for m in plan.moved] == [(1, "moved-here.jpg")]
+    assert plan.deleted == []  # gone.jpg may be the file still arriving: next run decides
+    settled = Scanner(IndexingConfig()).plan([folder], stored)
+    assert sorted(settled.deleted) == [2]

@@ -1,0 +1,1 @@
+"""Live folder watching: file events in, one incremental index run out (no Qt here)."""
