@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import struct
-import time
 import zlib
 from pathlib import Path
 
@@ -18,8 +17,6 @@ from tests.corpus import (
     HUGE_PNG_SIDE,
     REAL_PHOTO_CAPTIONS,
     REAL_PHOTO_LOADERS,
-    _huge_png_bytes,
-    _jpeg_bytes,
     copy_real_photos,
     make_bad_files,
     make_format_variants,
@@ -130,13 +127,3 @@ def test_huge_png_claims_20000_pixels_but_stays_small(tmp_path: Path):
     assert raw_size == HUGE_PNG_SIDE * (1 + HUGE_PNG_SIDE // 8)
     with pytest.raises(Image.DecompressionBombError):
         Image.open(path)
-
-
-def test_whole_corpus_builds_in_well_under_two_seconds(tmp_path: Path):
-    _jpeg_bytes.cache_clear()
-    _huge_png_bytes.cache_clear()
-    start = time.perf_counter()
-    photos = copy_real_photos(tmp_path / "photos")
-    make_format_variants(photos[0], tmp_path / "variants")
-    make_bad_files(tmp_path / "bad")
-    assert time.perf_counter() - start < 2.0

@@ -72,7 +72,7 @@ FinalFunctions = Literal["joint", "ridge"]
 class HPsEHParams:
     """Hyperparameters of HPsEH (symbols in the module docstring)."""
 
-    alpha0: float = 1.0
+    alpha0: float = 0.1
     self_expression: bool = True
     semantics: Semantics = "joint"
     beta: float = 1.0
