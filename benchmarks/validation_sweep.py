@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from core.bench.dataset import FeatureDataset, load_features
+from core.bench.method_variant import parse_value
 from core.hashing import PairedFeatures, create_hasher
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from core.hashing.registry import get_spec
@@ -33,15 +34,6 @@ def validation_split(data: FeatureDataset, seed: int = 0) -> tuple[np.ndarray, n
     held = rng.choice(unique, max(1, len(unique) // 7), replace=False)
     is_val = np.isin(groups, held)
     return data.train[~is_val], data.train[is_val]
-
-
-def parse_value(text: str) -> float | int | str:
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 def main() -> None:

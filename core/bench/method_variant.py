@@ -44,7 +44,7 @@ def parse_variant(text: str) -> MethodVariant:
             raise ConfigError(f"{item!r} in {text!r} is not name=value.", text)
         if name.strip() in ("seed", "n_bits"):
             raise ConfigError(f"Set {name.strip()} with its own option, not in {text!r}.", text)
-        params[name.strip()] = _value(value.strip())
+        params[name.strip()] = parse_value(value.strip())
     label = key if not params else f"{key}({', '.join(f'{k}={v}' for k, v in params.items())})"
     return MethodVariant(key, params, label)
 
@@ -65,7 +65,8 @@ def split_methods(text: str) -> list[str]:
     return [part for part in parts if part]
 
 
-def _value(text: str) -> JSONScalar:
+def parse_value(text: str) -> JSONScalar:
+    """A setting's value from text: bool (true/false), int, float, else the string."""
     lowered = text.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
