@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from core.config import IndexingConfig
 from core.errors import TaskCancelled
@@ -28,10 +28,6 @@ from core.types import IndexReport, SkippedFile
 logger = logging.getLogger(__name__)
 
 
-def _nothing_unsettled() -> frozenset[str]:
-    return frozenset()
-
-
 @dataclass(frozen=True, slots=True)
 class IndexOptions:
     """Knobs of one run.
@@ -44,7 +40,7 @@ class IndexOptions:
     """
 
     batch_size: int = 32
-    unsettled: Callable[[], frozenset[str]] = field(default=_nothing_unsettled)
+    unsettled: Callable[[], frozenset[str]] = frozenset
 
 
 class Indexer:

@@ -152,6 +152,7 @@ class Trainer:
             )
             return {}
         vocabulary = load_vocabulary()
+        n_prompts = len(vocabulary.prompts())
 
         def report(done: int, total: int) -> None:
             if cancel is not None:
@@ -159,14 +160,11 @@ class Trainer:
             if progress is not None:
                 progress(Progress("concepts", done, total, f"{len(vocabulary)} concepts"))
 
-        report(0, len(vocabulary.prompts()))
+        report(0, n_prompts)
         started = time.perf_counter()
         embeddings = prompt_embeddings(vocabulary, encoder.encode_texts, report)
-        logger.info(
-            "Embedded %d concept prompts in %.1f s",
-            len(vocabulary.prompts()),
-            time.perf_counter() - started,
-        )
+        seconds = time.perf_counter() - started
+        logger.info("Embedded %d concept prompts in %.1f s", n_prompts, seconds)
         return {CONCEPT_EMBEDDINGS: embeddings}
 
     def _store_hasher(self, options: TrainOptions, model: bytes, details: str) -> HasherRecord:

@@ -61,8 +61,9 @@ class BATCH(LinearHasher):
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         assert data.labels is not None
         rng, p = context.rng, self.params
-        maps = fit_feature_maps(data, p.features, rng, (p.anchors_image, p.anchors_text))
-        Phi_x, Phi_y = maps[0].transform(data.image), maps[1].transform(data.text)
+        maps, (Phi_x, Phi_y) = fit_feature_maps(
+            data, p.features, rng, (p.anchors_image, p.anchors_text)
+        )
         L = data.labels.astype(np.float64)
         L_hat = L / np.maximum(np.linalg.norm(L, axis=1, keepdims=True), 1e-12)
         n, r = L.shape[0], self.n_bits

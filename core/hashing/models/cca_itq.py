@@ -57,8 +57,7 @@ class CCAITQ(LinearHasher):
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         rng = context.rng
         anchors = self.params.anchors
-        maps = fit_feature_maps(data, self.params.features, rng, (anchors, anchors))
-        Phi_x, Phi_y = maps[0].transform(data.image), maps[1].transform(data.text)
+        maps, (Phi_x, Phi_y) = fit_feature_maps(data, self.params.features, rng, (anchors, anchors))
         limit = min(Phi_x.shape[1], Phi_y.shape[1])
         if self.n_bits > limit:
             raise HashingInputError(

@@ -54,8 +54,8 @@ class CMFH(LinearHasher):
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         rng = context.rng
         anchors = self.params.anchors
-        maps = fit_feature_maps(data, self.params.features, rng, (anchors, anchors))
-        Phis = [maps[0].transform(data.image), maps[1].transform(data.text)]  # float32
+        maps, mapped = fit_feature_maps(data, self.params.features, rng, (anchors, anchors))
+        Phis = list(mapped)  # float32
         alphas = (self.params.alpha, 1.0 - self.params.alpha)
         # the W-step matrices never change: invert them once, not once per iteration
         solvers = [

@@ -54,7 +54,7 @@ import numpy.typing as npt
 from core.errors import HashingInputError
 from core.hashing.base import FitContext, binarize
 from core.hashing.data import PairedFeatures
-from core.hashing.models.linalg import balanced_orthogonal, gram, ridge, ridge_inverse
+from core.hashing.models.linalg import balanced_orthogonal, gram, ridge_from_gram, ridge_inverse
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_paired_feature_maps
 from core.hashing.models.semantic import SemanticMatrix, normalised_labels, semantic_matrix
@@ -157,8 +157,9 @@ class HPsEH(LinearHasher):
         maps, Phi = fit_paired_feature_maps(data, p.features, context.rng, p.anchors)
         S = self._semantics(data.labels, Phi)
         B, proj = self._solve(Phi, normalised_labels(data.labels), S, context)
-        if p.final == "ridge":
-            self._set_functions(maps, ridge(Phi[0], B, p.xi), ridge(Phi[1], B, p.xi))
+        if p.final == "ridge":  # reuses the Gram matrices rather than recomputing them
+            W_x, W_y = (ridge_from_gram(proj.grams[m], Phi[m].T @ B, p.xi) for m in (0, 1))
+            self._set_functions(maps, W_x, W_y)
             return
         proj.update(_cross(Phi, B))
         self._set_functions(maps, proj.weights(0), proj.weights(1))

@@ -54,8 +54,8 @@ class ITQ(LinearHasher):
                 f"ITQ can make at most {dx} bits from {dx}-dimensional features.",
                 f"n_bits={self.n_bits}",
             )
-        maps = fit_feature_maps(data, "raw", context.rng)
-        pooled = np.vstack([maps[0].transform(data.image), maps[1].transform(data.text)])
+        maps, mapped = fit_feature_maps(data, "raw", context.rng)
+        pooled = np.vstack(mapped)
         directions = pca(pooled, self.n_bits)
         rotation = itq_rotation(pooled @ directions, self.params.iterations, context.rng)
         W = directions @ rotation

@@ -25,7 +25,7 @@ class LSH(LinearHasher):
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
         rng = context.rng
-        maps = fit_feature_maps(data, "raw", rng)
+        maps, _ = fit_feature_maps(data, "raw", rng)
         dx, dy = data.image.shape[1], data.text.shape[1]
         W_x = rng.standard_normal((dx, self.n_bits))
         W_y = W_x if dx == dy else rng.standard_normal((dy, self.n_bits))

@@ -127,12 +127,15 @@ def fit_feature_maps(
     kind: FeatureKind,
     rng: np.random.Generator,
     anchors: tuple[int, int] = (0, 0),
-) -> tuple[FeatureMap, FeatureMap]:
-    """The image and text :class:`FeatureMap` of a training set (anchors: k_x, k_y)."""
-    return (
-        fit_feature_map(data.image, kind, anchors[0], rng),
-        fit_feature_map(data.text, kind, anchors[1], rng),
-    )
+) -> tuple[tuple[FeatureMap, FeatureMap], tuple[Matrix, Matrix]]:
+    """The image and text maps of a training set (anchors: k_x, k_y) and the mapped rows.
+
+    Returns:
+        The two maps, and the two mapped training matrices (computed with the fit).
+    """
+    image_map, image = fit_transform_feature_map(data.image, kind, anchors[0], rng)
+    text_map, text = fit_transform_feature_map(data.text, kind, anchors[1], rng)
+    return (image_map, text_map), (image, text)
 
 
 def fit_paired_feature_maps(
