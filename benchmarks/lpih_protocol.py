@@ -50,7 +50,7 @@ from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from core.hashing.models.lpih import LPIH
 
 UNSUPERVISED = ("cca-itq", "cmfh", "itq")
-ABLATIONS = ("lpih(refine=false)", "lpih(mu=0,rho=0)")
+ABLATIONS = ("lpih(refine=false)", "lpih(mu=0,rho=0)", "lpih(rho=0.001)")
 CARRIED = "lpih(iterations=0,self_training=0)"
 
 

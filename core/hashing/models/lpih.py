@@ -86,8 +86,8 @@ class LPIHParams:
 
     base: str = "hpseh"
     base_bits: int = 0
-    mu: float = 0.5
-    rho: float = 0.01
+    mu: float = 0.05
+    rho: float = 0.0
     theta: float = 0.1
     lam: float = 0.1
     gamma: float = 1e-5
@@ -97,7 +97,7 @@ class LPIHParams:
     w_prototype: float = 0.25
     extra_labels: int = 0
     refine: bool = True
-    weighting: Weighting = "pulls"
+    weighting: Weighting = "both"
     self_training: int = 1
     iterations: int = 10
     features: FeatureKind = "kernel"
