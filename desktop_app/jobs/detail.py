@@ -28,10 +28,12 @@ class CaptionRow:
 
 @dataclass(frozen=True, slots=True)
 class LabelRow:
-    """A label on a photo and its origin (``user`` tag, ``keyword``, ``hashtag``...)."""
+    """A label on a photo, its origin (``user`` tag, ``keyword``, ``hashtag``...) and how
+    sure that origin is (1.0 but for zero-shot guesses)."""
 
     name: str
     origin: str
+    confidence: float = 1.0
 
     @property
     def is_user(self) -> bool:
@@ -76,7 +78,7 @@ def read_detail(store: Store, media_id: int) -> PhotoDetail:
     return PhotoDetail(
         media=found,
         captions=tuple(CaptionRow(*row) for row in store.media.captions_of(media_id)),
-        labels=tuple(LabelRow(*row) for row in store.media.label_origins(media_id)),
+        labels=tuple(LabelRow(r.name, r.origin, r.confidence) for r in store.labels.of(media_id)),
     )
 
 
@@ -91,7 +93,7 @@ def set_user_tags(library_path: Path, media_id: int, tags: Sequence[str]) -> Pho
     with Store.open(library_path) as store:
         read_detail(store, media_id)
         with store.atomic():
-            store.media.set_labels(media_id, [t.strip() for t in tags], USER_SOURCE)
+            store.labels.set_labels(media_id, [t.strip() for t in tags], USER_SOURCE)
         return read_detail(store, media_id)
 
 

@@ -38,7 +38,7 @@ def _labels(library: Path, path: str) -> list[tuple[str, str]]:
     with Store.open(library) as store:
         media = store.media.media_by_path(path)
         assert media is not None
-        return store.media.label_origins(media.id)
+        return [(label.name, label.origin) for label in store.labels.of(media.id)]
 
 
 def _captions(library: Path, path: str) -> list[tuple[str, str]]:
