@@ -122,16 +122,21 @@ def _label_assignments(
     return out
 
 
+def album_label(folder_path: str, photo_path: str) -> str | None:
+    """The album of a photo: its first-level sub-folder under the library folder, if any."""
+    parts = PurePath(photo_path).relative_to(PurePath(folder_path)).parts
+    return parts[0] if len(parts) > 1 else None
+
+
 def _album_labels(store: Store, every_folder: bool) -> list[tuple[int, str, str]]:
     out: list[tuple[int, str, str]] = []
     for folder in store.media.folders():
         if not (every_folder or folder.is_album_source):
             continue
-        root = PurePath(folder.path)
         for media in store.media.media_in_folder(folder.id).values():
-            parts = PurePath(media.path).relative_to(root).parts
-            if len(parts) > 1:
-                out.append((media.id, parts[0].casefold(), ALBUM_ORIGIN))
+            album = album_label(folder.path, media.path)
+            if album is not None:
+                out.append((media.id, album.casefold(), ALBUM_ORIGIN))
     return out
 
 
