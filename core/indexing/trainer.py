@@ -91,7 +91,7 @@ class TrainReport:
 
     @property
     def unlabelled_rows(self) -> int:
-        """Rows trained on without a label (all of them for unsupervised methods)."""
+        """Rows whose photo has no label (semi-supervised methods learn them from the rest)."""
         return self.rows - self.labelled_rows
 
 
