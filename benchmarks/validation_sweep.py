@@ -9,6 +9,11 @@ queries, remaining training rows as database), at each requested code length.
 Usage:
     .venv/bin/python benchmarks/validation_sweep.py FILE.npz cca-itq \\
         --grid power=1,2,4 --grid reg=0.0001,0.1,0.3,1 --bits 32,128
+    .venv/bin/python benchmarks/validation_sweep.py FILE.npz lpih --labelled 0.1 \
+        --grid mu=0,0.1 --bits 32,128
+
+With ``--labelled F`` a seeded share F of the fit rows keeps its labels (label_mask) and
+the rest are hidden, for semi-supervised methods.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy as np
 
 from core.bench.dataset import FeatureDataset, load_features
 from core.bench.method_variant import parse_value
+from core.bench.splits import labelled_mask
 from core.hashing import PairedFeatures, create_hasher
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from core.hashing.registry import get_spec
@@ -42,6 +48,9 @@ def main() -> None:
     parser.add_argument("method")
     parser.add_argument("--grid", action="append", default=[], help="name=v1,v2,...")
     parser.add_argument("--bits", default="32,128")
+    parser.add_argument(
+        "--labelled", type=float, default=1.0, help="semi-supervised: share of fit rows labelled"
+    )
     args = parser.parse_args()
     data = load_features(args.features)
     fit, val = validation_split(data)
@@ -49,6 +58,7 @@ def main() -> None:
     names = [g.split("=", 1)[0] for g in args.grid]
     values = [[parse_value(v) for v in g.split("=", 1)[1].split(",")] for g in args.grid]
     supervised = get_spec(args.method).supervision != "unsupervised"
+    mask = labelled_mask(len(fit), args.labelled) if args.labelled < 1 else None
     relevant = relevance(data.labels[val], data.labels[fit])
     print(f"{data.name}: fit {len(fit)}, validation {len(val)} rows; score = mean(I→T, T→I) mAP")
     print(" ".join(f"{n:>8}" for n in names) + " " + " ".join(f"{b:>7}b" for b in bits))
@@ -58,7 +68,7 @@ def main() -> None:
         for n_bits in bits:
             labels = data.labels[fit] if supervised else None
             hasher = create_hasher(args.method, n_bits, **params)
-            hasher.fit(PairedFeatures(data.image[fit], data.text[fit], labels))
+            hasher.fit(PairedFeatures(data.image[fit], data.text[fit], labels, mask))
             i2t = hamming_matrix(
                 hasher.encode_image(data.image[val]), hasher.encode_text(data.text[fit]), n_bits
             )

@@ -72,3 +72,16 @@ def group_split(
 
 def _rows_of(groups: IndexArray, chosen: IndexArray) -> IndexArray:
     return np.flatnonzero(np.isin(groups, chosen)).astype(np.int64)
+
+
+def labelled_mask(n: int, fraction: float, seed: int = 0) -> np.ndarray:
+    """(n,) bool: a seeded random ``fraction`` of rows whose labels a method may see.
+
+    At least one row is labelled; the semi-supervised protocols hide the rest.
+    """
+    if not 0.0 < fraction <= 1.0:
+        raise DatasetError("The labelled fraction must be in (0, 1].", repr(fraction))
+    count = max(1, round(fraction * n))
+    mask = np.zeros(n, dtype=np.bool_)
+    mask[np.random.default_rng(seed).choice(n, count, replace=False)] = True
+    return mask

@@ -79,6 +79,13 @@ _SPECS: tuple[HasherSpec, ...] = (
         "HPsEH, heterogeneous pairwise-semantic enhancement hashing (Wong et al., TMM 2025)",
     ),
     HasherSpec(
+        "lpih",
+        "core.hashing.models.lpih:LPIH",
+        "semi-supervised",
+        False,
+        "LPIH, label-prediction inherited hashing (Jiang et al., ACM MM 2025)",
+    ),
+    HasherSpec(
         "fpo-cmh",
         "core.hashing.models.fpo_cmh:FPOCMH",
         "unsupervised",

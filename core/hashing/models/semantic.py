@@ -27,34 +27,42 @@ F64 = npt.NDArray[np.float64]
 
 @dataclass(frozen=True)
 class SemanticMatrix:
-    """S = A·Ω·Aᵀ (n, n), held as its factors.
+    """S = A·Ω·A_rᵀ (n, n), held as its factors.
 
     Attributes:
         A: (n, c+1) label factor [L̂, 1].
         omega: (c+1, c+1) class affinity; not symmetric in general.
+        A_right: (n, c+1) right factor when it differs from A (LPIH weights each
+            column j by a confidence), else None.
     """
 
     A: F64
     omega: F64
+    A_right: F64 | None = None
+
+    @property
+    def right(self) -> F64:
+        """The right factor A_r (A itself unless given)."""
+        return self.A if self.A_right is None else self.A_right
 
     def times(self, P: npt.NDArray[Any]) -> F64:
         """S·P for P (n, r), in O(n·c·r)."""
-        product: F64 = self.A @ (self.omega @ (self.A.T @ P))
+        product: F64 = self.A @ (self.omega @ (self.right.T @ P))
         return product
 
     def transpose_times(self, P: npt.NDArray[Any]) -> F64:
         """Sᵀ·P for P (n, r), in O(n·c·r)."""
-        product: F64 = self.A @ (self.omega.T @ (self.A.T @ P))
+        product: F64 = self.right @ (self.omega.T @ (self.A.T @ P))
         return product
 
     def diagonal(self) -> F64:
         """S_ii for every item, in O(n·c²)."""
-        diagonal: F64 = np.einsum("ij,jk,ik->i", self.A, self.omega, self.A)
+        diagonal: F64 = np.einsum("ij,jk,ik->i", self.A, self.omega, self.right)
         return diagonal
 
     def dense(self) -> F64:
         """The full n×n matrix: for tests on toy data only."""
-        dense: F64 = self.A @ self.omega @ self.A.T
+        dense: F64 = self.A @ self.omega @ self.right.T
         return dense
 
 

@@ -1,0 +1,284 @@
+"""LPIH stages 1 and 2: label functions, and pseudo-labels refined with inherited codes.
+
+research/hpseh-lpih.md §2.3 (rows are items, so the spec's matrices appear transposed).
+
+Stage 1 fits three scorers on the labelled rows 𝓛 only:
+
+* feature label functions P_m, a ridge from φ_m to L̂ per modality (F_feat is their mean);
+* the code label function P_b, a ridge from the inherited codes U to L̂ (F_code);
+* Hamming class prototypes π_c = sgn(Σ_{i∈c} u_i), scored (1 + u·π_c/r₀)/2 (F_proto).
+
+Each scorer is calibrated on leave-one-out scores of 𝓛 (exact for ridge regression:
+ŷ₋ᵢ = (ŷᵢ − hᵢᵢ·tᵢ)/(1 − hᵢᵢ); prototypes rebuilt without the item), which the spec
+allows as "k-fold or hold-out": per class, scores are min–max scaled to [0, 1] by their
+leave-one-out range, and the fused score F = ω₁F_feat + ω₂F_code + ω₃F_proto gets a
+per-class threshold τ_c maximising F1 on the leave-one-out fused scores.
+
+Stage 2 turns F on the unlabelled rows into hard pseudo-labels (class on above τ_c;
+the arg-max class always kept; at most t_max = ⌈mean labels per row in 𝓛⌉ + 1) and a
+confidence w_j = max_c F_cj · max(0, cos(P_xφ_x, P_yφ_y)) · (1 + u^x·u^y/r₀)/2. With
+``refine=False`` (the "no refinement by inherited codes" ablation) only F_feat is used
+and the code-agreement factor is dropped. Cost O(n·c·(k + r₀)); no n_l × n_u matrix.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+Bool = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class ScorerWeights:
+    """ω of the fusion: feature, code and prototype scorers (normalised to sum 1)."""
+
+    feature: float
+    code: float
+    prototype: float
+
+    def normalised(self) -> tuple[float, float, float]:
+        """The three weights scaled to sum to 1 (feature only when all are 0)."""
+        total = self.feature + self.code + self.prototype
+        if total <= 0:
+            return 1.0, 0.0, 0.0
+        return self.feature / total, self.code / total, self.prototype / total
+
+
+@dataclass(frozen=True)
+class LabelledView:
+    """What stage 1 sees of 𝓛: mapped features, inherited codes and labels.
+
+    Attributes:
+        Phi: (φ_x, φ_y) of the labelled rows, each (n_l, k).
+        U: (n_l, r₀) inherited ±1 codes of the labelled rows.
+        labels: (n_l, c) 0/1 labels, every row with at least one label.
+    """
+
+    Phi: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]
+    U: F64
+    labels: npt.NDArray[np.uint8]
+
+
+@dataclass(frozen=True)
+class UnlabelledView:
+    """What stage 2 sees of 𝓤: mapped features, joint and per-modality inherited codes."""
+
+    Phi: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]
+    U: F64
+    U_modal: tuple[F64, F64]
+
+
+@dataclass(frozen=True)
+class PseudoLabels:
+    """Stage 2's output for the unlabelled rows.
+
+    Attributes:
+        hard: (n_u, c) 0/1 pseudo-labels Ỹ.
+        confidence: (n_u,) w_j in [0, 1].
+        scores: (n_u, c) fused calibrated scores F.
+    """
+
+    hard: npt.NDArray[np.uint8]
+    confidence: F64
+    scores: F64
+
+
+@dataclass(frozen=True)
+class _Calibration:
+    low: F64
+    span: F64
+
+    def __call__(self, scores: F64) -> F64:
+        scaled: F64 = np.clip((scores - self.low) / self.span, 0.0, 1.0)
+        return scaled
+
+
+def _calibration(loo_scores: F64) -> _Calibration:
+    low = loo_scores.min(axis=0)
+    span = np.maximum(loo_scores.max(axis=0) - low, 1e-12)
+    return _Calibration(low, span)
+
+
+@dataclass(frozen=True)
+class LabelFunctions:
+    """Stage 1: the fitted scorers, their calibrations and the per-class thresholds."""
+
+    P: tuple[F64, F64]
+    P_b: F64
+    prototypes: F64
+    calibrations: tuple[_Calibration, _Calibration, _Calibration]
+    thresholds: F64
+    weights: tuple[float, float, float]
+    max_labels: int
+    refine: bool
+
+    def scores(self, view: UnlabelledView) -> tuple[F64, F64, F64]:
+        """Calibrated (F_feat, F_code, F_proto) of unlabelled rows (each (n_u, c))."""
+        feat = 0.5 * (_times(view.Phi[0], self.P[0]) + _times(view.Phi[1], self.P[1]))
+        code = view.U @ self.P_b
+        proto = _prototype_scores(view.U, self.prototypes)
+        cal = self.calibrations
+        return cal[0](feat), cal[1](code), cal[2](proto)
+
+    def predict(self, view: UnlabelledView) -> PseudoLabels:
+        """Hard pseudo-labels, confidences and fused scores of unlabelled rows."""
+        feat, code, proto = self.scores(view)
+        if self.refine:
+            w = self.weights
+            fused = w[0] * feat + w[1] * code + w[2] * proto
+        else:
+            fused = feat
+        hard = hard_labels(fused, self.thresholds, self.max_labels)
+        confidence = fused.max(axis=1) * self._feature_agreement(view)
+        if self.refine:
+            r0 = view.U.shape[1]
+            agree = np.einsum("ij,ij->i", view.U_modal[0], view.U_modal[1]) / r0
+            confidence = confidence * (1.0 + agree) / 2.0
+        return PseudoLabels(hard, confidence, fused)
+
+    def _feature_agreement(self, view: UnlabelledView) -> F64:
+        a = _times(view.Phi[0], self.P[0])
+        b = _times(view.Phi[1], self.P[1])
+        cos = np.einsum("ij,ij->i", a, b) / np.maximum(
+            np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-12
+        )
+        agreement: F64 = np.clip(cos, 0.0, 1.0)
+        return agreement
+
+
+def fit_label_functions(
+    view: LabelledView,
+    ridge: float,
+    weights: ScorerWeights,
+    *,
+    refine: bool,
+    extra_labels: int = 1,
+) -> LabelFunctions:
+    """Stage 1 on the labelled rows, calibrated by leave-one-out scores.
+
+    A pseudo-labelled row gets at most ⌈mean labels per row in 𝓛⌉ + ``extra_labels``.
+    """
+    L = view.labels.astype(np.float64)
+    L_hat = L / np.linalg.norm(L, axis=1, keepdims=True)
+    fits = [ridge_with_loo(Phi.astype(np.float64), L_hat, ridge) for Phi in view.Phi]
+    P = (fits[0][0], fits[1][0])
+    loo_feat = 0.5 * (fits[0][1] + fits[1][1])
+    P_b, loo_code = ridge_with_loo(view.U, L_hat, ridge)
+    prototypes = class_prototypes(view.U, L)
+    loo_proto = _loo_prototype_scores(view.U, L)
+    calibrations = (_calibration(loo_feat), _calibration(loo_code), _calibration(loo_proto))
+    w = weights.normalised()
+    if refine:
+        fused = (
+            w[0] * calibrations[0](loo_feat)
+            + w[1] * calibrations[1](loo_code)
+            + w[2] * calibrations[2](loo_proto)
+        )
+    else:
+        fused = calibrations[0](loo_feat)
+    mean_labels = float(L.sum(axis=1).mean())
+    return LabelFunctions(
+        P=P,
+        P_b=P_b,
+        prototypes=prototypes,
+        calibrations=calibrations,
+        thresholds=f1_thresholds(fused, view.labels.astype(np.bool_)),
+        weights=w,
+        max_labels=math.ceil(mean_labels) + extra_labels,
+        refine=refine,
+    )
+
+
+def ridge_with_loo(X: npt.NDArray[Any], T: F64, gamma: float) -> tuple[F64, F64]:
+    """Ridge weights W (k, c) of X (n, k) → T (n, c) and the leave-one-out predictions (n, c).
+
+    The ridge is scale-free (γ·tr(XᵀX)/k). The dual form (n×n) is used when n < k.
+    """
+    n, k = X.shape
+    X = np.asarray(X, dtype=np.float64)
+    lam = max(gamma * float(np.einsum("ij,ij->", X, X)) / max(k, 1), 1e-12)
+    if n < k:
+        G = X @ X.T
+        inverse = np.linalg.inv(G + lam * np.eye(n))
+        alpha = inverse @ T
+        W: F64 = X.T @ alpha
+        hat_diag = 1.0 - lam * np.diag(inverse)  # H = G(G + λI)⁻¹ = I − λ(G + λI)⁻¹
+    else:
+        inverse = np.linalg.inv(X.T @ X + lam * np.eye(k))
+        W = inverse @ (X.T @ T)
+        hat_diag = np.einsum("ij,jk,ik->i", X, inverse, X)
+    fitted = X @ W
+    leverage = np.minimum(hat_diag, 1.0 - 1e-9)[:, None]
+    loo: F64 = (fitted - leverage * T) / (1.0 - leverage)
+    return W, loo
+
+
+def class_prototypes(U: F64, labels: F64) -> F64:
+    """Π (r₀, c): sgn of the summed codes of each class's members (sgn(0) = −1)."""
+    sums = U.T @ labels
+    prototypes: F64 = np.where(sums > 0, 1.0, -1.0)
+    return prototypes
+
+
+def _prototype_scores(U: F64, prototypes: F64) -> F64:
+    scores: F64 = (1.0 + (U @ prototypes) / U.shape[1]) / 2.0
+    return scores
+
+
+def _loo_prototype_scores(U: F64, labels: F64) -> F64:
+    """Prototype scores of each labelled row against prototypes built without it."""
+    sums = U.T @ labels  # (r0, c)
+    out = np.empty_like(labels)
+    for c in range(labels.shape[1]):
+        without = sums[:, c][None, :] - labels[:, c][:, None] * U  # (n_l, r0)
+        prototype = np.where(without > 0, 1.0, -1.0)
+        out[:, c] = np.einsum("ij,ij->i", U, prototype)
+    loo: F64 = (1.0 + out / U.shape[1]) / 2.0
+    return loo
+
+
+def f1_thresholds(scores: F64, truth: Bool) -> F64:
+    """Per class, the threshold τ_c on ``scores`` (n, c) with the best F1 against ``truth``.
+
+    A class is "on" where its score is > τ_c. Candidates are midpoints between sorted
+    scores; classes without a positive row get τ = 1 (never on by threshold).
+    """
+    n, c = scores.shape
+    thresholds = np.ones(c)
+    for j in range(c):
+        positives = int(truth[:, j].sum())
+        if positives == 0:
+            continue
+        order = np.argsort(-scores[:, j], kind="stable")
+        hits = np.cumsum(truth[order, j])
+        taken = np.arange(1, n + 1)
+        f1 = 2.0 * hits / (taken + positives)
+        best = int(np.argmax(f1))
+        s = scores[order, j]
+        thresholds[j] = (s[best] + s[best + 1]) / 2.0 if best + 1 < n else s[best] - 1e-9
+    return thresholds
+
+
+def hard_labels(scores: F64, thresholds: F64, max_labels: int) -> npt.NDArray[np.uint8]:
+    """Ỹ: classes above their threshold plus the arg-max, at most ``max_labels`` per row."""
+    n, c = scores.shape
+    on = scores > thresholds[None, :]
+    on[np.arange(n), np.argmax(scores, axis=1)] = True
+    if max_labels < c:
+        masked = np.where(on, scores, -np.inf)
+        keep = np.argsort(-masked, axis=1, kind="stable")[:, :max_labels]
+        capped = np.zeros_like(on)
+        np.put_along_axis(capped, keep, True, axis=1)
+        on &= capped
+    return on.astype(np.uint8)
+
+
+def _times(Phi: npt.NDArray[np.float32], P: F64) -> F64:
+    product: F64 = (Phi @ P.astype(np.float32)).astype(np.float64)
+    return product

@@ -1,0 +1,276 @@
+"""LPIH: label functions, pseudo-labels, stage 3 and bad supervision."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+import numpy as np
+import pytest
+
+from core.errors import HashingInputError, TaskCancelled
+from core.hashing import Hasher, PairedFeatures, create_hasher
+from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
+from core.hashing.models.lpih import LPIH, _procrustes, _Stage3, _weights
+from core.hashing.models.lpih_labels import (
+    _loo_prototype_scores,
+    class_prototypes,
+    f1_thresholds,
+    hard_labels,
+    ridge_with_loo,
+)
+from core.hashing.models.semantic import SemanticMatrix, label_factor, prior_omega
+from core.progress import CancelToken
+from tests.core.hashing.clustered import Clustered, clustered_pairs
+
+N = 800
+
+
+def pairs(seed: int) -> Clustered:
+    return clustered_pairs(N + 200, seed=seed, p_second=0.2, noise=1.5)
+
+
+def labelled(seed: int, count: int = 40) -> np.ndarray:
+    mask = np.zeros(N, dtype=bool)
+    mask[np.random.default_rng(seed).choice(N, count, replace=False)] = True
+    return mask
+
+
+@cache
+def fitted(seed: int) -> LPIH:
+    lpih = create_hasher("lpih", 32).fit(semi(pairs(seed), labelled(seed)))
+    assert isinstance(lpih, LPIH)
+    return lpih
+
+
+def semi(d: Clustered, mask: np.ndarray) -> PairedFeatures:
+    return PairedFeatures(d.image[:N], d.text[:N], d.labels[:N], mask)
+
+
+def cross_map(hasher: Hasher, d: Clustered) -> float:
+    q, db = slice(N, None), slice(0, N)
+    rel = relevance(d.labels[q], d.labels[db])
+    bits = hasher.n_bits
+    i2t = hamming_matrix(hasher.encode_image(d.image[q]), hasher.encode_text(d.text[db]), bits)
+    t2i = hamming_matrix(hasher.encode_text(d.text[q]), hasher.encode_image(d.image[db]), bits)
+    return (evaluate_ranking(i2t, rel).map + evaluate_ranking(t2i, rel).map) / 2
+
+
+# ----------------------------------------------------------------- stage 1 pieces
+@pytest.mark.parametrize("k", [5, 40])  # dual form (n < k) and primal form
+def test_ridge_leave_one_out_equals_refitting_without_each_row(k: int) -> None:
+    rng = np.random.default_rng(0)
+    X, T = rng.standard_normal((12, k)), rng.standard_normal((12, 3))
+    W, loo = ridge_with_loo(X, T, 0.1)
+    lam = 0.1 * float((X**2).sum()) / k
+    np.testing.assert_allclose(W, np.linalg.solve(X.T @ X + lam * np.eye(k), X.T @ T), atol=1e-8)
+    for i in range(12):
+        keep = np.arange(12) != i
+        Xi, Ti = X[keep], T[keep]
+        Wi = np.linalg.solve(Xi.T @ Xi + lam * np.eye(k), Xi.T @ Ti)  # same λ, as in the formula
+        np.testing.assert_allclose(loo[i], X[i] @ Wi, atol=1e-8)
+
+
+def test_f1_threshold_separates_where_f1_is_best() -> None:
+    scores = np.array([[0.9], [0.8], [0.6], [0.5], [0.2]])
+    truth = np.array([[True], [True], [False], [True], [False]])
+    # taking 4 (F1 = 6/7) beats taking 2 (F1 = 0.8) and 5 (0.75): threshold between 0.5 and 0.2
+    assert f1_thresholds(scores, truth)[0] == pytest.approx(0.35)
+    assert f1_thresholds(scores, np.zeros_like(truth))[0] == 1.0
+
+
+def test_hard_labels_keep_the_top_class_and_respect_the_cap() -> None:
+    scores = np.array([[0.1, 0.2, 0.05], [0.9, 0.8, 0.7]])
+    hard = hard_labels(scores, np.array([0.5, 0.5, 0.5]), max_labels=2)
+    np.testing.assert_array_equal(hard, [[0, 1, 0], [1, 1, 0]])
+
+
+def test_prototypes_and_their_leave_one_out_scores() -> None:
+    rng = np.random.default_rng(4)
+    U = np.sign(rng.standard_normal((10, 8)))
+    L = (rng.random((10, 3)) < 0.4).astype(float)
+    L[:, 0] = 1 - L[:, 1]
+    prototypes = class_prototypes(U, L)
+    np.testing.assert_array_equal(prototypes[:, 2], np.where(U.T @ L[:, 2] > 0, 1, -1))
+    loo = _loo_prototype_scores(U, L)
+    for i in range(10):
+        keep = np.arange(10) != i
+        rebuilt = class_prototypes(U[keep], L[keep])
+        np.testing.assert_allclose(loo[i], (1 + U[i] @ rebuilt / 8) / 2)
+
+
+def test_asymmetric_semantic_matrix_products_match_the_dense_matrix() -> None:
+    rng = np.random.default_rng(1)
+    labels = (rng.random((9, 3)) < 0.5).astype(np.uint8)
+    labels[:, 0] |= ~labels.any(axis=1)
+    A = label_factor(labels)
+    right = A.copy()
+    right[:, :-1] *= rng.random(9)[:, None]
+    S = SemanticMatrix(A, prior_omega(3), right)
+    P = rng.standard_normal((9, 4))
+    np.testing.assert_allclose(S.times(P), S.dense() @ P)
+    np.testing.assert_allclose(S.transpose_times(P), S.dense().T @ P)
+    np.testing.assert_allclose(S.diagonal(), np.diag(S.dense()))
+    assert not np.allclose(S.dense(), S.dense().T)
+
+
+# ----------------------------------------------------------------- stage 3 pieces
+def test_w_step_is_the_exact_minimiser_of_its_subproblem() -> None:
+    rng = np.random.default_rng(2)
+    Phi = rng.standard_normal((30, 6)).astype(np.float32)
+    K = Phi.T.astype(np.float64) @ Phi
+    rho, gamma = 0.3, 0.05
+    inverse = np.linalg.inv(K + (rho + gamma) * np.eye(6))
+    W0 = rng.standard_normal((6, 8))
+    s = _Stage3(
+        (Phi, Phi), np.sign(rng.standard_normal((30, 8))), (W0, W0), (inverse, inverse), (rho, rho)
+    )
+    V, R = rng.standard_normal((30, 4)), _procrustes(s.U, np.sign(rng.standard_normal((30, 4))))
+    W = _weights(s, V, R)[0]
+    gradient = Phi.T @ (Phi @ W - V) + rho * (W - W0 @ R) + gamma * W
+    np.testing.assert_allclose(gradient, 0, atol=1e-5)  # float32 products of Φ
+
+
+def test_procrustes_is_semi_orthogonal_and_maximises_alignment() -> None:
+    rng = np.random.default_rng(3)
+    U = np.sign(rng.standard_normal((50, 16)))
+    B = np.sign(rng.standard_normal((50, 8)))
+    R = _procrustes(U, B)
+    np.testing.assert_allclose(R.T @ R, np.eye(8), atol=1e-10)
+    best = np.trace(B.T @ U @ R)
+    for _ in range(20):
+        Q, _ = np.linalg.qr(rng.standard_normal((16, 8)))
+        assert np.trace(B.T @ U @ Q) <= best + 1e-9
+
+
+# ----------------------------------------------------------------- whole method
+@pytest.mark.parametrize("seed", [0, 1])
+def test_lpih_beats_its_base_trained_on_the_labelled_rows(seed: int) -> None:
+    d, mask = pairs(seed), labelled(seed)
+    lpih = fitted(seed)
+    base = create_hasher("hpseh", 32).fit(
+        PairedFeatures(d.image[:N][mask], d.text[:N][mask], d.labels[:N][mask])
+    )
+    assert cross_map(lpih, d) > cross_map(base, d) + 0.1
+
+
+def test_pseudo_labels_are_mostly_right_and_reported() -> None:
+    d, mask = pairs(1), labelled(1)
+    report = fitted(1).report
+    assert report is not None
+    assert report.pseudo is not None
+    np.testing.assert_array_equal(report.labelled, mask)
+    hidden = d.labels[:N][~mask][:, report.classes]
+    hits = int((hidden & report.pseudo.hard).sum())
+    assert hits / report.pseudo.hard.sum() > 0.6
+    assert hits / hidden.sum() > 0.6
+    assert ((report.pseudo.confidence >= 0) & (report.pseudo.confidence <= 1)).all()
+    assert set(report.seconds) == {"base", "features", "labels", "hash functions"}
+
+
+def test_wraps_batch_too_and_round_trips() -> None:
+    d, mask = pairs(0), labelled(0, 120)
+    lpih = create_hasher("lpih", 16, base="batch").fit(semi(d, mask))
+    again = Hasher.from_bytes(lpih.to_bytes())
+    np.testing.assert_array_equal(lpih.encode_text(d.text), again.encode_text(d.text))
+    assert cross_map(lpih, d) > 0.5
+
+
+def test_fewer_labelled_rows_than_bits_shrinks_the_base_code() -> None:
+    d, mask = pairs(0), labelled(0, 30)
+    lpih = create_hasher("lpih", 64, anchors=200).fit(semi(d, mask))
+    assert isinstance(lpih, LPIH)
+    assert lpih.report is not None
+    assert lpih.report.base_bits == 24
+    assert lpih.encode_image(d.image[:3]).shape == (3, 8)
+
+
+def test_cancelling_stops_training() -> None:
+    d, mask = pairs(0), labelled(0)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(TaskCancelled):
+        create_hasher("lpih", 16).fit(semi(d, mask), cancel=token)
+
+
+# ----------------------------------------------------------------- bad supervision
+def test_no_labelled_row_is_refused() -> None:
+    d = pairs(0)
+    with pytest.raises(HashingInputError, match="none of these photos has a label"):
+        create_hasher("lpih", 16).fit(semi(d, np.zeros(N, dtype=bool)))
+
+
+def test_rows_marked_known_without_a_label_count_as_unlabelled() -> None:
+    d = pairs(0)
+    labels = d.labels[:N].copy()
+    labels[:400] = 0
+    mask = np.zeros(N, dtype=bool)
+    mask[:440] = True  # 400 known-but-empty rows, 40 really labelled
+    lpih = create_hasher("lpih", 16, anchors=200).fit(
+        PairedFeatures(d.image[:N], d.text[:N], labels, mask)
+    )
+    assert isinstance(lpih, LPIH)
+    assert lpih.report is not None
+    assert int(lpih.report.labelled.sum()) == 40
+
+
+def test_labels_of_one_class_only_are_refused() -> None:
+    d, mask = pairs(0), labelled(0)
+    labels = np.zeros_like(d.labels[:N])
+    labels[:, 2] = 1
+    with pytest.raises(HashingInputError, match="at least two different labels"):
+        create_hasher("lpih", 16).fit(PairedFeatures(d.image[:N], d.text[:N], labels, mask))
+
+
+def test_too_few_labelled_rows_for_any_base_code_is_refused() -> None:
+    d = pairs(0)
+    mask = labelled(0, 8)
+    labels = d.labels[:N].copy()
+    labels[np.flatnonzero(mask)[:4], 0] = 1
+    labels[np.flatnonzero(mask)[4:], 1] = 1
+    with pytest.raises(HashingInputError, match="at least 9 labelled"):
+        create_hasher("lpih", 16).fit(PairedFeatures(d.image[:N], d.text[:N], labels, mask))
+
+
+def test_almost_everything_labelled_falls_back_to_the_base(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    d, n = pairs(0), 300
+    mask = np.ones(n, dtype=bool)
+    mask[:2] = False  # 99.3 % labelled
+    image, text, labels = d.image[:n], d.text[:n], d.labels[:n]
+    with caplog.at_level(logging.WARNING):
+        lpih = create_hasher("lpih", 16).fit(PairedFeatures(image, text, labels, mask))
+    assert "nothing to predict" in caplog.text
+    base = create_hasher("hpseh", 16).fit(PairedFeatures(image[mask], text[mask], labels[mask]))
+    np.testing.assert_array_equal(lpih.encode_image(d.image), base.encode_image(d.image))
+    again = Hasher.from_bytes(lpih.to_bytes())
+    np.testing.assert_array_equal(again.encode_text(d.text), base.encode_text(d.text))
+    unmasked = create_hasher("lpih", 16).fit(PairedFeatures(image, text, labels))
+    assert isinstance(unmasked, LPIH)
+    assert unmasked.report is not None
+    assert unmasked.report.fallback
+
+
+@pytest.mark.parametrize(
+    ("base", "message"),
+    [("cca-itq", "'cca-itq' is not one"), ("lpih", "'lpih' is not one"), ("nope", "Unknown")],
+)
+def test_the_wrapped_method_must_be_a_registered_supervised_one(base: str, message: str) -> None:
+    with pytest.raises(HashingInputError, match=message):
+        create_hasher("lpih", 16, base=base)
+
+
+def test_a_base_code_length_that_is_no_multiple_of_8_is_refused() -> None:
+    with pytest.raises(HashingInputError, match="multiple of 8"):
+        create_hasher("lpih", 16, base_bits=12)
+
+
+def test_fit_context_is_used_for_progress() -> None:
+    d, mask = pairs(0), labelled(0)
+    stages: list[str] = []
+    create_hasher("lpih", 16, anchors=200).fit(
+        semi(d, mask), progress=lambda p: stages.append(p.stage)
+    )
+    assert "training the base method" in stages
+    assert "self-training" in stages
