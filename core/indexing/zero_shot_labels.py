@@ -47,13 +47,16 @@ class ZeroShotRule:
 
     A photo counts as labelled when its best concept has probability at least
     ``min_confidence`` (at 0.5 the concept outweighs the other 442 together, so at
-    most one concept per photo qualifies), and at most ``max_fraction`` of the photos
-    count, the most confident first: the guesses seed label propagation, they do not
-    replace it (research/hpseh-lpih.md §2.4 sweeps 1-25 % labelled).
+    most one concept per photo qualifies). Of those, the most confident count, up to
+    ``max_fraction`` of the photos: the guesses seed label propagation, they do not
+    replace it (research/hpseh-lpih.md §2.4 sweeps 1-25 % labelled). A small library
+    may still use ``min_photos`` of them, since the supervised method LPIH wraps
+    needs a few labelled pairs to learn from at all (9 at least).
     """
 
     min_confidence: float = 0.5
     max_fraction: float = 0.25
+    min_photos: int = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,5 +179,5 @@ def confident_guesses(
         if p >= rule.min_confidence and p > best.get(media_id, (-1.0, ""))[0]:
             best[media_id] = (p, name)
     ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))
-    keep = max(1, int(rule.max_fraction * n_photos))
+    keep = max(1, rule.min_photos, int(rule.max_fraction * n_photos))
     return [(media_id, name) for media_id, (_, name) in ranked[:keep]]

@@ -23,7 +23,7 @@ from core.hashing.data import PairedFeatures
 from core.hashing.models.lsh import LSH
 from core.hashing.registry import HasherSpec
 from core.indexing.trainer import Trainer, TrainOptions
-from core.indexing.zero_shot_labels import ZERO_SHOT_ORIGIN
+from core.indexing.zero_shot_labels import ZERO_SHOT_ORIGIN, ZeroShotRule
 from core.types import FloatArray
 from tests.core.indexing.conftest import FakeEncoder, Harness
 from tests.core.indexing.test_trainer import code_count, encoder_of, make_labelled_photos
@@ -116,7 +116,7 @@ def test_without_any_label_confident_zero_shot_guesses_label_a_few_rows(
     (data,) = RecordingSemi.seen
     assert data.label_mask is not None
     labelled = int(data.label_mask.sum())
-    assert 1 <= labelled <= 18 // 4  # at most a quarter of the photos
+    assert 1 <= labelled <= ZeroShotRule().min_photos  # a small library: more than a quarter
     assert report.zero_shot is not None
     assert report.zero_shot.photos == 18
     assert report.origin_counts == {ZERO_SHOT_ORIGIN: labelled}

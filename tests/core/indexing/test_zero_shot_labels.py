@@ -52,11 +52,13 @@ def test_confident_guesses_take_the_best_concept_above_the_threshold_up_to_the_c
         (3, "car", 0.49), (3, "bus", 0.3),
         (4, "cake", 0.7),
     ]  # fmt: skip
-    rule = ZeroShotRule(min_confidence=0.5, max_fraction=0.5)
+    rule = ZeroShotRule(min_confidence=0.5, max_fraction=0.5, min_photos=0)
     assert confident_guesses(guesses, 4, rule) == [(1, "dog"), (4, "cake")]
     assert confident_guesses(guesses, 100, rule) == [(1, "dog"), (4, "cake"), (2, "sea")]
     assert confident_guesses(guesses, 1, rule) == [(1, "dog")]  # at least one
     assert confident_guesses([(3, "car", 0.49)], 10, rule) == []
+    small_library = ZeroShotRule(min_confidence=0.5, max_fraction=0.25, min_photos=2)
+    assert confident_guesses(guesses, 4, small_library) == [(1, "dog"), (4, "cake")]
 
 
 def test_refreshing_replaces_old_guesses_and_keeps_other_labels(
@@ -99,7 +101,7 @@ def test_training_rows_ignore_guesses_unless_a_rule_asks_for_them(
     assert plain.features.labels is None
     assert plain.origin_counts == {}
     ruled = load_training_set(
-        harness.store, encoder, albums=False, zero_shot=ZeroShotRule(0.5, max_fraction=0.1)
+        harness.store, encoder, albums=False, zero_shot=ZeroShotRule(0.5, 0.1, min_photos=1)
     )
     assert ruled is not None
     assert ruled.label_names == ("dog",)  # 10% of 12 photos: the single most confident
