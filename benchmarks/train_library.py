@@ -50,7 +50,7 @@ def build_library(path: Path, n: int, classes: int, seed: int = 0) -> EncoderRec
                 store.media.replace_captions(
                     mid, [(f"caption {i} #c{label[i]}", "sidecar")], ["sidecar"]
                 )
-                store.media.set_labels(mid, [f"c{label[i]}"], "hashtag")
+                store.labels.set_labels(mid, [f"c{label[i]}"], "hashtag")
                 media_ids.append(mid)
                 caption_ids.append(store.media.captions_of(mid)[0][0])
             store.vectors.put_image_features(encoder.id, media_ids, image)

@@ -53,6 +53,10 @@ class FolderNotFoundError(CoreError):
     """A folder given by the user does not exist or is not a directory."""
 
 
+class LabelError(CoreError):
+    """A tag name or a change to the user's tags is unusable (empty name, added and removed)."""
+
+
 class DatasetError(CoreError):
     """A benchmark feature dataset (or its source) is missing, malformed or cannot be fetched."""
 

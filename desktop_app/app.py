@@ -151,6 +151,7 @@ def _wire_library(window: MainWindow, c: Controllers) -> None:
     c.library.error_raised.connect(window.show_error)
     window.folders_chosen.connect(c.library.add_folders)
     window.folder_removal_confirmed.connect(c.library.remove_folder)
+    panel.album_labels_toggled.connect(c.library.set_album_labels)
     window.weights_chosen.connect(c.model.import_weights)
     for model_panel in (window.model_panel, window.first_run_model_panel):
         c.model.state_changed.connect(model_panel.show_state)

@@ -13,6 +13,7 @@ from core.indexing.caption_sync import (
 from core.indexing.own_map import MIN_CLASSES, MIN_LABELLED_PHOTOS, OwnPhotosMap
 from core.indexing.trainer import TrainReport
 from core.indexing.training_data import ALBUM_ORIGIN
+from core.indexing.zero_shot_labels import ZERO_SHOT_ORIGIN
 from core.store.code_footprint import CodeFootprint
 from core.store.media_repo import USER_SOURCE
 from desktop_app.jobs.hashing import TrainedHasher, TrainingDetails, short_title
@@ -24,6 +25,7 @@ ORIGIN_WORDS = {
     ORIGIN_FILE_KEYWORDS: "keywords from captions files",
     ORIGIN_HASHTAGS: "#hashtags",
     ALBUM_ORIGIN: "album folders",
+    ZERO_SHOT_ORIGIN: "confident zero-shot guesses",
 }
 SUPERVISION_WORDS = {
     "unsupervised": (
@@ -35,7 +37,8 @@ SUPERVISION_WORDS = {
         "of training (they still get codes)."
     ),
     "semi-supervised": (
-        "Learns from your labelled photos and carries what it learns to the unlabelled rest."
+        "Learns from your labelled photos and carries what it learns to the unlabelled rest. "
+        "Without any label it starts from the everyday concepts CLIP recognises with confidence."
     ),
 }
 ONLINE_WORDS = "It keeps learning as new photos arrive, without re-coding the library."
@@ -92,13 +95,14 @@ def describe_labels(hasher: TrainedHasher, details: TrainingDetails) -> str:
         f"{count:,} from {ORIGIN_WORDS.get(origin, origin)}"
         for origin, count in details.labels_by_origin
     )
-    left_out = (
-        f"; {details.excluded_unlabelled:,} unlabelled pairs left out"
-        if details.excluded_unlabelled
-        else ""
-    )
+    unlabelled = ""
+    if hasher.supervision == "semi-supervised":
+        unlabelled = f"; {details.unlabelled_rows:,} unlabelled pairs learn from them"
+    elif details.excluded_unlabelled:
+        unlabelled = f"; {details.excluded_unlabelled:,} unlabelled pairs left out"
     return (
-        f"Labels used: {origins} ({details.classes:,} classes on {details.rows:,} pairs{left_out})."
+        f"Labels used: {origins} ({details.classes:,} classes on {details.rows:,} pairs"
+        f"{unlabelled})."
     )
 
 

@@ -22,7 +22,7 @@ from core.features.captions import (
 )
 from core.features.metadata import read_xmp_sidecar, xmp_sidecar_paths
 from core.indexing.scanner import ancestors
-from core.store.media_repo import MediaRepository
+from core.store.database import Store
 
 logger = logging.getLogger(__name__)
 
@@ -93,16 +93,16 @@ def read_file_captions(
     return out
 
 
-def write_file_captions(repo: MediaRepository, media_id: int, found: FileCaptions) -> None:
+def write_file_captions(store: Store, media_id: int, found: FileCaptions) -> None:
     """Store file-derived captions and keywords, then recompute hashtag labels."""
-    repo.replace_captions(media_id, found.captions, sources=FILE_SOURCES)
-    repo.set_labels(media_id, found.labels, ORIGIN_FILE_KEYWORDS)
-    refresh_hashtags(repo, media_id)
+    store.media.replace_captions(media_id, found.captions, sources=FILE_SOURCES)
+    store.labels.set_labels(media_id, found.labels, ORIGIN_FILE_KEYWORDS)
+    refresh_hashtags(store, media_id)
 
 
-def refresh_hashtags(repo: MediaRepository, media_id: int) -> None:
+def refresh_hashtags(store: Store, media_id: int) -> None:
     """Labels from ``#hashtags`` in every caption of the photo."""
     tags: list[str] = []
-    for _, text, _ in repo.captions_of(media_id):
+    for _, text, _ in store.media.captions_of(media_id):
         tags += extract_hashtags(text)
-    repo.set_labels(media_id, dict.fromkeys(tags), ORIGIN_HASHTAGS)
+    store.labels.set_labels(media_id, dict.fromkeys(tags), ORIGIN_HASHTAGS)

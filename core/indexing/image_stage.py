@@ -142,7 +142,7 @@ class ImageStage:
         ok = [b for b in batch if isinstance(b, Decoded)]
         failed = [b for b in batch if isinstance(b, Failed)]
         vectors = self._encoder.encode_preprocessed([d.tensor for d in ok]) if ok else None
-        media = self._store.media
+        media, labels = self._store.media, self._store.labels
         with self._store.atomic():
             if vectors is not None:
                 ids = [d.media_id for d in ok]
@@ -151,8 +151,8 @@ class ImageStage:
                 media.mark_ready(d.media_id, d.width, d.height, d.metadata.taken_at)
                 texts = [(t.text, t.source) for t in d.metadata.descriptions]
                 media.replace_captions(d.media_id, texts, sources=EMBEDDED_SOURCES)
-                media.set_labels(d.media_id, d.metadata.keywords, ORIGIN_EMBEDDED_KEYWORDS)
-                refresh_hashtags(media, d.media_id)
+                labels.set_labels(d.media_id, d.metadata.keywords, ORIGIN_EMBEDDED_KEYWORDS)
+                refresh_hashtags(self._store, d.media_id)
             for f in failed:
                 media.mark_error(f.media_id, f.reason)
                 logger.warning("Skipped %s: %s", f.path, f.reason)

@@ -110,7 +110,7 @@ class PlanWriter:
             root = next((r for r in roots if is_inside(path, r)), None)
             found = read_file_captions(path, cache, root)
             problems.extend(found.problems)
-            write_file_captions(self._store.media, media_id, found)
+            write_file_captions(self._store, media_id, found)
             self._store.media.set_sidecar_sig(media_id, sig)
 
         _in_chunks(self._store, items, write, self._cancel)

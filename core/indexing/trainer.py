@@ -9,6 +9,13 @@ the next training of the same method).
 Methods that use CLIP prompt embeddings of the concept vocabulary (FPO-CMH's
 zero-shot pseudo-labels; ``Hasher.uses_aux``) get them from the library's own text
 encoder when the trainer is given one that made the stored features.
+
+Labels by supervision: supervised methods get only the labelled rows; unsupervised
+ones get every row; semi-supervised ones (LPIH) get every row with ``label_mask``
+marking the rows whose photo has a label. When no photo has any label (no keyword,
+hashtag, tag or album), the semi-supervised path first stores zero-shot guesses for
+every photo and treats as labelled only the confident few that ``ZeroShotRule``
+accepts; every other row is unlabelled.
 """
 
 from __future__ import annotations
@@ -16,23 +23,31 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy.typing as npt
 
-from core.errors import HashingInputError
-from core.features.concepts import load_vocabulary, prompt_embeddings
+from core.errors import HashingInputError, IncompatibleCodesError, ModelNotAvailableError
+from core.features.concepts import load_vocabulary
 from core.features.encoder import LazyEncoder
 from core.hashing import CONCEPT_EMBEDDINGS, create_hasher, list_hashers
+from core.hashing.base import Supervision
 from core.hashing.registry import get_spec, resolve
 from core.indexing.code_writer import CodesWritten, write_missing_codes
+from core.indexing.concept_prompts import embed_concepts, library_text_encoder
 from core.indexing.training_data import TrainingSet, load_training_set
+from core.indexing.zero_shot_labels import ZeroShotReport, ZeroShotRule, label_zero_shot
 from core.progress import CancelToken, Progress, ProgressCallback
 from core.store.database import Store
 from core.store.records import EncoderRecord, HasherRecord
 
 logger = logging.getLogger(__name__)
+
+_LABEL_ADVICE = (
+    "Tag some photos (`hashlens tag PHOTO --add NAME`), opt in to album folders as labels "
+    "(`hashlens add FOLDER --album-labels`), or train an unsupervised method such as cca-itq."
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,21 @@ class TrainOptions:
 
 @dataclass(frozen=True)
 class TrainReport:
-    """What one training run did (shown by the CLI and the GUI)."""
+    """What one training run did (shown by the CLI and the GUI).
+
+    Attributes:
+        hasher: The stored (now active) hasher.
+        rows: Photo–caption pairs trained on.
+        photos: Distinct photos among them.
+        labelled_rows: Rows whose photo had a label.
+        excluded_unlabelled: Unlabelled rows a supervised method left out.
+        classes: Label classes.
+        origin_counts: Label assignments used, by origin.
+        fit_seconds: Time in ``Hasher.fit``.
+        codes: Codes written.
+        zero_shot: The zero-shot labelling run that stood in for missing labels (a
+            semi-supervised method on a library without labels), else None.
+    """
 
     hasher: HasherRecord
     rows: int
@@ -58,6 +87,12 @@ class TrainReport:
     origin_counts: dict[str, int]
     fit_seconds: float
     codes: CodesWritten
+    zero_shot: ZeroShotReport | None = None
+
+    @property
+    def unlabelled_rows(self) -> int:
+        """Rows whose photo has no label (semi-supervised methods learn them from the rest)."""
+        return self.rows - self.labelled_rows
 
 
 class Trainer:
@@ -86,17 +121,7 @@ class Trainer:
     ) -> TrainReport:
         """Fit, store, encode everything, activate. Raises HashingInputError on unusable data."""
         spec = get_spec(options.method)
-        data = load_training_set(self._store, self._encoder, albums=options.albums)
-        if data is None:
-            raise HashingInputError(
-                "Training needs photos with captions: none of the indexed photos has one yet. "
-                "Add captions (sidecar .txt files, embedded descriptions or captions.csv) "
-                "and run `hashlens index`.",
-                "no (photo, caption) pairs",
-            )
-        excluded = 0
-        if spec.supervision == "supervised":
-            data, excluded = _labelled_only(data, spec.key)
+        data, excluded, zero_shot = self._rows(spec.supervision, options, progress, cancel)
         if progress is not None:
             progress(Progress("training", 0, 1, f"{spec.key}, {data.features.n_items} pairs"))
         hasher = create_hasher(options.method, options.n_bits, seed=options.seed)
@@ -106,7 +131,9 @@ class Trainer:
         hasher.fit(features, progress=progress, cancel=cancel)
         fit_seconds = time.perf_counter() - started
         concepts = aux.get(CONCEPT_EMBEDDINGS)
-        details = _details(data, excluded, fit_seconds, 0 if concepts is None else len(concepts))
+        details = _details(
+            data, excluded, fit_seconds, 0 if concepts is None else len(concepts), zero_shot
+        )
         record = self._store_hasher(options, hasher.to_bytes(), details)
         written = write_missing_codes(
             self._store, record, hasher, self._encoder, progress=progress, cancel=cancel
@@ -131,7 +158,77 @@ class Trainer:
             origin_counts=dict(data.origin_counts),
             fit_seconds=fit_seconds,
             codes=written,
+            zero_shot=zero_shot,
         )
+
+    def _rows(
+        self,
+        supervision: Supervision,
+        options: TrainOptions,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> tuple[TrainingSet, int, ZeroShotReport | None]:
+        """The rows as the method's supervision needs them.
+
+        Returns:
+            The rows, how many unlabelled rows were left out, and the zero-shot run
+            that stood in for missing labels (or None).
+        """
+        data = load_training_set(self._store, self._encoder, albums=options.albums)
+        if data is None:
+            raise HashingInputError(
+                "Training needs photos with captions: none of the indexed photos has one yet. "
+                "Add captions (sidecar .txt files, embedded descriptions or captions.csv) "
+                "and run `hashlens index`.",
+                "no (photo, caption) pairs",
+            )
+        if supervision == "supervised":
+            data, excluded = _labelled_only(data, options.method)
+            return data, excluded, None
+        if supervision == "unsupervised":
+            return data, 0, None
+        zero_shot = None
+        if not data.labelled_rows.any():
+            zero_shot, data = self._zero_shot_labels(options, progress, cancel)
+        mask = data.labelled_rows
+        return replace(data, features=replace(data.features, label_mask=mask)), 0, zero_shot
+
+    def _zero_shot_labels(
+        self,
+        options: TrainOptions,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> tuple[ZeroShotReport, TrainingSet]:
+        """Store fresh zero-shot guesses and reload the rows with the confident ones."""
+        try:
+            report = label_zero_shot(
+                self._store, self._encoder, self._text_encoder, progress=progress, cancel=cancel
+            )
+        except (IncompatibleCodesError, ModelNotAvailableError) as exc:
+            raise HashingInputError(
+                f"The {options.method} method needs some labelled photos, but no captioned "
+                "photo has a keyword, hashtag, tag or album label, and zero-shot labels "
+                f"cannot stand in for them: {exc.user_message} {_LABEL_ADVICE}",
+                exc.details or "0 labelled rows",
+            ) from exc
+        rule = ZeroShotRule()
+        labelled = load_training_set(
+            self._store, self._encoder, albums=options.albums, zero_shot=rule
+        )
+        if labelled is None or not labelled.labelled_rows.any():
+            raise HashingInputError(
+                f"The {options.method} method needs some labelled photos, but no captioned "
+                "photo has a keyword, hashtag, tag or album label, and no zero-shot guess "
+                f"is confident enough to stand in (probability {rule.min_confidence} or "
+                f"more). {_LABEL_ADVICE}",
+                f"{report.photos} photos guessed, 0 confident",
+            )
+        logger.info(
+            "No labels: %d of %d rows labelled by confident zero-shot guesses",
+            int(labelled.labelled_rows.sum()),
+            labelled.features.n_items,
+        )
+        return report, labelled
 
     def _aux(
         self,
@@ -142,29 +239,12 @@ class Trainer:
         """The extra inputs the method uses that this trainer can compute."""
         if CONCEPT_EMBEDDINGS not in wanted or self._text_encoder is None:
             return {}
-        encoder = self._text_encoder.get()
-        if encoder.model_id != self._encoder.model_id or encoder.dim != self._encoder.dim:
-            logger.warning(
-                "Not computing concept prompts: the loaded model %s did not make the "
-                "stored features (%s)",
-                encoder.model_id,
-                self._encoder.model_id,
-            )
+        try:
+            encoder = library_text_encoder(self._text_encoder, self._encoder)
+        except IncompatibleCodesError as exc:
+            logger.warning("Not computing concept prompts: %s", exc.details)
             return {}
-        vocabulary = load_vocabulary()
-        n_prompts = len(vocabulary.prompts())
-
-        def report(done: int, total: int) -> None:
-            if cancel is not None:
-                cancel.raise_if_cancelled()
-            if progress is not None:
-                progress(Progress("concepts", done, total, f"{len(vocabulary)} concepts"))
-
-        report(0, n_prompts)
-        started = time.perf_counter()
-        embeddings = prompt_embeddings(vocabulary, encoder.encode_texts, report)
-        seconds = time.perf_counter() - started
-        logger.info("Embedded %d concept prompts in %.1f s", n_prompts, seconds)
+        embeddings = embed_concepts(encoder, load_vocabulary(), progress=progress, cancel=cancel)
         return {CONCEPT_EMBEDDINGS: embeddings}
 
     def _store_hasher(self, options: TrainOptions, model: bytes, details: str) -> HasherRecord:
@@ -184,8 +264,7 @@ def _labelled_only(data: TrainingSet, key: str) -> tuple[TrainingSet, int]:
     if not labelled.any():
         raise HashingInputError(
             f"The {key} method learns from labels, but no captioned photo has a keyword, "
-            "hashtag or tag. Tag some photos, opt in to album folders as labels, "
-            "or train an unsupervised method such as cca-itq.",
+            f"hashtag or tag. {_LABEL_ADVICE}",
             "0 labelled rows",
         )
     excluded = int((~labelled).sum())
@@ -195,15 +274,27 @@ def _labelled_only(data: TrainingSet, key: str) -> tuple[TrainingSet, int]:
     return data.subset(labelled), excluded
 
 
-def _details(data: TrainingSet, excluded: int, fit_seconds: float, concepts: int) -> str:
+def _details(
+    data: TrainingSet,
+    excluded: int,
+    fit_seconds: float,
+    concepts: int,
+    zero_shot: ZeroShotReport | None,
+) -> str:
+    labelled = int(data.labelled_rows.sum())
     values: dict[str, object] = {
         "rows": data.features.n_items,
         "photos": data.n_photos,
         "classes": len(data.label_names),
         "labels_by_origin": data.origin_counts,
+        "labelled_rows": labelled,
+        "unlabelled_rows": data.features.n_items - labelled,
         "excluded_unlabelled": excluded,
+        "zero_shot_fallback": zero_shot is not None,
         "fit_seconds": round(fit_seconds, 3),
     }
+    if zero_shot is not None:
+        values["zero_shot"] = {**asdict(zero_shot), **asdict(ZeroShotRule())}
     if concepts:
         values["concept_prompts"] = concepts
     return json.dumps(values)

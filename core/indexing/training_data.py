@@ -5,6 +5,8 @@ features and the photo's labels. Labels come from ``media_labels`` (keywords,
 hashtags, user tags... each with its origin) and, when the user opts in, from album
 folders (every folder for one training with ``albums=True``, or folders marked as
 album sources): a photo in ``<library folder>/<album>/...`` gets the label ``<album>``.
+Zero-shot guesses (origin ``zero-shot``) are left out unless a :class:`ZeroShotRule`
+asks for them; then only the confident few it accepts count.
 Photos without any caption cannot form a pair and are not training rows (they still
 get codes from the trained image function).
 """
@@ -19,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.hashing import PairedFeatures
+from core.indexing.zero_shot_labels import ZERO_SHOT_ORIGIN, ZeroShotRule, confident_guesses
 from core.store.database import Store
 from core.store.records import EncoderRecord
 
@@ -71,8 +74,17 @@ class TrainingSet:
         )
 
 
-def load_training_set(store: Store, encoder: EncoderRecord, *, albums: bool) -> TrainingSet | None:
-    """Paired rows for ``encoder``'s features, or None when no photo has a captioned vector."""
+def load_training_set(
+    store: Store, encoder: EncoderRecord, *, albums: bool, zero_shot: ZeroShotRule | None = None
+) -> TrainingSet | None:
+    """Paired rows for ``encoder``'s features, or None when no photo has a captioned vector.
+
+    Args:
+        store: The library.
+        encoder: The model whose stored features form the rows.
+        albums: Count every folder's albums as labels (not only opted-in folders).
+        zero_shot: Also count the zero-shot guesses this rule accepts (default: none).
+    """
     media_ids, image_x = store.vectors.image_matrix(encoder)
     caption_ids, caption_media, text_x = store.vectors.caption_matrix(encoder)
     position = {int(m): i for i, m in enumerate(media_ids.tolist())}
@@ -84,23 +96,36 @@ def load_training_set(store: Store, encoder: EncoderRecord, *, albums: bool) -> 
     image_rows = np.array([r[0] for r in rows], dtype=np.int64)
     text_rows = np.array([r[1] for r in rows], dtype=np.int64)
     row_media = media_ids[image_rows]
-    assignments = _label_assignments(store, albums)
     in_rows = set(row_media.tolist())
+    assignments = _label_assignments(store, albums, zero_shot, in_rows)
     names = sorted({name for media_id, name, _ in assignments if media_id in in_rows})
     labels, counts = _label_matrix(row_media, assignments, names)
     features = PairedFeatures(image_x[image_rows], text_x[text_rows], labels)
     return TrainingSet(features, row_media, caption_ids[text_rows], tuple(names), counts)
 
 
-def _label_assignments(store: Store, albums: bool) -> list[tuple[int, str, str]]:
+def _label_assignments(
+    store: Store, albums: bool, zero_shot: ZeroShotRule | None, in_rows: set[int]
+) -> list[tuple[int, str, str]]:
     """(media id, label name, origin) for every label of every photo."""
-    rows = store.db.execute(
-        "SELECT ml.media_id, l.name, ml.origin FROM media_labels ml"
-        " JOIN labels l ON l.id = ml.label_id"
-    ).fetchall()
-    out = [(int(m), str(name).casefold(), str(origin)) for m, name, origin in rows]
+    rows = store.labels.assignments(exclude_origins=[ZERO_SHOT_ORIGIN])
+    out = [(m, name.casefold(), origin) for m, name, origin, _ in rows]
     out.extend(_album_labels(store, every_folder=albums))
+    if zero_shot is not None:
+        guesses = [
+            (m, name, p)
+            for m, name, _, p in store.labels.assignments(origins=[ZERO_SHOT_ORIGIN])
+            if m in in_rows
+        ]
+        accepted = confident_guesses(guesses, len(in_rows), zero_shot)
+        out.extend((m, name.casefold(), ZERO_SHOT_ORIGIN) for m, name in accepted)
     return out
+
+
+def album_label(folder_path: str, photo_path: str) -> str | None:
+    """The album of a photo: its first-level sub-folder under the library folder, if any."""
+    parts = PurePath(photo_path).relative_to(PurePath(folder_path)).parts
+    return parts[0] if len(parts) > 1 else None
 
 
 def _album_labels(store: Store, every_folder: bool) -> list[tuple[int, str, str]]:
@@ -108,11 +133,10 @@ def _album_labels(store: Store, every_folder: bool) -> list[tuple[int, str, str]
     for folder in store.media.folders():
         if not (every_folder or folder.is_album_source):
             continue
-        root = PurePath(folder.path)
         for media in store.media.media_in_folder(folder.id).values():
-            parts = PurePath(media.path).relative_to(root).parts
-            if len(parts) > 1:
-                out.append((media.id, parts[0].casefold(), ALBUM_ORIGIN))
+            album = album_label(folder.path, media.path)
+            if album is not None:
+                out.append((media.id, album.casefold(), ALBUM_ORIGIN))
     return out
 
 

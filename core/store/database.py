@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from core.errors import IndexSchemaError, LibraryBusyError, LibraryError
 from core.store.code_repo import CodeRepository
+from core.store.label_repo import LabelRepository
 from core.store.media_repo import MediaRepository
 from core.store.migrations import MIGRATIONS, known_migration_names
 from core.store.records import EncoderRecord, LibraryStats
@@ -102,7 +103,8 @@ class Store:
     Attributes:
         path: The library file.
         db: The sqlite-utils database.
-        media: Folders, photos, captions, labels and scan problems.
+        media: Folders, photos, captions and scan problems.
+        labels: Labels on photos with their origin and confidence.
         vectors: Encoders and float features.
         codes: Trained hashers and their binary codes.
     """
@@ -111,6 +113,7 @@ class Store:
         self.path = path
         self.db = db
         self.media = MediaRepository(db)
+        self.labels = LabelRepository(db)
         self.vectors = VectorRepository(db)
         self.codes = CodeRepository(db)
 

@@ -1,4 +1,4 @@
-"""Folders, photos, captions, labels and scan problems in the library."""
+"""Folders, photos, captions and scan problems in the library (labels: ``label_repo``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from core.store.label_repo import LabelRepository
 from core.store.records import (
     FolderRecord,
     MediaDetails,
@@ -41,7 +42,7 @@ def _media(row: Sequence[Any]) -> MediaRecord:
 
 
 class MediaRepository:
-    """Typed queries over folders, media, captions and labels. Callers own transactions."""
+    """Typed queries over folders, media and captions. Callers own transactions."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -69,6 +70,12 @@ class MediaRepository:
             [path_to_db(path)],
         ).fetchone()
         return None if row is None else _folder(row)
+
+    def set_album_source(self, folder_id: int, is_album_source: bool) -> None:
+        """Whether the folder's first-level sub-folders count as labels ("album" origin)."""
+        self._db.execute(
+            "UPDATE folders SET is_album_source = ? WHERE id = ?", [int(is_album_source), folder_id]
+        )
 
     def reassign_folder(self, old_id: int, new_id: int) -> None:
         """Move every photo of one folder entry to another (paths are unchanged)."""
@@ -214,7 +221,7 @@ class MediaRepository:
             status=str(row[5]),
             error=row[6],
             captions=captions,
-            labels=tuple(self.labels_of(media_id)),
+            labels=tuple(LabelRepository(self._db).names_of(media_id)),
         )
 
     def paths_of(self, media_ids: Sequence[int]) -> dict[int, str]:
@@ -307,41 +314,6 @@ class MediaRepository:
             "DELETE FROM captions WHERE id = ? AND source = ?", [caption_id, USER_SOURCE]
         )
         return cursor.rowcount > 0
-
-    # labels ----------------------------------------------------------------
-    def _label_id(self, name: str) -> int:
-        self._db.execute("INSERT INTO labels(name) VALUES (?) ON CONFLICT DO NOTHING", [name])
-        row = self._db.execute("SELECT id FROM labels WHERE name = ?", [name]).fetchone()
-        return int(row[0])
-
-    def set_labels(self, media_id: int, names: Iterable[str], origin: str) -> None:
-        """Replace the labels of one origin (e.g. ``keyword``, ``hashtag``) on a photo."""
-        self._db.execute(
-            "DELETE FROM media_labels WHERE media_id = ? AND origin = ?", [media_id, origin]
-        )
-        ids = {self._label_id(n) for n in names if n.strip()}
-        self._db.conn.executemany(
-            "INSERT OR IGNORE INTO media_labels(media_id, label_id, origin) VALUES (?, ?, ?)",
-            [(media_id, i, origin) for i in ids],
-        )
-
-    def labels_of(self, media_id: int) -> list[str]:
-        """Distinct label names on one photo, sorted."""
-        rows = self._db.execute(
-            "SELECT DISTINCT l.name FROM media_labels ml JOIN labels l ON l.id = ml.label_id"
-            " WHERE ml.media_id = ? ORDER BY l.name",
-            [media_id],
-        ).fetchall()
-        return [str(r[0]) for r in rows]
-
-    def label_origins(self, media_id: int) -> list[tuple[str, str]]:
-        """(label name, origin) pairs of one photo, sorted by name then origin."""
-        rows = self._db.execute(
-            "SELECT l.name, ml.origin FROM media_labels ml JOIN labels l ON l.id = ml.label_id"
-            " WHERE ml.media_id = ? ORDER BY l.name, ml.origin",
-            [media_id],
-        ).fetchall()
-        return [(str(r[0]), str(r[1])) for r in rows]
 
     # problems --------------------------------------------------------------
     def set_problems(self, folder_id: int, problems: Sequence[tuple[str, str]]) -> None:

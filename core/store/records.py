@@ -67,6 +67,21 @@ class MediaDetails:
 
 
 @dataclass(frozen=True, slots=True)
+class LabelRecord:
+    """A label on a photo: its name, where it came from, and how sure that origin is.
+
+    Attributes:
+        name: The label as first written ("Beach"); names compare case-insensitively.
+        origin: ``user``, ``keyword``, ``keyword-file``, ``hashtag`` or ``zero-shot``.
+        confidence: 1.0 for labels a person wrote; a zero-shot concept's probability.
+    """
+
+    name: str
+    origin: str
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
 class EncoderRecord:
     """An encoder that produced stored vectors (open_clip model id and its output size)."""
 

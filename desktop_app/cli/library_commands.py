@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -28,10 +29,34 @@ def resolve_folder(path: Path) -> str:
 
 
 def cmd_add(store: Store, args: argparse.Namespace) -> int:
-    """Register folders."""
+    """Register folders; with ``--[no-]album-labels``, opt them in or out as album sources."""
+    status = 0
     for raw in args.dirs:
-        print(describe_registration(register_folder(store, resolve_folder(raw))))
+        registration = register_folder(store, resolve_folder(raw))
+        print(describe_registration(registration))
+        if args.album_labels is not None:
+            status = max(status, _set_album_labels(store, registration, args.album_labels))
     print("Run `hashlens index` to scan them.")
+    return status
+
+
+def _set_album_labels(store: Store, registration: FolderRegistration, is_on: bool) -> int:
+    folder = registration.folder
+    path = printable(folder.path)
+    if registration.covered_by_existing:
+        print(
+            f"hashlens: album labels are set for a whole library folder ({path}): its "
+            f"first-level sub-folders are the albums. Run `hashlens add {path} "
+            f"--{'' if is_on else 'no-'}album-labels` to change it.",
+            file=sys.stderr,
+        )
+        return 1
+    with store.atomic():
+        store.media.set_album_source(folder.id, is_on)
+    if is_on:
+        print(f"  sub-folders of {path} count as labels (albums) when training")
+    else:
+        print(f"  sub-folders of {path} no longer count as labels")
     return 0
 
 
@@ -71,6 +96,7 @@ def status_payload(store: Store) -> dict[str, object]:
         "model": json.loads(active) if active else None,
         "hashers": [_hasher_json(h) for h in store.codes.hashers()],
         "folders_list": [printable(f.path) for f in store.media.folders()],
+        "album_folders": [printable(f.path) for f in store.media.folders() if f.is_album_source],
         "errors": [{"path": printable(p), "reason": r} for p, r in store.media.errors()],
         "problems": [{"path": printable(p), "message": m} for p, m in store.media.problems()],
     }
@@ -103,7 +129,8 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
             f"({state}, trained {hasher.created_at})"
         )
     for folder in store.media.folders():
-        print(f"  folder: {printable(folder.path)}")
+        albums = " (sub-folders are album labels)" if folder.is_album_source else ""
+        print(f"  folder: {printable(folder.path)}{albums}")
     _print_list("Skipped files", store.media.errors())
     _print_list("Problems", store.media.problems())
     print(f"Log: {printable(str(paths.log_dir() / LOG_FILENAME))}")

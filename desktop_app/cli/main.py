@@ -18,6 +18,7 @@ from desktop_app.cli.library_commands import cmd_add, cmd_remove, cmd_status
 from desktop_app.cli.parser import build_parser
 from desktop_app.cli.runtime import build_config
 from desktop_app.cli.search_command import cmd_search
+from desktop_app.cli.tag_command import cmd_tag
 from desktop_app.cli.train_command import cmd_train
 from desktop_app.cli.watch_command import cmd_watch
 from desktop_app.log_setup import setup_logging
@@ -39,6 +40,8 @@ def _dispatch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
             return cmd_train(store, config, args)
         case "status":
             return cmd_status(store, args)
+        case "tag":
+            return cmd_tag(store, args)
         case "watch":
             return cmd_watch(store, config, args)
     raise AssertionError(args.command)

@@ -10,6 +10,7 @@ from core.hashing import list_hashers
 from core.search.hash_stage import SEARCH_MODES
 from desktop_app.cli.bench_command import add_bench_parser
 from desktop_app.cli.dataset_command import add_dataset_parser
+from desktop_app.cli.tag_command import add_tag_parser
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -42,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add = sub.add_parser("add", help="register folders of photos")
     add.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
+    add.add_argument(
+        "--album-labels",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="count each first-level sub-folder as a label (its album) when training; "
+        "--no-album-labels turns it off again (default: unchanged, off for a new folder)",
+    )
 
     remove = sub.add_parser("remove", help="forget folders (files are not touched)")
     remove.add_argument("dirs", nargs="+", type=Path, metavar="DIR")
@@ -86,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_model_options(watch)
 
+    add_tag_parser(sub)
     add_bench_parser(sub)
 
     status = sub.add_parser("status", help="what the library holds and what went wrong")

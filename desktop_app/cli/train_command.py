@@ -7,6 +7,7 @@ import sys
 
 from core.config import AppConfig
 from core.errors import ConfigError
+from core.hashing.registry import get_spec
 from core.indexing.trainer import Trainer, TrainOptions, TrainReport
 from core.store.database import Store
 from desktop_app.cli.progress_bar import ProgressBars
@@ -43,6 +44,17 @@ def describe(report: TrainReport) -> str:
         origins = ", ".join(f"{n:,} {o}" for o, n in sorted(report.origin_counts.items()))
         lines.append(
             f"Labels: {report.classes:,} classes on {report.labelled_rows:,} pairs ({origins})."
+        )
+    if report.zero_shot is not None:
+        lines.append(
+            f"No photo had a label, so the CLIP model guessed everyday concepts for "
+            f"{report.zero_shot.photos:,} photos (stored as zero-shot labels: "
+            "`hashlens tag PATH` shows them); only the confident guesses count as labels."
+        )
+    if get_spec(h.name).supervision == "semi-supervised":
+        lines.append(
+            f"{report.unlabelled_rows:,} unlabelled pairs learn from the "
+            f"{report.labelled_rows:,} labelled ones."
         )
     if report.excluded_unlabelled:
         lines.append(

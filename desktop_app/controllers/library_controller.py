@@ -16,6 +16,7 @@ from desktop_app.jobs.library import (
     add_folders,
     load_overview,
     remove_folder,
+    set_album_labels,
 )
 from desktop_app.tasks import TaskRunner
 
@@ -94,6 +95,17 @@ class LibraryController(QObject):
         path, default = self._library_path, self._default_encoder
         self._tasks.submit(
             lambda: remove_folder(path, folder_id, default),
+            pool="writer",
+            on_result=self._on_overview_result,
+            on_error=self._on_change_error,
+        )
+
+    @Slot(int, bool)
+    def set_album_labels(self, folder_id: int, is_on: bool) -> None:
+        """Count a folder's sub-folders as labels (albums) when training, or stop."""
+        path, default = self._library_path, self._default_encoder
+        self._tasks.submit(
+            lambda: set_album_labels(path, folder_id, is_on, default),
             pool="writer",
             on_result=self._on_overview_result,
             on_error=self._on_change_error,

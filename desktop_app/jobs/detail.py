@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import LibraryError
+from core.indexing.photo_labels import clean_tag_names
 from core.store.database import Store
 from core.store.media_repo import USER_SOURCE
 from core.store.records import MediaDetails
@@ -28,10 +29,12 @@ class CaptionRow:
 
 @dataclass(frozen=True, slots=True)
 class LabelRow:
-    """A label on a photo and its origin (``user`` tag, ``keyword``, ``hashtag``...)."""
+    """A label on a photo, its origin (``user`` tag, ``keyword``, ``hashtag``...) and how
+    sure that origin is (1.0 but for zero-shot guesses)."""
 
     name: str
     origin: str
+    confidence: float = 1.0
 
     @property
     def is_user(self) -> bool:
@@ -76,7 +79,7 @@ def read_detail(store: Store, media_id: int) -> PhotoDetail:
     return PhotoDetail(
         media=found,
         captions=tuple(CaptionRow(*row) for row in store.media.captions_of(media_id)),
-        labels=tuple(LabelRow(*row) for row in store.media.label_origins(media_id)),
+        labels=tuple(LabelRow(r.name, r.origin, r.confidence) for r in store.labels.of(media_id)),
     )
 
 
@@ -87,11 +90,16 @@ def load_detail(library_path: Path, media_id: int) -> PhotoDetail:
 
 
 def set_user_tags(library_path: Path, media_id: int, tags: Sequence[str]) -> PhotoDetail:
-    """Make the user's tags on a photo exactly ``tags`` (other labels are kept)."""
+    """Make the user's tags on a photo exactly ``tags`` (other labels are kept).
+
+    Raises:
+        LabelError: A tag is empty or holds a line break (as ``hashlens tag`` refuses).
+    """
+    names = clean_tag_names(tags)
     with Store.open(library_path) as store:
         read_detail(store, media_id)
         with store.atomic():
-            store.media.set_labels(media_id, [t.strip() for t in tags], USER_SOURCE)
+            store.labels.set_labels(media_id, names, USER_SOURCE)
         return read_detail(store, media_id)
 
 

@@ -48,6 +48,7 @@ class TrainingDetails:
     classes: int = 0
     labels_by_origin: tuple[tuple[str, int], ...] = ()
     excluded_unlabelled: int = 0
+    unlabelled_rows: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,7 @@ def training_details(record: HasherRecord) -> TrainingDetails:
             classes=int(raw.get("classes", 0)),
             labels_by_origin=tuple(sorted((str(k), int(v)) for k, v in origins.items())),
             excluded_unlabelled=int(raw.get("excluded_unlabelled", 0)),
+            unlabelled_rows=int(raw.get("unlabelled_rows", 0)),
         )
     except (ValueError, TypeError, AttributeError):
         logger.warning("Unreadable training details of hasher %d", record.id)

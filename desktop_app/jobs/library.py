@@ -24,7 +24,7 @@ from desktop_app.model_choice import (
 
 @dataclass(frozen=True, slots=True)
 class FolderRow:
-    """One library folder with its counts."""
+    """One library folder with its counts, and whether its sub-folders are album labels."""
 
     id: int
     path: str
@@ -32,6 +32,7 @@ class FolderRow:
     pending: int
     errors: int
     captions: int
+    is_album_source: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,8 @@ def read_overview(store: Store, default: EncoderConfig) -> LibraryOverview:
     counts = store.media.folder_counts()
     empty = {"photos": 0, "pending": 0, "errors": 0, "captions": 0}
     folders = tuple(
-        FolderRow(f.id, f.path, **counts.get(f.id, empty)) for f in store.media.folders()
+        FolderRow(f.id, f.path, **counts.get(f.id, empty), is_album_source=f.is_album_source)
+        for f in store.media.folders()
     )
     skipped = [SkippedFile(p, r) for p, r in store.media.errors()]
     skipped += [SkippedFile(p, m) for p, m in store.media.problems()]
@@ -139,6 +141,16 @@ def remove_folder(library_path: Path, folder_id: int, default: EncoderConfig) ->
     with Store.open(library_path) as store:
         with store.atomic():
             store.media.remove_folder(folder_id)
+        return read_overview(store, default)
+
+
+def set_album_labels(
+    library_path: Path, folder_id: int, is_on: bool, default: EncoderConfig
+) -> LibraryOverview:
+    """Whether a folder's first-level sub-folders count as labels (albums) in training."""
+    with Store.open(library_path) as store:
+        with store.atomic():
+            store.media.set_album_source(folder_id, is_on)
         return read_overview(store, default)
 
 

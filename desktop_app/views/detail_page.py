@@ -25,6 +25,7 @@ from core.indexing.caption_sync import (
     ORIGIN_FILE_KEYWORDS,
     ORIGIN_HASHTAGS,
 )
+from core.indexing.zero_shot_labels import ZERO_SHOT_ORIGIN
 from core.store.media_repo import USER_SOURCE
 from desktop_app.jobs.detail import PhotoDetail
 from desktop_app.views.labels import plain_label, plain_tooltip
@@ -38,6 +39,7 @@ _ORIGIN_WORDS = {
     ORIGIN_EMBEDDED_KEYWORDS: "keyword in the file",
     ORIGIN_FILE_KEYWORDS: "keyword from a captions file",
     ORIGIN_HASHTAGS: "hashtag in a caption",
+    ZERO_SHOT_ORIGIN: "zero-shot guess",
 }
 
 
@@ -221,6 +223,8 @@ class DetailPage(QWidget):
         self.tag_list.clear()
         for label in detail.labels:
             origin = _ORIGIN_WORDS.get(label.origin, label.origin)
+            if label.confidence < 1.0:
+                origin = f"{origin} {label.confidence:.2f}"
             item = QListWidgetItem(f"{label.name}  ({origin})")
             item.setData(_ID_ROLE, label.name if label.is_user else None)
             self.tag_list.addItem(item)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import QLocale, Qt, Signal, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -48,6 +49,8 @@ class LibraryPanel(QWidget):
         index_requested: the user wants the library brought up to date.
         cancel_requested: the user wants the running index stopped.
         skipped_requested: the user wants to see the skipped files.
+        album_labels_toggled: ``(folder id, bool)`` whether the folder's first-level
+            sub-folders should count as labels (albums) when training.
     """
 
     add_folder_requested = Signal()
@@ -55,6 +58,7 @@ class LibraryPanel(QWidget):
     index_requested = Signal()
     cancel_requested = Signal()
     skipped_requested = Signal()
+    album_labels_toggled = Signal(int, bool)
 
     def __init__(self) -> None:
         super().__init__()
@@ -104,6 +108,15 @@ class LibraryPanel(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         table.setMaximumHeight(FOLDER_TABLE_MAX_HEIGHT_PX)
         table.itemSelectionChanged.connect(self._on_folder_table_selection_changed)
+        self.album_action = QAction("Sub-folders Are Labels (Albums)", table)
+        self.album_action.setCheckable(True)
+        self.album_action.setEnabled(False)
+        self.album_action.setToolTip(
+            "Training learns from the album each photo sits in: its first-level sub-folder."
+        )
+        self.album_action.triggered.connect(self._on_album_action_triggered)
+        table.addAction(self.album_action)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         return table
 
     def _lay_out(self) -> None:
@@ -148,11 +161,13 @@ class LibraryPanel(QWidget):
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
-                item.setToolTip(plain_tooltip(folder.path))
+                albums = "\nIts sub-folders count as labels (albums)." * folder.is_album_source
+                item.setToolTip(plain_tooltip(folder.path + albums))
                 table.setItem(row, column, item)
             self._show_watched_cell(row, folder.path)
             if selected is not None and folder.id == selected.id:
                 table.selectRow(row)
+        self._on_folder_table_selection_changed()  # the selected folder's settings may change
         self.show_skipped(overview.skipped)
 
     @Slot(object)
@@ -228,7 +243,16 @@ class LibraryPanel(QWidget):
 
     @Slot()
     def _on_folder_table_selection_changed(self) -> None:
-        self.remove_button.setEnabled(self._selected_folder() is not None)
+        folder = self._selected_folder()
+        self.remove_button.setEnabled(folder is not None)
+        self.album_action.setEnabled(folder is not None)
+        self.album_action.setChecked(folder is not None and folder.is_album_source)
+
+    @Slot(bool)
+    def _on_album_action_triggered(self, is_checked: bool) -> None:
+        folder = self._selected_folder()
+        if folder is not None:
+            self.album_labels_toggled.emit(folder.id, is_checked)
 
     @Slot()
     def _on_remove_button_clicked(self) -> None:

@@ -38,7 +38,7 @@ def _labels(library: Path, path: str) -> list[tuple[str, str]]:
     with Store.open(library) as store:
         media = store.media.media_by_path(path)
         assert media is not None
-        return store.media.label_origins(media.id)
+        return [(label.name, label.origin) for label in store.labels.of(media.id)]
 
 
 def _captions(library: Path, path: str) -> list[tuple[str, str]]:
@@ -89,6 +89,19 @@ def test_tags_added_and_removed_in_the_detail_view_are_written_to_the_store(
     with qtbot.waitSignal(parts.controllers.detail.detail_changed):  # type: ignore[union-attr]
         page.remove_tag_button.click()
     assert _labels(indexed_library, path) == [("<i>favourite</i>", "user")]
+
+
+def test_a_guessed_label_shows_its_origin_and_confidence(
+    qtbot: QtBot, open_window: OpenWindow, indexed_library: Path
+) -> None:
+    with Store.open(indexed_library) as store, store.atomic():
+        for media_id in store.media.paths_of(list(range(1, 100))):
+            store.labels.set_labels(media_id, ["sky"], "zero-shot", 0.625)
+    parts = open_library_window(qtbot, open_window, indexed_library)
+    _open_first_result(qtbot, parts)
+    page = parts.window.search_area.detail_page
+    texts = [page.tag_list.item(i).text() for i in range(page.tag_list.count())]
+    assert "sky  (zero-shot guess 0.62)" in texts
 
 
 def test_a_caption_added_then_edited_in_the_detail_view_is_stored_as_the_users(

@@ -128,3 +128,29 @@ def test_window_stays_responsive_while_indexing(
         timer.start()
     timer.stop()
     assert len(ticks) >= 3  # the GUI thread kept running its event loop during the run
+
+
+def _album_sources(library: Path) -> list[bool]:
+    with Store.open(library) as store:
+        return [f.is_album_source for f in store.media.folders()]
+
+
+def test_album_labels_are_switched_per_folder_from_the_folder_menu(
+    qtbot: QtBot, open_window: OpenWindow, indexed_library: Path
+) -> None:
+    parts = open_window(indexed_library)
+    wait_for_page(qtbot, parts.window, "libraryPage")
+    panel = parts.window.library_panel
+    library = parts.controllers.library  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: panel.folder_table.rowCount() == 1)
+    assert not panel.album_action.isEnabled()  # nothing selected
+    panel.folder_table.selectRow(0)
+    assert panel.album_action in panel.folder_table.actions()
+    assert panel.album_action.isEnabled()
+    assert not panel.album_action.isChecked()
+    for is_on in (True, False):
+        with qtbot.waitSignal(library.overview_changed):
+            panel.album_action.trigger()
+        assert _album_sources(indexed_library) == [is_on]
+        assert panel.album_action.isChecked() is is_on
+        assert ("albums" in panel.folder_table.item(0, 0).toolTip()) is is_on

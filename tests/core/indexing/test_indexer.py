@@ -183,7 +183,7 @@ def test_caption_edits_and_hashtags_reach_the_library(harness: Harness, photos: 
     assert harness.encoder.texts_encoded - texts == 1
     record = harness.store.media.media_by_path(str(photos / "coffee.jpg"))
     assert record is not None
-    assert harness.store.media.labels_of(record.id) == ["cafe", "paris"]
+    assert harness.store.labels.names_of(record.id) == ["cafe", "paris"]
 
 
 def test_folder_caption_files_and_bad_rows_are_reported(harness: Harness, photos: Path) -> None:
@@ -195,7 +195,7 @@ def test_folder_caption_files_and_bad_rows_are_reported(harness: Harness, photos
     assert "A rocket on the pad" in harness.captions(photos / "rocket.jpg")
     record = harness.store.media.media_by_path(str(photos / "rocket.jpg"))
     assert record is not None
-    assert set(harness.store.media.labels_of(record.id)) == {"space", "launch"}
+    assert set(harness.store.labels.names_of(record.id)) == {"space", "launch"}
     assert any("line 3" in m for _, m in harness.store.media.problems())
 
 

@@ -121,6 +121,10 @@ def test_album_folders_become_labels_when_asked(harness: Harness, tmp_path: Path
     report = trainer.train(TrainOptions("batch", 8, albums=True))
     assert report.origin_counts == {"album": 18}
     assert report.classes == 3
+    (registered,) = harness.store.media.folders()
+    with harness.store.atomic():  # opted in once, for every training
+        harness.store.media.set_album_source(registered.id, True)
+    assert trainer.train(TrainOptions("batch", 8)).origin_counts == {"album": 18}
 
 
 def test_retraining_replaces_the_old_version_and_its_codes(
