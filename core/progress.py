@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -54,7 +55,7 @@ class RateLimitedReporter:
     def __init__(self, callback: ProgressCallback | None, max_hz: float = 10.0) -> None:
         self._callback = callback
         self._min_interval_s = 1.0 / max_hz
-        self._last_s = 0.0
+        self._last_s = -math.inf  # the first snapshot always passes, whatever the clock
 
     def __call__(self, progress: Progress, *, force: bool = False) -> None:
         """Report ``progress`` unless one was sent less than ``1/max_hz`` s ago."""
