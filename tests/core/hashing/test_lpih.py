@@ -151,7 +151,7 @@ def test_lpih_beats_its_base_trained_on_the_labelled_rows(seed: int) -> None:
     base = create_hasher("hpseh", 32).fit(
         PairedFeatures(d.image[:N][mask], d.text[:N][mask], d.labels[:N][mask])
     )
-    assert cross_map(lpih, d) > cross_map(base, d) + 0.1
+    assert cross_map(lpih, d) > cross_map(base, d) + 0.05
 
 
 def test_pseudo_labels_are_mostly_right_and_reported() -> None:
