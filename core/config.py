@@ -18,6 +18,11 @@ from typing import Any
 from core import paths
 from core.errors import ConfigError
 
+ENCODER_PROCESS_MODES = ("separate", "inline")
+"""Where the window runs the model: a process of its own (the window never imports
+torch) or the window's process. ``hashlens`` commands always run it inline (there is no
+window to keep responsive)."""
+
 
 @dataclass(frozen=True, slots=True)
 class EncoderConfig:
@@ -29,6 +34,12 @@ class EncoderConfig:
     device: str = "auto"
     batch_size: int = 32
     num_threads: int = 0
+    process: str = "separate"
+
+    def __post_init__(self) -> None:
+        if self.process not in ENCODER_PROCESS_MODES:
+            modes = " or ".join(ENCODER_PROCESS_MODES)
+            raise ConfigError(f"Setting encoder.process must be {modes}.")
 
 
 @dataclass(frozen=True, slots=True)

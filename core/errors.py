@@ -20,6 +20,10 @@ class CoreError(Exception):
         self.user_message = user_message
         self.details = details
 
+    def __reduce__(self) -> tuple[type[CoreError], tuple[str, str]]:
+        """Pickle with both fields, so an error raised in the model process keeps its message."""
+        return (type(self), (self.user_message, self.details))
+
 
 class ConfigError(CoreError):
     """A setting or command-line value is invalid."""
@@ -27,6 +31,10 @@ class ConfigError(CoreError):
 
 class ModelNotAvailableError(CoreError):
     """The CLIP encoder cannot be loaded (no weights, no network, bad file)."""
+
+
+class EncoderProcessError(CoreError):
+    """The process that runs the model stopped or answered nonsense; it restarts on next use."""
 
 
 class UnsupportedImageError(CoreError):

@@ -80,6 +80,8 @@ class Composition:
             self.controllers.indexing.cancel()
             self.controllers.hashing.cancel()
         self.tasks.wait_for_done()
+        if self.controllers is not None:
+            self.controllers.model.close()
 
 
 def _window(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core.config import EncoderConfig
 from core.features.encoder import Encoder, LazyEncoder
+from core.features.encoder_process import EncoderProcess
 from core.progress import ProgressCallback
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 
@@ -62,13 +63,25 @@ def download_bytes(cfg: EncoderConfig) -> int | None:
     return DEFAULT_DOWNLOAD_BYTES.get((cfg.model, cfg.pretrained))
 
 
-def lazy_encoder(cfg: EncoderConfig, progress: ProgressCallback | None = None) -> LazyEncoder:
-    """An encoder that loads (importing torch) only when first used; downloads report progress."""
+def lazy_encoder(
+    cfg: EncoderConfig,
+    progress: ProgressCallback | None = None,
+    *,
+    separate_process: bool = False,
+) -> LazyEncoder:
+    """An encoder that loads only when first used; downloads report progress.
+
+    In-process (the command line) loading imports torch here; with
+    ``separate_process`` (the window, ``encoder.process = "separate"``) the model runs
+    in a process of its own and this process never imports torch.
+    """
 
     def load() -> Encoder:
+        logger.info("Loading model %s", asdict(cfg))
+        if separate_process:
+            return EncoderProcess.start(cfg, progress=progress)
         from core.features.clip_encoder import load_encoder  # deferred: torch is slow to import
 
-        logger.info("Loading model %s", asdict(cfg))
         return load_encoder(cfg, progress=progress)
 
     return LazyEncoder(encoder_config_key(cfg), load)

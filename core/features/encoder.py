@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from PIL import Image
 
@@ -45,6 +45,15 @@ class Encoder(Protocol):
         ...
 
 
+@runtime_checkable
+class Closable(Protocol):
+    """An encoder holding a resource beyond memory (the model process)."""
+
+    def close(self) -> None:
+        """Release it; the encoder may start it again when used."""
+        ...
+
+
 class LazyEncoder:
     """Loads the encoder on first use, so jobs with nothing to encode never import torch.
 
@@ -71,3 +80,10 @@ class LazyEncoder:
             if self._encoder is None:
                 self._encoder = self._loader()
             return self._encoder
+
+    def close(self) -> None:
+        """Release what the loaded encoder holds (stops a model process); a later use reloads."""
+        with self._lock:
+            encoder, self._encoder = self._encoder, None
+        if isinstance(encoder, Closable):
+            encoder.close()

@@ -89,8 +89,19 @@ class ModelController(QObject):
     def encoder(self) -> LazyEncoder:
         """The encoder of the current model; it loads on first use, in a task."""
         if self._encoder is None or self._encoder.config_key != encoder_config_key(self._config):
-            self._encoder = lazy_encoder(self._config, progress=self._report_download)
+            if self._encoder is not None:
+                self._encoder.close()  # another model: stop the old one's process
+            self._encoder = lazy_encoder(
+                self._config,
+                progress=self._report_download,
+                separate_process=self._config.process == "separate",
+            )
         return self._encoder
+
+    def close(self) -> None:
+        """Stop the model process, if one runs (the window is closing)."""
+        if self._encoder is not None:
+            self._encoder.close()
 
     @Slot(object)
     def set_status(self, status: ModelStatus) -> None:
@@ -169,6 +180,8 @@ class ModelController(QObject):
     def _on_load_error(self, error: Exception) -> None:
         failed = self._config
         self._config = self._previous
+        if self._encoder is not None:
+            self._encoder.close()
         self._encoder = None
         report = report_for(error, "The model could not be loaded")
         state = ModelState("failed", model_name(failed), report.message, download_bytes(failed))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -93,11 +93,22 @@ def open_window(
 
 @pytest.fixture
 def tiny_model(tiny_clip: TinyClip, monkeypatch: pytest.MonkeyPatch) -> EncoderConfig:
-    """Configure the tiny open_clip model (a local weights file) through the environment."""
-    cfg = tiny_clip.encoder_config()
-    for key in ("model", "pretrained", "model_config", "device"):
+    """Configure the tiny open_clip model (a local weights file) through the environment.
+
+    The window runs it inline here: a model process costs each test a fresh torch import
+    (5-10 s on a loaded 2-core machine). ``model_process`` tests the separate process.
+    """
+    cfg = tiny_clip.encoder_config(process="inline")
+    for key in ("model", "pretrained", "model_config", "device", "process"):
         monkeypatch.setenv(f"HASHLENS_ENCODER_{key.upper()}", str(getattr(cfg, key)))
     return cfg
+
+
+@pytest.fixture
+def model_process(tiny_model: EncoderConfig, monkeypatch: pytest.MonkeyPatch) -> EncoderConfig:
+    """The tiny model run as the window runs it by default: in a model process of its own."""
+    monkeypatch.setenv("HASHLENS_ENCODER_PROCESS", "separate")
+    return replace(tiny_model, process="separate")
 
 
 @pytest.fixture
