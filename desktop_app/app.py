@@ -171,6 +171,8 @@ def _wire_library(window: MainWindow, c: Controllers) -> None:
     c.indexing.failed.connect(lambda _report: panel.show_indexing(False))
     c.indexing.model_unavailable.connect(c.model.report_unavailable)
     c.indexing.model_unavailable.connect(lambda _report: panel.show_indexing(False))
+    c.indexing.busy.connect(window.show_message)
+    c.indexing.busy.connect(lambda _message: panel.show_indexing(False))
     c.library.overview_changed.connect(lambda overview: _on_overview(c, overview))
     c.library.folders_added.connect(lambda outcome: _on_folders_added(c, outcome))
     c.model.model_ready.connect(lambda: _on_model_ready(c))
@@ -226,6 +228,7 @@ def _wire_hashing(window: MainWindow, c: Controllers) -> None:
     c.indexing.finished.connect(lambda _report: panel.show_indexing(False))
     c.indexing.failed.connect(lambda _report: panel.show_indexing(False))
     c.indexing.model_unavailable.connect(lambda _report: panel.show_indexing(False))
+    c.indexing.busy.connect(lambda _message: panel.show_indexing(False))
     c.indexing.finished.connect(hashing.refresh)
     c.model.state_changed.connect(lambda state: _on_model_state(c, state))
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from core.config import AppConfig
-from core.errors import ModelNotAvailableError
+from core.errors import LibraryBusyError, ModelNotAvailableError
 from core.features.encoder import LazyEncoder
 from core.progress import CancelToken, Progress, ProgressCallback
 from core.types import IndexReport
@@ -19,6 +19,8 @@ from desktop_app.jobs.library import index_library
 from desktop_app.progress_text import RateMeter
 from desktop_app.tasks import TaskRunner
 
+BUSY_RETRY_MS = 10_000
+"""Another process (``hashlens index``, a second window) holds the library: try again after."""
 BATCH_SIGNAL_INTERVAL_S = 1.5
 """At most this often, ``batch_landed`` tells search and counts to read the library again."""
 _LANDING_STAGES = frozenset({"images", "captions"})
@@ -43,6 +45,8 @@ class IndexingController(QObject):
         finished: an ``IndexReport`` (``cancelled`` set when the user cancelled).
         failed: an ``ErrorReport``.
         model_unavailable: an ``ErrorReport``: the model could not be loaded.
+        busy: a message: another process is writing the library; the run is retried
+            every ``BUSY_RETRY_MS`` until it starts, or until ``cancel``.
     """
 
     started = Signal()
@@ -51,6 +55,7 @@ class IndexingController(QObject):
     finished = Signal(object)
     failed = Signal(object)
     model_unavailable = Signal(object)
+    busy = Signal(str)
 
     def __init__(
         self,
@@ -60,6 +65,7 @@ class IndexingController(QObject):
         tasks: TaskRunner,
         clock: Callable[[], float] = time.monotonic,
         unsettled: Callable[[], frozenset[str]] = frozenset,
+        busy_retry_ms: int | None = None,
     ) -> None:
         super().__init__()
         self._unsettled = unsettled
@@ -72,11 +78,20 @@ class IndexingController(QObject):
         self._is_rerun_wanted = False
         self._meter = RateMeter(clock)
         self._last_landing_s = 0.0
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setSingleShot(True)
+        self._retry_timer.setInterval(BUSY_RETRY_MS if busy_retry_ms is None else busy_retry_ms)
+        self._retry_timer.timeout.connect(self.start)
 
     @property
     def is_running(self) -> bool:
         """Whether a run is in progress."""
         return self._cancel is not None
+
+    @property
+    def is_waiting_for_library(self) -> bool:
+        """Whether a run waits for another process to finish writing the library."""
+        return self._retry_timer.isActive()
 
     @Slot()
     def start(self) -> None:
@@ -84,6 +99,7 @@ class IndexingController(QObject):
         if self._cancel is not None:
             self._is_rerun_wanted = True
             return
+        self._retry_timer.stop()
         cancel = CancelToken()
         self._cancel = cancel
         self._meter = RateMeter(self._clock)
@@ -106,6 +122,7 @@ class IndexingController(QObject):
     def cancel(self) -> None:
         """Stop after the batch in progress; finished batches stay in the library."""
         self._is_rerun_wanted = False
+        self._retry_timer.stop()
         if self._cancel is not None:
             self._cancel.cancel()
 
@@ -130,6 +147,14 @@ class IndexingController(QObject):
     def _on_task_error(self, error: Exception) -> None:
         self._cancel = None
         self._is_rerun_wanted = False
+        if isinstance(error, LibraryBusyError):  # not a failure: wait for the other writer
+            self._retry_timer.start()
+            seconds = max(1, self._retry_timer.interval() // 1000)
+            self.busy.emit(
+                "Another HashLens process is updating this library; indexing starts when it "
+                f"is done (trying again every {seconds} s)."
+            )
+            return
         report = report_for(error, "Indexing stopped")
         if isinstance(error, ModelNotAvailableError):
             self.model_unavailable.emit(report)

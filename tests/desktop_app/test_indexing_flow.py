@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,9 +13,17 @@ from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig
 from core.store.database import Store
+from core.store.lock import WriterLock
 from core.types import IndexReport
+from desktop_app.controllers import indexing_controller
 from desktop_app.controllers.indexing_controller import IndexProgress
-from tests.desktop_app.conftest import OpenWindow, drop, mime_with, wait_for_page
+from tests.desktop_app.conftest import (
+    OpenWindow,
+    RecordingDialogs,
+    drop,
+    mime_with,
+    wait_for_page,
+)
 
 INDEX_TIMEOUT_MS = 60_000
 
@@ -154,3 +163,47 @@ def test_album_labels_are_switched_per_folder_from_the_folder_menu(
         assert _album_sources(indexed_library) == [is_on]
         assert panel.album_action.isChecked() is is_on
         assert ("albums" in panel.folder_table.item(0, 0).toolTip()) is is_on
+
+
+def test_a_library_busy_in_another_process_is_indexed_once_free_without_an_error_dialog(
+    qtbot: QtBot, open_window: OpenWindow, indexed_library: Path, photos: Path,
+    dialogs: RecordingDialogs, monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(indexing_controller, "BUSY_RETRY_MS", 200)
+    shutil.copy(photos / "chelsea.jpg", photos / "chelsea-copy.jpg")
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(photos / "red.png")
+    parts = open_window(indexed_library)
+    window, indexing = parts.window, parts.controllers.indexing  # type: ignore[union-attr]
+    wait_for_page(qtbot, window, "libraryPage")
+    other_writer = WriterLock(indexed_library)  # what `hashlens index` holds while it runs
+    other_writer.acquire()
+    try:
+        with qtbot.waitSignal(indexing.busy) as busy:
+            window.library_panel.index_button.click()
+        assert "Another HashLens process" in busy.args[0]
+        assert "Another HashLens process" in window.statusBar().currentMessage()
+        assert indexing.is_waiting_for_library
+        assert window.library_panel.index_button.isEnabled()
+        with qtbot.waitSignal(indexing.busy):  # still held: it keeps trying
+            pass
+    finally:
+        other_writer.release()
+    with qtbot.waitSignal(indexing.finished, timeout=INDEX_TIMEOUT_MS) as finished:
+        pass
+    assert finished.args[0].encoded_images == 1  # the copy reuses its original's vectors
+    assert _ready_photos(indexed_library) == 13
+    assert not indexing.is_waiting_for_library
+    assert dialogs.errors == []
+
+
+def test_cancel_stops_waiting_for_a_busy_library(
+    qtbot: QtBot, open_window: OpenWindow, indexed_library: Path,
+) -> None:  # fmt: skip
+    parts = open_window(indexed_library)
+    window, indexing = parts.window, parts.controllers.indexing  # type: ignore[union-attr]
+    wait_for_page(qtbot, window, "libraryPage")
+    with WriterLock(indexed_library), qtbot.waitSignal(indexing.busy):
+        indexing.start()
+    assert indexing.is_waiting_for_library
+    indexing.cancel()
+    assert not indexing.is_waiting_for_library

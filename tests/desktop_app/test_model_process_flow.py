@@ -63,7 +63,8 @@ def test_the_window_searches_through_its_model_process_and_stops_it_on_close(
     served = parts.controllers.model.encoder.get()
     assert isinstance(served, EncoderProcess)
     pid = served.pid
-    assert pid is not None and pid != os.getpid()
+    assert pid is not None
+    assert pid != os.getpid()
 
     parts.shut_down()
 
