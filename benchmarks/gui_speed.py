@@ -12,8 +12,11 @@ weights (real text-encoding cost, no download). Then, offscreen:
 - keystrokes: a 5 ms QTimer heartbeat on the GUI thread records its gaps while a query
   is typed key by key into the search field (80-150 ms between keys, one 400 ms pause
   mid-query so a search runs while typing goes on) until its results are on show; the
-  first query (model load) is reported apart from later ones; once with exact search,
-  once after training a 64-bit hasher (two-stage search).
+  first query (model load) is reported apart from later ones; with exact search once
+  per ``encoder.process`` mode (``separate``, the default: the model in a process of
+  its own; ``inline``: in the window's process, the baseline), then after training a
+  64-bit hasher (two-stage search, default mode). Each run also says whether torch was
+  ever imported into the window's process, and its RSS after the last query.
 - scrolling: ``HASHLENS_SEARCH_K`` raised to N so the grid holds every photo; the grid
   is scrolled top to bottom by half a viewport per 16 ms frame; paint time per frame,
   heartbeat gaps and the process RSS before and after, thumbnails held in memory.
@@ -185,7 +188,11 @@ def report_startup(label: str, library: Path, env: dict[str, str], runs: int) ->
 
 
 def report_keys(label: str, result: dict[str, Any]) -> None:
-    print(f"keystrokes [{label}]: heartbeat gaps on the GUI thread while typing until results")
+    print(
+        f"keystrokes [{label}]: heartbeat gaps on the GUI thread while typing until results "
+        f"(torch in the window's process afterwards: {result['torch_after']}; RSS "
+        f"{result['rss_mb']:.0f} MiB)"
+    )
     for i, q in enumerate(result["queries"]):
         tag = "first " if i == 0 else "later "
         print(
@@ -236,6 +243,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--method", default="cca-itq")
     parser.add_argument("--parts", default="startup,keys,scroll")
+    parser.add_argument(
+        "--modes", default="separate,inline", help="encoder.process modes timed for keystrokes"
+    )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "LIBRARY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -254,13 +264,15 @@ def main() -> None:
         if "startup" in parts:
             report_startup("exact search", library, env, args.runs)
         if "keys" in parts:
-            report_keys("exact search", run_child("keys", library, env))
+            for mode in args.modes.split(","):
+                mode_env = child_env(base / "home", {"HASHLENS_ENCODER_PROCESS": mode})
+                report_keys(f"exact search, model {mode}", run_child("keys", library, mode_env))
         seconds = train_hasher(library, record, args.method)
         print(f"trained {args.method} 64 bits in {seconds:.1f} s")
         if "startup" in parts:
             report_startup(f"{args.method} active", library, env, args.runs)
         if "keys" in parts:
-            report_keys(f"{args.method} two-stage", run_child("keys", library, env))
+            report_keys(f"{args.method} two-stage, default", run_child("keys", library, env))
         if "scroll" in parts:
             scroll_env = child_env(base / "home", {"HASHLENS_SEARCH_K": str(args.n)})
             report_scroll(run_child("scroll", library, scroll_env))
@@ -452,7 +464,8 @@ def child_keys(library: Path) -> None:
                 "long_gaps": sorted(long_gaps, key=lambda p: -p[1]),
             }
         )
-    print("RESULT " + json.dumps({"queries": out}), flush=True)
+    result = {"queries": out, "torch_after": "torch" in sys.modules, "rss_mb": _rss_mb()}
+    print("RESULT " + json.dumps(result), flush=True)
     window.close()
     parts.shut_down()
     del app

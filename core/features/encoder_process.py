@@ -263,7 +263,7 @@ class EncoderProcess:
                 detail,
             )
         return EncoderProcessError(
-            f"The model process stopped: {how}. It starts again with the next search.", detail
+            f"The model process stopped: {how}. It starts again when next needed.", detail
         )
 
     def _discard(self) -> None:

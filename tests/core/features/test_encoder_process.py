@@ -183,7 +183,7 @@ def test_a_process_killed_during_a_request_fails_that_request_only(
     encoder = EncoderProcess(tiny_clip.encoder_config(), command=command)
     with pytest.raises(EncoderProcessError, match="SIGKILL") as info:
         encoder.encode_texts(["x"])
-    assert "starts again with the next search" in info.value.user_message
+    assert "starts again when next needed" in info.value.user_message
     assert encoder.pid is None
     with pytest.raises(EncoderProcessError):  # the stand-in dies again: a new one was started
         encoder.encode_texts(["x"])

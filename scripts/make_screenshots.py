@@ -1,0 +1,182 @@
+"""Make the README's screenshots of the window (docs/screenshots/*.png), the same way every time.
+
+Everything is built in a temporary folder: the tests' tiny open_clip architecture with
+seeded random weights (so the rankings shown mean nothing), 24 of scikit-image's sample
+photos with a caption ending in a #hashtag (their label), a library indexed by
+``hashlens index`` and a BATCH hasher trained by ``hashlens train --method batch --bits
+16``. Each state is then built through the real composition root, offscreen, and grabbed
+once its background work has finished.
+
+Usage: ``.venv/bin/python scripts/make_screenshots.py [OUT_DIR]`` (default docs/screenshots).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PHOTOS: dict[str, str] = {
+    "astronaut.png": "Color image of the astronaut Eileen Collins. #people",
+    "camera.png": "A man with a camera on a tripod. #people",
+    "chelsea.png": "Chelsea the cat. #animals",
+    "horse.png": "A horse in silhouette. #animals",
+    "coffee.png": "Coffee cup. #food",
+    "rocket.jpg": "Launch photo of DSCOVR on Falcon 9 by SpaceX. #space",
+    "hubble_deep_field.jpg": "Hubble eXtreme Deep Field. #space",
+    "moon.png": "Surface of the moon. #space",
+    "motorcycle_left.png": "Rectified stereo image pair with ground-truth disparities. #vehicles",
+    "motorcycle_right.png": "The right view of a stereo pair of a motorcycle. #vehicles",
+    "ihc.png": "Immunohistochemical (IHC) staining with hematoxylin counterstaining. #microscopy",
+    "cell.png": "Cell floating in saline. #microscopy",
+    "microaneurysms.png": 'Gray-level "microaneurysms" image from a retina scan. #medical',
+    "retina.jpg": "Human retina. #medical",
+    "phantom.png": "Shepp Logan Phantom. #medical",
+    "coins.png": "Greek coins from Pompeii. #objects",
+    "clock_motion.png": "A clock, blurred by motion. #objects",
+    "brick.png": "Brick wall. #textures",
+    "grass.png": "Grass. #textures",
+    "gravel.png": "Gravel. #textures",
+    "page.png": "Scanned page of a book. #documents",
+    "text.png": "Text written on a photographed page. #documents",
+    "logo.png": "The scikit-image logo. #graphics",
+    "chessboard_RGB.png": "A chessboard pattern in colour. #graphics",
+}
+QUERY = "a cat on a sofa"
+WIDTH, HEIGHT = 1180, 760
+
+
+def build_model(folder: Path) -> dict[str, str]:
+    """The tiny architecture of the tests with seeded random weights; its settings as env."""
+    from tests.conftest import TINY_MODEL_CFG, TINY_MODEL_NAME, save_tiny_weights
+
+    config = folder / f"{TINY_MODEL_NAME}.json"
+    config.write_text(json.dumps(TINY_MODEL_CFG), encoding="utf-8")
+    weights = save_tiny_weights(config, TINY_MODEL_NAME, folder / "tiny.pt", seed=0)
+    return {
+        "HASHLENS_ENCODER_MODEL": TINY_MODEL_NAME,
+        "HASHLENS_ENCODER_PRETRAINED": str(weights),
+        "HASHLENS_ENCODER_MODEL_CONFIG": str(config),
+        "HASHLENS_ENCODER_DEVICE": "cpu",
+    }
+
+
+def write_photos(folder: Path) -> None:
+    from tests.corpus import skimage_data_dir
+
+    folder.mkdir(parents=True)
+    for name, caption in PHOTOS.items():
+        shutil.copyfile(skimage_data_dir() / name, folder / name)
+        (folder / f"{Path(name).stem}.txt").write_text(caption + "\n", encoding="utf-8")
+
+
+def hashlens(library: Path, *args: str) -> None:
+    command = [str(Path(sys.executable).with_name("hashlens")), "--library", str(library), *args]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+
+
+class Shooter:
+    """One QApplication; each shot composes a window, drives it, waits, and saves it."""
+
+    def __init__(self, out: Path) -> None:
+        from desktop_app.__main__ import _application
+
+        self.out = out
+        self.app = _application("hashlens-gui")
+
+    def shoot(
+        self,
+        name: str,
+        library: Path,
+        drive: Callable[..., None] | None = None,
+        scheme: str = "light",
+        then: Callable[..., None] | None = None,
+    ) -> None:
+        from PySide6.QtCore import QSettings
+
+        from desktop_app.__main__ import settle
+        from desktop_app.app import compose
+        from desktop_app.appearance import apply_color_scheme
+
+        apply_color_scheme(self.app, scheme)
+        settings = QSettings(str(library.with_suffix(f".{name}.ini")), QSettings.Format.IniFormat)
+        parts = compose(library, settings=settings)
+        parts.window.show()
+        parts.window.reset_layout()
+        parts.window.resize(WIDTH, HEIGHT)
+        settle(self.app, parts, parts.window)
+        for step in (drive, then):  # each step's background work lands before the next
+            if step is not None:
+                step(parts)
+                settle(self.app, parts, parts.window)
+        path = self.out / f"{name}.png"
+        if not parts.window.grab().save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        print(f"wrote {path}")
+        parts.window.close()
+        parts.shut_down()
+
+
+def _search(text: str) -> Callable[..., None]:
+    def drive(parts: object) -> None:
+        parts.window.set_query(text)  # type: ignore[attr-defined]
+        parts.controllers.search.search_text_now(text)  # type: ignore[attr-defined]
+
+    return drive
+
+
+def _search_by_photo(photo: Path) -> Callable[..., None]:
+    def drive(parts: object) -> None:
+        parts.controllers.search.search_image(photo)  # type: ignore[attr-defined]
+
+    return drive
+
+
+def _open_first_hit(parts: object) -> None:
+    hits = parts.window.search_area.results_model.hits  # type: ignore[attr-defined]
+    parts.controllers.detail.open(hits[0].media_id)  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="hashlens-shots-") as tmp:
+        base = Path(tmp)
+        os.environ.update(QT_QPA_PLATFORM="offscreen", HASHLENS_HOME=str(base / "home"))
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        shooter = Shooter(out)
+        shooter.shoot("main-window-empty", base / "empty.sqlite")  # default model: not here
+        os.environ.update(build_model(base))
+        photos = base / "photos"
+        write_photos(photos)
+        library = base / "library.sqlite"
+        hashlens(library, "add", str(photos))
+        hashlens(library, "index", "--no-progress")
+        hashlens(library, "train", "--method", "batch", "--bits", "16")
+        shooter.shoot("main-window-search", library, _search(QUERY))
+        shooter.shoot("main-window-dark", library, _search(QUERY), scheme="dark")
+        by_photo = _search_by_photo(photos / "chelsea.png")
+        shooter.shoot("main-window-image-search", library, by_photo)
+        shooter.shoot("main-window-detail", library, by_photo, then=_open_first_hit)
+        card = base / "memory-card"
+        card.mkdir()
+        shutil.copyfile(photos / "coffee.png", card / "coffee.png")
+        hashlens(library, "add", str(card))
+        hashlens(library, "index", "--no-progress")
+        shutil.rmtree(card)  # unplugged
+        shooter.shoot("main-window-watching", library)
+        not_a_library = base / "notes.txt"
+        not_a_library.write_text("shopping list\n", encoding="utf-8")
+        shooter.shoot("main-window-error", not_a_library)
+
+
+if __name__ == "__main__":
+    main()
