@@ -127,7 +127,12 @@ def pseudo_quality(hasher: LPIH, labels: np.ndarray) -> dict[str, float]:
 
 
 def run_dataset(
-    path: Path, fractions: list[float], bits: list[int], seed: int, base: str
+    path: Path,
+    fractions: list[float],
+    bits: list[int],
+    seed: int,
+    base: str,
+    extra: tuple[str, ...] = (),
 ) -> dict[str, object]:
     data = load_features(path)
     ev = Evaluator(data)
@@ -158,7 +163,7 @@ def run_dataset(
             lpih = ev.run(scores, "lpih", build("lpih", b, base), semi)
             assert isinstance(lpih, LPIH)
             quality[b] = pseudo_quality(lpih, labels)
-            for variant in (*ABLATIONS, CARRIED):
+            for variant in (*ABLATIONS, *extra, CARRIED):
                 ev.run(scores, variant, build(variant, b, base), semi)
             try:
                 ev.run(scores, "base on L", build(base, b, base), only)
@@ -166,7 +171,7 @@ def run_dataset(
                 print(f"  base on L at {b} bits: {exc}")
                 scores.maps[("base on L", b)] = (float("nan"), float("nan"))
         results["fractions"][str(fraction)] = report(  # type: ignore[index]
-            scores, quality, fraction, int(mask.sum()), bits, best_unsup
+            scores, quality, fraction, int(mask.sum()), bits, best_unsup, extra
         )
     return results
 
@@ -178,8 +183,9 @@ def report(
     n_labelled: int,
     bits: list[int],
     best_unsup: str,
+    extra: tuple[str, ...] = (),
 ) -> dict[str, object]:
-    rows = ["lpih", *ABLATIONS, "base on L", CARRIED, best_unsup, "upper bound"]
+    rows = ["lpih", *ABLATIONS, *extra, "base on L", CARRIED, best_unsup, "upper bound"]
     print(f"\n### {100 * fraction:g} % labelled ({n_labelled} rows)")
     head = " | ".join(f"{b} I→T | {b} T→I" for b in bits)
     print(f"| method | {head} | mean |")
@@ -230,10 +236,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the labelled sample")
     parser.add_argument("--base", default="hpseh", help="the wrapped supervised method")
     parser.add_argument("--out", type=Path, help="write every figure as JSON")
+    parser.add_argument(
+        "--extra", default="", help="more LPIH variants in the same run, ';'-separated"
+    )
     args = parser.parse_args()
     fractions = [float(f) for f in args.fractions.split(",")]
     bits = [int(b) for b in args.bits.split(",")]
-    results = [run_dataset(p, fractions, bits, args.seed, args.base) for p in args.features]
+    extra = tuple(v for v in args.extra.split(";") if v)
+    results = [run_dataset(p, fractions, bits, args.seed, args.base, extra) for p in args.features]
     if args.out is not None:
         args.out.write_text(json.dumps(results, indent=1))
 

@@ -32,7 +32,11 @@ MIN_CLASSES = 2
 """With one class every item is relevant to every query, and mAP is trivially 1."""
 MAX_QUERIES = 2_000
 """Queries per direction; a larger set is sampled (seeded), the database stays whole."""
-_QUERY_CHUNK = 512
+_QUERY_CHUNK = 128
+"""Queries per ranking pass. The window computes this on a worker thread, and some NumPy
+steps (ufunc accumulate over strided views, boolean row selection) hold the GIL for their
+whole run: 512 queries × 10,000 photos held it for up to 52 ms (the window stalled while
+typing), 128 for at most 17 ms, at the same total time (benchmarks/gui_speed.py)."""
 
 
 @dataclass(frozen=True, slots=True)
