@@ -102,6 +102,10 @@ class LPIHParams:
     iterations: int = 10
     features: FeatureKind = "kernel"
     anchors: int = 2000
+    oracle: bool = False
+    """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
+    (confidence 1) instead of predicting them, so stage 3 learns from perfect
+    pseudo-labels (spec §2.4's "oracle labels on 𝓤"). The app never sets it."""
 
 
 @dataclass
@@ -237,6 +241,9 @@ class LPIH(LinearHasher):
     ) -> PseudoLabels:
         """Stages 1–2 with ``codes`` (inherited or new) as the code space."""
         p, unl = self.params, ~labelled
+        if p.oracle:
+            hidden = labels[unl]
+            return PseudoLabels(hidden, np.ones(hidden.shape[0]), hidden.astype(np.float64))
         functions = fit_label_functions(
             LabelledView((Phi[0][labelled], Phi[1][labelled]), codes[labelled], labels[labelled]),
             p.label_ridge,

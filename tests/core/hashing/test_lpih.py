@@ -168,6 +168,18 @@ def test_pseudo_labels_are_mostly_right_and_reported() -> None:
     assert set(report.seconds) == {"base", "features", "labels", "hash functions"}
 
 
+def test_the_oracle_ablation_learns_from_the_hidden_labels_and_does_better() -> None:
+    d, mask = pairs(1), labelled(1)
+    oracle = create_hasher("lpih", 32, oracle=True).fit(semi(d, mask))
+    assert isinstance(oracle, LPIH)
+    report = oracle.report
+    assert report is not None
+    assert report.pseudo is not None
+    np.testing.assert_array_equal(report.pseudo.hard, d.labels[:N][~mask][:, report.classes])
+    np.testing.assert_array_equal(report.pseudo.confidence, 1.0)
+    assert cross_map(oracle, d) > cross_map(fitted(1), d)
+
+
 def test_wraps_batch_too_and_round_trips() -> None:
     d, mask = pairs(0), labelled(0, 120)
     lpih = create_hasher("lpih", 16, base="batch").fit(semi(d, mask))
