@@ -68,10 +68,12 @@ def test_empty_requests_give_empty_arrays(served: EncoderProcess) -> None:
     assert served.encode_images([]).shape == (0, served.dim)
 
 
-def test_a_model_process_killed_while_idle_is_started_again_by_the_next_request(
+def test_a_model_process_killed_while_idle_is_started_again_and_closing_reaps_it(
     tiny_clip: TinyClip, caplog: pytest.LogCaptureFixture
 ) -> None:
-    encoder = EncoderProcess.start(tiny_clip.encoder_config())
+    lazy = LazyEncoder("k", lambda: EncoderProcess.start(tiny_clip.encoder_config()))
+    encoder = lazy.get()
+    assert isinstance(encoder, EncoderProcess)
     try:
         before = encoder.encode_texts(["a cat"])
         first = encoder.pid
@@ -82,28 +84,20 @@ def test_a_model_process_killed_while_idle_is_started_again_by_the_next_request(
             time.sleep(0.05)
         with caplog.at_level(logging.INFO):
             again = encoder.encode_texts(["a cat"])
-        assert encoder.pid not in (None, first)
+        second = encoder.pid
+        assert second not in (None, first)
         np.testing.assert_array_equal(again, before)
     finally:
-        encoder.close()
+        lazy.close()  # what the window does when it closes
+    assert encoder.pid is None
+    assert not lazy.is_loaded
+    with pytest.raises(ProcessLookupError):
+        os.kill(second, 0)  # exited and reaped
     assert any("SIGKILL" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     # the new process's log records were forwarded here, marked as the model process's
     loaded = [r for r in caplog.records if r.name == "core.features.clip_encoder"]
     assert any("Loaded" in r.getMessage() for r in loaded)
     assert all(r.processName == "model process" for r in loaded)
-
-
-def test_closing_the_lazy_encoder_stops_its_model_process(tiny_clip: TinyClip) -> None:
-    lazy = LazyEncoder("k", lambda: EncoderProcess.start(tiny_clip.encoder_config()))
-    served = lazy.get()
-    assert isinstance(served, EncoderProcess)
-    pid = served.pid
-    assert pid is not None
-    lazy.close()
-    assert served.pid is None
-    assert not lazy.is_loaded
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)  # exited and reaped
 
 
 def test_a_model_that_cannot_load_raises_the_same_error_as_in_process(
