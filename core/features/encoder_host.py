@@ -5,8 +5,8 @@ Started by :class:`~core.features.encoder_process.EncoderProcess` as
 (stdout is moved aside first, so a library that prints cannot corrupt the stream), and
 exits when its stdin closes, so it never outlives the window that started it.
 
-Requests: ``("load", settings)`` once, then ``("texts", [str, ...])``,
-``("images", [ImagePayload, ...])`` and ``("stop",)``. Answers: ``("progress",
+Requests: ``("load", settings)`` once, then ``("texts", [str, ...])`` and
+``("images", [ImagePayload, ...])``; closing stdin stops it. Answers: ``("progress",
 Progress)`` while weights download, ``("ready", model_id, dim)``, ``("vectors",
 array)``, ``("error", CoreError)``; ``("log", fields)`` forwards the log records.
 """
@@ -49,7 +49,7 @@ class _ForwardingHandler(logging.Handler):
 
 
 def main() -> int:
-    """Run the model process until its stdin closes or it is asked to stop."""
+    """Run the model process until its stdin closes."""
     writer = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     channel = Channel(sys.stdin.buffer, writer)
@@ -89,8 +89,6 @@ def _serve(channel: Channel, encoder: Encoder) -> None:
         while True:
             request = channel.recv()
             kind = request[0]
-            if kind == "stop":
-                return
             try:
                 if kind == "texts":
                     vectors = encoder.encode_texts(list(request[1]))

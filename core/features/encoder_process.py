@@ -248,13 +248,10 @@ class EncoderProcess:
             raise self._died(loading, str(exc)) from exc
 
     def _died(self, loading: bool, detail: str) -> CoreError:
-        process = self._process
-        code = None
+        process, code = self._process, None
         if process is not None:
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 code = process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                code = None
         self._discard()
         how = _exit_description(code)
         if loading:

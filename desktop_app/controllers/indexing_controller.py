@@ -65,7 +65,6 @@ class IndexingController(QObject):
         tasks: TaskRunner,
         clock: Callable[[], float] = time.monotonic,
         unsettled: Callable[[], frozenset[str]] = frozenset,
-        busy_retry_ms: int | None = None,
     ) -> None:
         super().__init__()
         self._unsettled = unsettled
@@ -80,7 +79,7 @@ class IndexingController(QObject):
         self._last_landing_s = 0.0
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
-        self._retry_timer.setInterval(BUSY_RETRY_MS if busy_retry_ms is None else busy_retry_ms)
+        self._retry_timer.setInterval(BUSY_RETRY_MS)
         self._retry_timer.timeout.connect(self.start)
 
     @property

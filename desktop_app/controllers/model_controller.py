@@ -180,8 +180,6 @@ class ModelController(QObject):
     def _on_load_error(self, error: Exception) -> None:
         failed = self._config
         self._config = self._previous
-        if self._encoder is not None:
-            self._encoder.close()
         self._encoder = None
         report = report_for(error, "The model could not be loaded")
         state = ModelState("failed", model_name(failed), report.message, download_bytes(failed))
