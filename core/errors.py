@@ -57,6 +57,22 @@ class LibraryBusyError(LibraryError):
     """Another process is writing the same library."""
 
 
+class LibraryNotFoundError(LibraryError):
+    """No library exists at the path, and the command only reads or updates one."""
+
+
+class LibraryCorruptError(LibraryError):
+    """The library file is damaged (truncated, overwritten, not a database); it is not written."""
+
+
+class LibraryReadOnlyError(LibraryError):
+    """The library cannot be written: the file, its folder or its disk is read-only."""
+
+
+class LibraryFullError(LibraryError):
+    """The disk holding the library is full; the write in progress was rolled back."""
+
+
 class FolderNotFoundError(CoreError):
     """A folder given by the user does not exist or is not a directory."""
 
@@ -75,6 +91,10 @@ class NotFittedError(CoreError):
 
 class IncompatibleCodesError(CoreError):
     """Stored codes or features were produced by a different model than the one in use."""
+
+
+class NothingIndexedError(IncompatibleCodesError):
+    """A search needs features (of photos or captions) that the library does not hold yet."""
 
 
 class TaskCancelled(CoreError):  # noqa: N818 - named after what happened, not an error condition

@@ -142,6 +142,11 @@ class VectorRepository:
             raise KeyError(f"no {modality} vectors for {missing[:5]}")
         return blobs_to_matrix([by_id[int(i)] for i in ids], encoder.dim)
 
+    def has_vectors(self, modality: Literal["image", "text"]) -> bool:
+        """Whether any photo (image) or caption (text) has a vector, from any encoder."""
+        table = "image_features" if modality == "image" else "caption_features"
+        return self._db.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+
     def counts(self) -> dict[str, int]:
         """How many image and caption vectors are stored (all encoders)."""
         q = self._db.execute
