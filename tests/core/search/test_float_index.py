@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from core.search.float_index import FloatIndex
+from core.search.float_index import unit_rows as normalised
+from core.store.records import blobs_to_matrix, vector_to_blob
 
 
 def unit_rows(n: int, d: int, seed: int = 0) -> np.ndarray:
@@ -58,3 +60,20 @@ def test_snapshot_arrays_are_read_only() -> None:
 def test_misaligned_ids_and_vectors_are_refused() -> None:
     with pytest.raises(ValueError, match="do not line up"):
         FloatIndex(np.array([1, 2], dtype=np.int64), unit_rows(3, 4))
+
+
+def test_scores_are_cosines_of_float16_stored_vectors_and_never_exceed_one() -> None:
+    """Half of all unit vectors come back from float16 storage slightly longer than 1."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 512)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    stored = blobs_to_matrix([vector_to_blob(v) for v in x], 512)
+    assert float(np.linalg.norm(stored, axis=1).max()) > 1.0  # what made scores exceed 1
+    index = FloatIndex(np.arange(200, dtype=np.int64), normalised(stored))
+    for i in range(200):
+        ids, scores = index.top_k(x[i], 1)
+        assert ids[0] == i
+        assert 0.9999 < scores[0] <= 1.0
+        assert index.scores_of(x[i], ids)[0] <= 1.0
+    assert np.allclose(np.linalg.norm(normalised(stored), axis=1), 1.0, atol=1e-6)
+    assert normalised(np.zeros((1, 4), dtype=np.float32)).tolist() == [[0.0] * 4]
