@@ -50,17 +50,30 @@ STOP_TIMEOUT_S = 5.0
 
 
 def host_command() -> list[str]:
-    """The command line that starts a model process with this interpreter (or frozen app)."""
+    """The command line that starts a model process with this interpreter (or frozen app).
+
+    ``-P`` (Python 3.11+) keeps the working directory off the child's ``sys.path``:
+    ``python -m`` would otherwise put it first, and a ``numpy.py`` in the folder where
+    the window was started would run inside the model process. The venv's
+    site-packages and ``PYTHONPATH`` still apply (``-I`` would drop both).
+    """
     if getattr(sys, "frozen", False):
         return [sys.executable, FROZEN_HOST_FLAG]
-    return [sys.executable, "-m", HOST_MODULE]
+    return [sys.executable, "-P", "-m", HOST_MODULE]
 
 
 def _host_environment() -> dict[str, str]:
-    """This environment, with the folder holding ``core`` first on the child's path."""
+    """This environment, with the folder holding ``core`` first on the child's path.
+
+    An empty ``PYTHONPATH`` entry means the working directory even under ``-P``, and
+    ``PYTHONPATH=$PWD:$PYTHONPATH`` with the variable unset leaves one: empty entries
+    are dropped. A relative entry someone wrote on purpose is kept, made absolute.
+    """
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH", "")]))
+    given = env.get("PYTHONPATH", "").split(os.pathsep)
+    entries = [root, *(os.path.abspath(entry) for entry in given if entry)]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(entries))
     return env
 
 

@@ -215,3 +215,26 @@ def test_garbage_on_the_stream_is_a_stopped_process_not_a_hang(
     with pytest.raises(EncoderProcessError, match="model process stopped"):
         encoder.encode_texts(["x"])
     assert encoder.pid is None
+
+
+def test_a_numpy_py_in_the_working_directory_is_not_run_by_the_model_process(
+    tmp_path: Path, tiny_clip: TinyClip, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``python -m`` puts the working directory first on ``sys.path``, and so does an empty
+    ``PYTHONPATH`` entry (``PYTHONPATH=$PWD:$PYTHONPATH`` with the latter unset): the
+    test has both, so it fails if either way in is left open."""
+    planted = tmp_path / "downloads"
+    planted.mkdir()
+    marker = tmp_path / "planted-code-ran"
+    (planted / "numpy.py").write_text(
+        f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit(3)\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("PYTHONPATH", os.environ.get("PYTHONPATH", "") + os.pathsep)
+    monkeypatch.chdir(planted)
+    encoder = EncoderProcess(tiny_clip.encoder_config())
+    try:
+        vectors = encoder.encode_texts(["a cat"])
+    finally:
+        encoder.close()
+    assert vectors.shape == (1, 16)
+    assert not marker.exists()
