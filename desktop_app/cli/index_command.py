@@ -10,11 +10,11 @@ from core.indexing.indexer import Indexer, IndexOptions
 from core.progress import CancelToken
 from core.store.database import Store
 from core.store.lock import WriterLock
-from core.store.records import printable
 from core.types import IndexReport
 from desktop_app.cli.library_commands import describe_registration, resolve_folder
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config
+from desktop_app.cli.terminal_text import for_terminal, one_line
 from desktop_app.model_choice import lazy_encoder
 
 
@@ -59,6 +59,6 @@ def print_report(report: IndexReport) -> None:
     if report.skipped:
         print(f"Skipped {len(report.skipped)} files:")
         for item in report.skipped[:50]:
-            print(f"  {printable(item.path)}: {item.reason}")
+            print(f"  {for_terminal(item.path)}: {one_line(item.reason)}")
     for note in report.withheld_deletions:
-        print(f"Warning: {printable(note)}")
+        print(f"Warning: {one_line(note)}")

@@ -13,6 +13,7 @@ from core.errors import FolderNotFoundError
 from core.indexing.folders import FolderRegistration, register_folder
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import HasherRecord, printable
+from desktop_app.cli.terminal_text import for_terminal, json_for_terminal, one_line
 from desktop_app.log_setup import LOG_FILENAME
 
 
@@ -42,7 +43,7 @@ def cmd_add(store: Store, args: argparse.Namespace) -> int:
 
 def _set_album_labels(store: Store, registration: FolderRegistration, is_on: bool) -> int:
     folder = registration.folder
-    path = printable(folder.path)
+    path = for_terminal(folder.path)
     if registration.covered_by_existing:
         print(
             f"hashlens: album labels are set for a whole library folder ({path}): its "
@@ -62,10 +63,10 @@ def _set_album_labels(store: Store, registration: FolderRegistration, is_on: boo
 
 def describe_registration(result: FolderRegistration) -> str:
     """One line telling the user what registering a folder did."""
-    path = printable(result.folder.path)
+    path = for_terminal(result.folder.path)
     if result.covered_by_existing:
         return f"Already in the library as part of {path}"
-    merged = "".join(f"\n  (now includes {printable(p)})" for p in result.absorbed)
+    merged = "".join(f"\n  (now includes {for_terminal(p)})" for p in result.absorbed)
     return f"Added {path}{merged}"
 
 
@@ -76,12 +77,12 @@ def cmd_remove(store: Store, args: argparse.Namespace) -> int:
         path = str(raw.expanduser().resolve())
         folder = store.media.folder_by_path(path)
         if folder is None:
-            print(f"{path} is not in the library.")
+            print(f"{for_terminal(path)} is not in the library.")
             status = 1
             continue
         with store.atomic():
             store.media.remove_folder(folder.id)
-        print(f"Removed {path} from the library (your files were not touched).")
+        print(f"Removed {for_terminal(path)} from the library (your files were not touched).")
     return status
 
 
@@ -109,14 +110,16 @@ def _hasher_json(record: HasherRecord) -> dict[str, object]:
 def cmd_status(store: Store, args: argparse.Namespace) -> int:
     """Print library counts, skipped files and problems."""
     if args.json:
-        print(json.dumps(status_payload(store), indent=2, ensure_ascii=False))
+        print(json_for_terminal(status_payload(store)))
         return 0
     stats = store.stats()
-    print(f"Library: {printable(str(store.path))} ({_mb(stats.file_bytes)})")
+    read_only = " (read-only)" if store.read_only else ""
+    print(f"Library: {for_terminal(str(store.path))} ({_mb(stats.file_bytes)}){read_only}")
     active = store.get_setting(ACTIVE_ENCODER_SETTING)
     if active:
         model = json.loads(active)
-        print(f"Model: {model.get('model')} (weights: {printable(str(model.get('pretrained')))})")
+        model_name, weights = for_terminal(str(model.get("model"))), model.get("pretrained")
+        print(f"Model: {model_name} (weights: {for_terminal(str(weights))})")
     print(
         f"Photos: {stats.photos} ({stats.photos_ready} indexed, "
         f"{stats.photos_pending} pending, {stats.photos_error} skipped)"
@@ -130,10 +133,10 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
         )
     for folder in store.media.folders():
         albums = " (sub-folders are album labels)" if folder.is_album_source else ""
-        print(f"  folder: {printable(folder.path)}{albums}")
+        print(f"  folder: {for_terminal(folder.path)}{albums}")
     _print_list("Skipped files", store.media.errors())
     _print_list("Problems", store.media.problems())
-    print(f"Log: {printable(str(paths.log_dir() / LOG_FILENAME))}")
+    print(f"Log: {for_terminal(str(paths.log_dir() / LOG_FILENAME))}")
     return 0
 
 
@@ -142,7 +145,7 @@ def _print_list(title: str, rows: list[tuple[str, str]]) -> None:
         return
     print(f"{title} ({len(rows)}):")
     for path, reason in rows[:50]:
-        print(f"  {printable(path)}: {reason}")
+        print(f"  {for_terminal(path)}: {one_line(reason)}")
     if len(rows) > 50:
         print(f"  ... and {len(rows) - 50} more (see `hashlens status --json`)")
 

@@ -10,7 +10,6 @@ is left in place, and the output says where it comes from.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -24,6 +23,7 @@ from core.indexing.photo_labels import (
 )
 from core.store.database import Store
 from core.store.records import LabelRecord, printable
+from desktop_app.cli.terminal_text import for_terminal, json_for_terminal, one_line
 
 
 def add_tag_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -59,7 +59,7 @@ def cmd_tag(store: Store, args: argparse.Namespace) -> int:
         if not found:
             missing += 1
             print(
-                f"hashlens: {printable(str(raw))} is not a photo or folder of the library "
+                f"hashlens: {for_terminal(str(raw))} is not a photo or folder of the library "
                 "(add its folder with `hashlens add` and run `hashlens index`).",
                 file=sys.stderr,
             )
@@ -108,7 +108,7 @@ def describe_change(change: TagChange) -> str:
 def label_text(label: LabelRecord) -> str:
     """``beach  user``, ``dog  zero-shot 0.62``."""
     origin = label.origin if label.confidence >= 1.0 else f"{label.origin} {label.confidence:.2f}"
-    return f"{label.name}  {origin}"
+    return f"{one_line(label.name)}  {origin}"
 
 
 def _print_labels(store: Store, media_ids: list[int], *, as_json: bool) -> None:
@@ -125,10 +125,10 @@ def _print_labels(store: Store, media_ids: list[int], *, as_json: bool) -> None:
             }
             for m in media_ids
         ]
-        print(json.dumps(payload, indent=2, ensure_ascii=False))
+        print(json_for_terminal(payload))
         return
     for media_id in media_ids:
-        print(printable(paths[media_id]))
+        print(for_terminal(paths[media_id]))
         for label in labels[media_id]:
             print(f"  {label_text(label)}")
         if not labels[media_id]:

@@ -24,9 +24,9 @@ from core.indexing.watch.service import WatchOptions, WatchService, WatchStatus,
 from core.progress import CancelToken
 from core.store.database import Store
 from core.store.lock import WriterLock
-from core.store.records import printable
 from desktop_app.cli.index_command import print_report
 from desktop_app.cli.runtime import effective_encoder_config
+from desktop_app.cli.terminal_text import for_terminal, one_line
 from desktop_app.model_choice import lazy_encoder
 from desktop_app.watch_text import WATCHING_OFF, describe_state, status_line
 
@@ -75,7 +75,8 @@ class StatusPrinter:
         self._last = status.folders
         print(f"{status_line(WatchStatus(status.folders))}:")
         for state in status.folders:
-            print(f"  {printable(state.path)}: {describe_state(state, self._poll_interval_s)}")
+            described = one_line(describe_state(state, self._poll_interval_s))
+            print(f"  {for_terminal(state.path)}: {described}")
 
 
 @contextmanager
