@@ -110,6 +110,22 @@ class OpenClipEncoder:
         ]
         return self._concat(chunks)
 
+    def ignored_text(self, text: str) -> str:
+        """The end of ``text`` past the context (77 tokens for most models), as text.
+
+        Known for open_clip's own BPE tokenizer, which cuts a long text to its first
+        ``context_length - 2`` tokens (start and end markers take two); '' for others.
+        """
+        tokenizer: Any = self._tokenizer
+        context = getattr(tokenizer, "context_length", None)
+        if not isinstance(tokenizer, open_clip.tokenizer.SimpleTokenizer) or not context:
+            return ""
+        if getattr(tokenizer, "reduction_fn", None) is not None:  # not a plain cut
+            return ""
+        ids = tokenizer.encode(text)
+        budget = int(context) - 2
+        return str(tokenizer.decode(ids[budget:])).strip() if len(ids) > budget else ""
+
     def _encode_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
         return encode_text_trimmed(self._clip, tokens)
 

@@ -46,6 +46,15 @@ class Encoder(Protocol):
 
 
 @runtime_checkable
+class ReadsLimitedText(Protocol):
+    """An encoder that reads only the first tokens of a text and can say what it ignored."""
+
+    def ignored_text(self, text: str) -> str:
+        """The end of ``text`` past the model's context, as text ('' when it all fits)."""
+        ...
+
+
+@runtime_checkable
 class Closable(Protocol):
     """An encoder holding a resource beyond memory (the model process)."""
 

@@ -7,17 +7,16 @@ snapshots; a refresh builds new ones and swaps them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
 from core.config import IndexingConfig, SearchConfig
-from core.errors import IncompatibleCodesError
-from core.features.encoder import LazyEncoder
+from core.errors import IncompatibleCodesError, NothingIndexedError
+from core.features.encoder import LazyEncoder, ReadsLimitedText
 from core.features.image_io import open_image
-from core.search.float_index import FloatIndex
+from core.search.float_index import FloatIndex, unit_rows
 from core.search.hash_stage import (
     HashSnapshot,
     Modality,
@@ -78,25 +77,51 @@ class SearchEngine:
         """Drop the snapshot; the next query reloads it from the library."""
         self._snapshot = None
 
+    def check_searchable(self, target: Target) -> None:
+        """Refuse, before any model loads, a search the library holds nothing for.
+
+        Raises:
+            NothingIndexedError: No photo (``photos``) or caption (``captions``) has
+                features yet, from any model.
+        """
+        if target == "photos" and not self._store.vectors.has_vectors("image"):
+            raise NothingIndexedError(
+                "The library has no indexed photos yet, so there is nothing to search. "
+                "Add a folder and index it: hashlens add ~/Pictures, then hashlens index."
+            )
+        if target == "captions" and not self._store.vectors.has_vectors("text"):
+            raise NothingIndexedError(
+                "The library has no indexed captions yet, so there is nothing to search. "
+                "Captions come from .txt files beside the photos, from the photos' own "
+                "descriptions (XMP, IPTC, EXIF) and from captions.csv files; index a folder "
+                "that has some."
+            )
+
     def _load(self) -> Snapshot:
+        if not (
+            self._store.vectors.has_vectors("image") or self._store.vectors.has_vectors("text")
+        ):
+            self.check_searchable("photos")
         key = self._encoder.config_key
         record = self._store.known_encoder(key)
         if record is None:
             encoder = self._encoder.get()
-            record = self._store.remember_encoder(key, encoder.model_id, encoder.dim)
+            if self._store.read_only:  # cannot remember it; the id alone finds its vectors
+                record = self._store.vectors.find_encoder(encoder.model_id)
+            else:
+                record = self._store.remember_encoder(key, encoder.model_id, encoder.dim)
+        if record is None:
+            raise NothingIndexedError(_other_model_message(key), "encoder not in the library")
         media_ids, image_x = self._store.vectors.image_matrix(record)
         caption_ids, caption_media, text_x = self._store.vectors.caption_matrix(record)
         if len(media_ids) == 0 and len(caption_ids) == 0:
-            raise IncompatibleCodesError(
-                f"The library has no features from the model {record.model_id} yet. "
-                "Run `hashlens index` with this model first."
-            )
+            raise NothingIndexedError(_other_model_message(key), record.model_id)
         mapping = dict(zip(caption_ids.tolist(), caption_media.tolist(), strict=True))
         hashing, problem = try_load_hash_snapshot(self._store, record)
         return Snapshot(
             record,
-            FloatIndex(media_ids, image_x),
-            FloatIndex(caption_ids, text_x),
+            FloatIndex(media_ids, unit_rows(image_x)),
+            FloatIndex(caption_ids, unit_rows(text_x)),
             mapping,
             hashing,
             problem,
@@ -112,22 +137,38 @@ class SearchEngine:
     def encode_text_query(self, text: str) -> FloatArray:
         """The query vector of a text."""
         vectors = self._encoder.get().encode_texts([text])
-        return np.asarray(vectors[0], dtype=np.float32)
+        query: FloatArray = unit_rows(vectors)[0]
+        return query
 
     def encode_image_query(self, path: Path) -> FloatArray:
         """The query vector of an image file (decoded like an indexed photo)."""
         decoded = open_image(path, max_pixels=self._indexing.max_image_pixels)
         vectors = self._encoder.get().encode_images([decoded.image])
-        return np.asarray(vectors[0], dtype=np.float32)
+        query: FloatArray = unit_rows(vectors)[0]
+        return query
 
-    def search_text(self, text: str, k: int, *, mode: str | None = None) -> list[SearchHit]:
-        """Photos that best match a text."""
-        return self.photos_like(self.encode_text_query(text), k, "text", mode=mode)
+    def ignored_query_text(self, text: str) -> str:
+        """The end of a text query the model does not read (past its context), or ''."""
+        encoder = self._encoder.get()
+        return encoder.ignored_text(text) if isinstance(encoder, ReadsLimitedText) else ""
+
+    def search_text(
+        self, text: str, k: int, target: Target = "photos", *, mode: str | None = None
+    ) -> list[SearchHit]:
+        """Photos (text -> image) or captions (text -> text) that best match a text."""
+        self.check_searchable(target)
+        self.snapshot()
+        query = self.encode_text_query(text)
+        if target == "captions":
+            return self.captions_like(query, k, "text", mode=mode)
+        return self.photos_like(query, k, "text", mode=mode)
 
     def search_image(
         self, path: Path, k: int, target: Target = "captions", *, mode: str | None = None
     ) -> list[SearchHit]:
         """Captions (image -> text) or photos (image -> image) that best match an image file."""
+        self.check_searchable(target)
+        self.snapshot()
         query = self.encode_image_query(path)
         if target == "captions":
             return self.captions_like(query, k, "image", mode=mode)
@@ -183,6 +224,20 @@ class SearchEngine:
         codes = None if hashing is None else (hashing.photos if photos else hashing.captions)
         code = None if hashing is None else hashing.encode(query, modality)
         return rank(floats, codes, code, query, k, resolved, self._search.shortlist)
+
+
+def _other_model_message(config_key: str) -> str:
+    """That the chosen model indexed nothing here, naming it as the user set it."""
+    try:
+        chosen = json.loads(config_key)
+        name = f"{chosen['model']} (weights: {chosen['pretrained']})"
+    except (ValueError, KeyError, TypeError):
+        name = "the chosen model"
+    return (
+        f"The library holds no features from {name}: it was indexed with another model. "
+        "Search without --model/--pretrained to use the library's model, or run "
+        "`hashlens index` with this one first."
+    )
 
 
 def _distances(ranked: Ranked) -> list[int | None]:

@@ -209,7 +209,7 @@ class Store:
             path: The library file.
             mode: See :data:`OpenMode`.
             verify: Also run SQLite's ``quick_check`` over the whole file before use
-                (about 0.2 s per 240 MB when cached: ``benchmarks/open_check_cost.py``).
+                (0.15 s for 73 MB, 0.7 s for 290 MB: ``benchmarks/open_check_cost.py``).
 
         Raises:
             LibraryNotFoundError: No library at ``path`` and ``mode`` is not ``create``.

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 
 from core.config import AppConfig
 from core.errors import CoreError
-from core.store.database import Store
+from core.store.database import OpenMode, Store
+from core.store.sqlite_errors import library_error
 from desktop_app.cli.bench_command import cmd_bench
 from desktop_app.cli.dataset_command import cmd_dataset
 from desktop_app.cli.index_command import cmd_index
@@ -19,11 +21,16 @@ from desktop_app.cli.parser import build_parser
 from desktop_app.cli.runtime import build_config
 from desktop_app.cli.search_command import cmd_search
 from desktop_app.cli.tag_command import cmd_tag
+from desktop_app.cli.terminal_text import for_terminal
 from desktop_app.cli.train_command import cmd_train
 from desktop_app.cli.watch_command import cmd_watch
 from desktop_app.log_setup import setup_logging
 
 logger = logging.getLogger("hashlens")
+EXIT_BROKEN_PIPE = 141
+"""What a shell reports for a tool killed by SIGPIPE (128 + 13)."""
+READ_CHECK_MAX_BYTES = 64 * 1024 * 1024
+"""Largest library that ``search`` and ``status`` check whole before reading (~0.15 s)."""
 
 
 def _dispatch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
@@ -47,6 +54,36 @@ def _dispatch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
     raise AssertionError(args.command)
 
 
+def open_mode(args: argparse.Namespace) -> OpenMode:
+    """How a command opens the library: only ``add`` and ``index DIR...`` may create one.
+
+    A mistyped ``--library`` must not leave a new empty library behind a command that
+    only reads (``search``, ``status``, listing tags), which opens read-only when the
+    library cannot be written; every other command needs an existing, writable library.
+    """
+    if args.command == "add" or (args.command == "index" and args.dirs):
+        return "create"
+    if args.command in ("search", "status"):
+        return "read"
+    if args.command == "tag" and not (args.add or args.remove):
+        return "read"
+    return "write"
+
+
+def should_verify(config: AppConfig, mode: OpenMode) -> bool:
+    """Whether to run SQLite's quick_check over the library before the command.
+
+    A command that writes always checks, so that it never writes into a damaged file. A
+    command that only reads checks libraries up to ``READ_CHECK_MAX_BYTES``; above that
+    the check costs 0.7 s at 290 MB, 200,000 photos (``benchmarks/open_check_cost.py``), and
+    damage it meets while reading is still reported as a damaged library.
+    """
+    if mode != "read":
+        return True
+    path = config.library_path
+    return not path.exists() or path.stat().st_size <= READ_CHECK_MAX_BYTES
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -59,10 +96,15 @@ def run(argv: Sequence[str] | None = None) -> int:
             return cmd_bench(args)
         if args.command == "dataset":  # works on files, never on the library
             return cmd_dataset(config, args)
-        with Store.open(config.library_path) as store:
-            return _dispatch(store, config, args)
+        mode = open_mode(args)
+        verify = should_verify(config, mode)
+        with Store.open(config.library_path, mode=mode, verify=verify) as store:
+            try:
+                return _dispatch(store, config, args)
+            except sqlite3.Error as exc:  # a full disk, a file made read-only or damaged
+                raise library_error(exc, store.path) from exc
     except CoreError as exc:
-        print(f"hashlens: {exc.user_message}", file=sys.stderr)
+        print(f"hashlens: {for_terminal(exc.user_message)}", file=sys.stderr)
         if exc.details:
             logger.info("details: %s", exc.details)
         return 1
@@ -78,7 +120,24 @@ def run(argv: Sequence[str] | None = None) -> int:
 def main() -> None:
     """Console entry point."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    sys.exit(run())
+    sys.exit(run_to_pipe())
+
+
+def run_to_pipe(argv: Sequence[str] | None = None) -> int:
+    """:func:`run`, ending quietly when the reader of stdout goes away (``| head``).
+
+    Like a Unix tool killed by SIGPIPE: no traceback, exit status 128 + SIGPIPE (141).
+    Stdout is pointed at the null device so that Python's final flush cannot fail again.
+    """
+    try:
+        status = run(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+    return status
 
 
 if __name__ == "__main__":

@@ -65,8 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument(
         "--target",
         choices=("captions", "photos"),
-        default="captions",
-        help="with --image: captions that describe it (default) or similar photos",
+        help="what to find: photos (default for a text) or captions (default for --image: "
+        "captions that describe it; for a text: captions that say something like it)",
     )
     search.add_argument("--k", type=int, help="number of results (default 20)")
     search.add_argument("--json", action="store_true", help="print results as JSON")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from core.config import AppConfig, EncoderConfig, load_config
+from core.errors import ConfigError
 from core.store.database import Store
 from desktop_app.model_choice import (
     MODEL_KEYS,
@@ -18,7 +19,14 @@ __all__ = ["build_config", "effective_encoder_config", "encoder_config_key", "la
 
 
 def build_config(args: argparse.Namespace) -> AppConfig:
-    """Settings from every layer, with the command line on top."""
+    """Settings from every layer, with the command line on top.
+
+    Raises:
+        ConfigError: ``--config`` names a file that does not exist (the default file
+            may be missing; one the user names must not be silently ignored).
+    """
+    if args.config is not None and not args.config.expanduser().is_file():
+        raise ConfigError(f"The settings file {args.config} (--config) does not exist.")
     encoder_overrides = {
         "model": getattr(args, "model", None),
         "pretrained": _absolute_if_path(getattr(args, "pretrained", None)),

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict, replace
 
 from core.config import AppConfig
 from core.errors import ConfigError
-from core.search.engine import SearchEngine
+from core.search.engine import SearchEngine, Target
 from core.store.database import Store
 from core.store.records import printable
 from core.types import SearchHit
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config
+from desktop_app.cli.terminal_text import for_terminal, json_for_terminal, one_line
 from desktop_app.model_choice import lazy_encoder
 
 
@@ -24,6 +24,14 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
         raise ConfigError(
             'Give either a text to search for or --image FILE, e.g. "dog on a beach".'
         )
+    if args.text is not None and not args.text.strip():
+        raise ConfigError('The search text is empty. Say what to look for, e.g. "dog on a beach".')
+    if args.image is not None and not args.image.exists():
+        raise ConfigError(f"The image {args.image} (--image) does not exist.")
+    if args.image is not None and args.image.is_dir():
+        raise ConfigError(f"{args.image} (--image) is a folder; give one image file.")
+    # text -> photos and image -> captions unless --target says otherwise
+    target: Target = args.target or ("captions" if args.image is not None else "photos")
     k = args.k if args.k is not None else config.search.k
     if k <= 0:
         raise ConfigError("--k must be a positive number.")
@@ -36,11 +44,18 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
         encoder = lazy_encoder(effective_encoder_config(config, store, args), progress=bars)
         engine = SearchEngine(store, encoder, config.indexing, search)
         if args.image is not None:
-            hits = engine.search_image(args.image, k, target=args.target, mode=args.mode)
+            hits = engine.search_image(args.image, k, target=target, mode=args.mode)
         else:
-            hits = engine.search_text(args.text, k, mode=args.mode)
+            hits = engine.search_text(args.text, k, target=target, mode=args.mode)
+            ignored = engine.ignored_query_text(args.text)
+            if ignored:
+                print(
+                    "hashlens: the query is longer than the model reads; it searched without "
+                    f'the end: "{one_line(ignored)}"',
+                    file=sys.stderr,
+                )
     if args.json:
-        print(json.dumps([hit_json(h) for h in hits], indent=2, ensure_ascii=False))
+        print(json_for_terminal([hit_json(h) for h in hits]))
     else:
         print_hits(hits)
     return 0
@@ -60,8 +75,8 @@ def print_hits(hits: list[SearchHit]) -> None:
         print("No results.")
         return
     for rank, hit in enumerate(hits, start=1):
-        caption = hit.caption.replace("\n", " ")
+        caption = " ".join(hit.caption.split())
         caption = caption if len(caption) <= 70 else caption[:69] + "…"
         distance = "" if hit.distance is None else f" d={hit.distance:<3}"
-        text = f"{rank:>3}. {hit.score:6.3f}{distance}  {printable(hit.path)}"
-        print(text + (f"\n       {printable(caption)}" if caption else ""))
+        text = f"{rank:>3}. {hit.score:6.3f}{distance}  {for_terminal(hit.path)}"
+        print(text + (f"\n       {one_line(caption)}" if caption else ""))

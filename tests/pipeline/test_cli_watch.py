@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from core.store.database import Store
 from desktop_app.cli.main import run
 from tests.conftest import TinyClip
 from tests.corpus import copy_real_photos
@@ -98,6 +99,8 @@ def test_watch_indexes_a_new_photo_and_stops_cleanly_on_ctrl_c(
 def test_watch_without_folders_says_how_to_add_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    Store.open(tmp_path / "empty.sqlite").close()  # a library with no folders (a missing
+    # library is refused before watch starts: tests/desktop_app/test_cli_rough_edges.py)
     assert run(["--library", str(tmp_path / "empty.sqlite"), "watch"]) == 1
     assert "hashlens add" in capsys.readouterr().out
 
