@@ -7,6 +7,7 @@ import logging.handlers
 from pathlib import Path
 
 from core import paths
+from desktop_app.terminal_text import lines_for_terminal
 
 LOG_FILENAME = "hashlens.log"
 _MARK = "_hashlens_handler"
@@ -26,7 +27,7 @@ def setup_logging(*, verbose: bool = False, stderr_level: int = logging.ERROR) -
         old.close()
     stream = logging.StreamHandler()
     stream.setLevel(logging.INFO if verbose else stderr_level)
-    stream.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    stream.setFormatter(_TerminalFormatter("%(levelname)s %(name)s: %(message)s"))
     _add(root, stream)
     for name in _NOISY:
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -41,6 +42,13 @@ def setup_logging(*, verbose: bool = False, stderr_level: int = logging.ERROR) -
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     _add(root, handler)
     return log_file
+
+
+class _TerminalFormatter(logging.Formatter):
+    """Messages quote file names: their terminal controls are escaped (tracebacks stay)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return lines_for_terminal(super().formatMessage(record))
 
 
 def _add(root: logging.Logger, handler: logging.Handler) -> None:

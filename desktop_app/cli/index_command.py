@@ -14,8 +14,8 @@ from core.types import IndexReport
 from desktop_app.cli.library_commands import describe_registration, resolve_folder
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config
-from desktop_app.cli.terminal_text import for_terminal, one_line
 from desktop_app.model_choice import lazy_encoder
+from desktop_app.terminal_text import for_terminal, one_line
 
 
 def cmd_index(store: Store, config: AppConfig, args: argparse.Namespace) -> int:

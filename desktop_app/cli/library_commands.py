@@ -13,8 +13,8 @@ from core.errors import FolderNotFoundError
 from core.indexing.folders import FolderRegistration, register_folder
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import HasherRecord, printable
-from desktop_app.cli.terminal_text import for_terminal, json_for_terminal, one_line
 from desktop_app.log_setup import LOG_FILENAME
+from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
 
 
 def resolve_folder(path: Path) -> str:

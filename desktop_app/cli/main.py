@@ -21,10 +21,10 @@ from desktop_app.cli.parser import build_parser
 from desktop_app.cli.runtime import build_config
 from desktop_app.cli.search_command import cmd_search
 from desktop_app.cli.tag_command import cmd_tag
-from desktop_app.cli.terminal_text import for_terminal
 from desktop_app.cli.train_command import cmd_train
 from desktop_app.cli.watch_command import cmd_watch
 from desktop_app.log_setup import setup_logging
+from desktop_app.terminal_text import for_terminal
 
 logger = logging.getLogger("hashlens")
 EXIT_BROKEN_PIPE = 141

@@ -23,7 +23,7 @@ from core.indexing.photo_labels import (
 )
 from core.store.database import Store
 from core.store.records import LabelRecord, printable
-from desktop_app.cli.terminal_text import for_terminal, json_for_terminal, one_line
+from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
 
 
 def add_tag_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -26,8 +26,8 @@ from core.store.database import Store
 from core.store.lock import WriterLock
 from desktop_app.cli.index_command import print_report
 from desktop_app.cli.runtime import effective_encoder_config
-from desktop_app.cli.terminal_text import for_terminal, one_line
 from desktop_app.model_choice import lazy_encoder
+from desktop_app.terminal_text import for_terminal, one_line
 from desktop_app.watch_text import WATCHING_OFF, describe_state, status_line
 
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from desktop_app.cli.terminal_text import for_terminal, json_for_terminal, one_line
+from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
 
 HOSTILE = {
     "clear screen": ("a\x1b[2J\x1b[Hb", "a\\x1b[2J\\x1b[Hb"),
@@ -47,3 +47,24 @@ def test_json_keeps_the_real_value_and_holds_no_raw_control() -> None:
     assert not any(ord(c) < 0x20 and c != "\n" for c in text)
     assert not any(0x7F <= ord(c) <= 0x9F or c in "\u202e\u2067\u2069\u2028" for c in text)
     assert "Café" in json_for_terminal({"caption": "Café"})  # not \u00e9: stays readable
+
+
+def test_log_messages_on_stderr_quote_file_names_escaped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``watch`` logs warnings naming folders to stderr; the log file keeps the raw text."""
+    import logging
+
+    from desktop_app.log_setup import setup_logging
+
+    setup_logging(stderr_level=logging.WARNING)
+    try:
+        logging.getLogger("hashlens.test").warning("folder %s is gone", "/p/\x1b]0;owned\x07")
+    finally:
+        for handler in logging.getLogger().handlers[:]:
+            if getattr(handler, "_hashlens_handler", False):
+                logging.getLogger().removeHandler(handler)
+                handler.close()
+    err = capsys.readouterr().err
+    assert "folder /p/\\x1b]0;owned\\x07 is gone" in err
+    assert "\x1b" not in err

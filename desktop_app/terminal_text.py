@@ -37,6 +37,11 @@ def for_terminal(text: str) -> str:
     return _UNSAFE.sub(_escape, printable(text))
 
 
+def lines_for_terminal(text: str) -> str:
+    """Like :func:`for_terminal`, keeping line breaks (``\n``) as they are."""
+    return "\n".join(for_terminal(line) for line in text.split("\n"))
+
+
 def one_line(text: str) -> str:
     """Like :func:`for_terminal`, with line breaks and tabs first turned into spaces."""
     return for_terminal(re.sub(r"[\t\n\r\u2028\u2029]+", " ", text))
