@@ -100,24 +100,34 @@ def read_only(path: Path) -> Iterator[None]:
 
 
 @contextmanager
-def read_only_mount(folder: Path, files: list[Path]) -> Iterator[Path]:
-    """A small tmpfs at ``folder`` holding copies of ``files``, remounted read-only.
+def tmpfs_mount(folder: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` (``"2m"``) mounted at ``folder``, a real small disk that fills up.
 
-    Needs root (mount); skipped, loudly, elsewhere: the folder and file cases cover the
-    same refusal for a normal user.
+    Needs root (mount); skipped, loudly, elsewhere.
     """
     folder.mkdir()
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(folder)],
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
         capture_output=True,
         check=False,
     )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {mounted.stderr!r}")
     try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+@contextmanager
+def read_only_mount(folder: Path, files: list[Path]) -> Iterator[Path]:
+    """A small tmpfs at ``folder`` holding copies of ``files``, remounted read-only.
+
+    Needs root (mount); skipped, loudly, elsewhere: the folder and file cases cover the
+    same refusal for a normal user.
+    """
+    with tmpfs_mount(folder, "16m"):
         for file in files:
             shutil.copy2(file, folder / file.name)
         subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
         yield folder
-    finally:
-        subprocess.run(["umount", "-l", str(folder)], check=False)

@@ -28,6 +28,7 @@ from core.errors import (
     IndexSchemaError,
     LibraryCorruptError,
     LibraryError,
+    LibraryFullError,
     LibraryNotFoundError,
     LibraryReadOnlyError,
 )
@@ -155,7 +156,12 @@ def _create(path: Path) -> None:
             conn.close()
         _move_into_place(temporary, path)
     except sqlite3.Error as exc:
-        raise library_error(exc, path) from exc
+        error = library_error(exc, path)
+        if isinstance(error, LibraryFullError):
+            error = LibraryFullError(
+                f"A new library cannot be created at {path}: the disk is full.", error.details
+            )
+        raise error from exc
     finally:
         for leftover in (temporary, wal_path(temporary), Path(f"{temporary}-shm")):
             with contextlib.suppress(FileNotFoundError):

@@ -22,6 +22,7 @@ from tests.library_files import (
     make_library_with_rows,
     read_only,
     read_only_mount,
+    tmpfs_mount,
     truncate_by,
 )
 
@@ -161,3 +162,26 @@ def test_a_full_disk_is_reported_as_such_and_the_library_stays_intact(library: P
     assert "is full" in error.user_message
     with Store.open(library, mode="read", verify=True) as store:
         assert store.stats().captions == 200  # the failed batch was rolled back whole
+
+
+def test_a_real_small_disk_that_fills_up_gives_the_same_answer(tmp_path: Path) -> None:
+    """The check of the simulation above: a 2 MiB tmpfs filled until ENOSPC."""
+    with tmpfs_mount(tmp_path / "small", "2m") as folder:
+        path = folder / "lib.sqlite"
+        committed = 0
+        with Store.open(path, mode="create") as store:
+            with pytest.raises(sqlite3.Error) as raised:  # noqa: PT012 - fills batch by batch
+                for batch in range(1000):
+                    rows = [(f"k{batch}-{i}", "v" * 500) for i in range(20)]
+                    with store.atomic():
+                        store.db.conn.executemany(
+                            "INSERT INTO settings(key, value) VALUES (?, ?)", rows
+                        )
+                    committed += len(rows)
+            assert isinstance(library_error(raised.value, path), LibraryFullError)
+        with Store.open(path, mode="read", verify=True) as store:
+            count = store.db.execute("SELECT COUNT(*) FROM settings").fetchone()[0]
+        assert count == committed > 0
+        with pytest.raises(LibraryFullError, match="cannot be created"):
+            Store.open(folder / "second.sqlite", mode="create")
+        assert [p.name for p in folder.iterdir() if "second" in p.name] == []
