@@ -183,6 +183,8 @@ def test_status_reads_a_library_in_a_read_only_folder(
     with read_only(folder):
         assert cli("--library", str(library), "status", "--json") == 0
         assert '"photos": 200' in capsys.readouterr().out
+        assert cli("--library", str(library), "tag", "/photos/00001.jpg") == 0
+        assert "/photos/00001.jpg\n  (no labels)" in capsys.readouterr().out
         assert cli("--library", str(library), "add", str(photos)) == 1
         assert f"its folder {folder} is read-only" in capsys.readouterr().err
 

@@ -14,6 +14,7 @@ from core.store.database import Store
 from desktop_app.cli.main import run
 from tests.conftest import TinyClip
 from tests.corpus import copy_real_photos
+from tests.library_files import read_only
 
 pytestmark = pytest.mark.pipeline
 
@@ -164,3 +165,15 @@ def test_a_disk_that_fills_up_while_indexing_is_reported_and_the_library_survive
     with Store.open(library, mode="read", verify=True) as store:
         stats = store.stats()
     assert stats.photos_ready == stats.photos > ready
+
+
+def test_a_library_in_a_read_only_folder_can_be_searched(
+    lib: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    library = Path(lib[1])
+    with read_only(library.parent):
+        hits = json_out(capsys, *lib, "search", "coffee", "--k", "3", "--json")
+        assert len(hits) == 3
+        capsys.readouterr()
+        assert run([*lib, "search", "coffee", "--model", "RN50", "--pretrained", "random"]) == 1
+        assert "no features from RN50 (weights: random)" in capsys.readouterr().err
