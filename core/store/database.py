@@ -51,9 +51,10 @@ BUSY_TIMEOUT_MS = 10_000
 ENCODER_SETTING_PREFIX = "encoder-id:"
 ACTIVE_ENCODER_SETTING = "active-encoder"
 
-OpenMode = Literal["create", "write", "read"]
-"""``create``: make the library if it is missing (``add``, the window); ``write``: it
-must exist and be writable; ``read``: it must exist, and opens read-only if it cannot
+OpenMode = Literal["auto", "create", "write", "read"]
+"""``create``: make the library if it is missing, and it must be writable (``add``);
+``write``: it must exist and be writable; ``read``: it must exist, and opens read-only
+if it cannot be written; ``auto`` (the window): made if missing, read-only if it cannot
 be written."""
 
 
@@ -208,8 +209,8 @@ class Store:
         self.codes = CodeRepository(db)
 
     @classmethod
-    def open(cls, path: Path, *, mode: OpenMode = "create", verify: bool = False) -> Self:
-        """Open the library at ``path`` (creating it in ``create`` mode) and apply migrations.
+    def open(cls, path: Path, *, mode: OpenMode = "auto", verify: bool = False) -> Self:
+        """Open the library at ``path`` (creating it if ``mode`` allows) and apply migrations.
 
         Args:
             path: The library file.
@@ -218,16 +219,16 @@ class Store:
                 (0.15 s for 73 MB, 0.7 s for 290 MB: ``benchmarks/open_check_cost.py``).
 
         Raises:
-            LibraryNotFoundError: No library at ``path`` and ``mode`` is not ``create``.
+            LibraryNotFoundError: No library at ``path`` and ``mode`` is ``write`` or ``read``.
             IndexSchemaError: The file comes from a newer HashLens (left untouched).
             LibraryCorruptError: The file is truncated or damaged (left untouched).
-            LibraryReadOnlyError: It cannot be written and ``mode`` is not ``read``.
+            LibraryReadOnlyError: It cannot be written and ``mode`` is ``create`` or ``write``.
             LibraryBusyError: Another process holds a lock that outlasted the busy timeout.
             LibraryError: The file is not a HashLens library or cannot be opened.
         """
         path = Path(path)
         if not path.exists():
-            if mode != "create":
+            if mode not in ("create", "auto"):
                 raise LibraryNotFoundError(
                     f"There is no library at {path}. Check the path, or create a library "
                     "by adding a folder: hashlens add ~/Pictures"
@@ -235,7 +236,7 @@ class Store:
             _create(path)
         check_header(path)
         problem = write_problem(path)
-        if problem is not None and mode != "read":
+        if problem is not None and mode in ("create", "write"):
             raise LibraryReadOnlyError(read_only_message(path, problem))
         immutable = _needs_immutable(path)
         if immutable and wal_path(path).exists() and wal_path(path).stat().st_size > 0:

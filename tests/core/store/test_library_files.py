@@ -45,7 +45,7 @@ def test_a_library_cut_short_by_one_percent_is_refused_unread_and_unwritten(
 ) -> None:
     truncate_by(library, 0.01)
     before = library.read_bytes()
-    for mode in ("create", "write", "read"):
+    for mode in ("auto", "create", "write", "read"):
         with pytest.raises(LibraryCorruptError) as info:
             Store.open(library, mode=mode)  # type: ignore[arg-type]
         assert "damaged" in info.value.user_message
@@ -112,11 +112,10 @@ REASONS = {
 }
 
 
-def test_an_unwritable_library_opens_read_only_for_reading(
-    unwritable: Path, request: pytest.FixtureRequest
-) -> None:
+@pytest.mark.parametrize("mode", ["read", "auto"])  # auto: the window's
+def test_an_unwritable_library_opens_read_only_for_reading(unwritable: Path, mode: str) -> None:
     before = unwritable.read_bytes()
-    with Store.open(unwritable, mode="read", verify=True) as store:
+    with Store.open(unwritable, mode=mode, verify=True) as store:  # type: ignore[arg-type]
         assert store.read_only
         assert store.stats().photos == 200
         with pytest.raises(sqlite3.Error) as raised:
@@ -127,12 +126,13 @@ def test_an_unwritable_library_opens_read_only_for_reading(
     assert unwritable.read_bytes() == before
 
 
+@pytest.mark.parametrize("mode", ["write", "create"])
 def test_an_unwritable_library_is_refused_for_writing_with_the_reason(
-    unwritable: Path, request: pytest.FixtureRequest
+    unwritable: Path, request: pytest.FixtureRequest, mode: str
 ) -> None:
     kind = request.node.callspec.params["unwritable"]
     with pytest.raises(LibraryReadOnlyError) as info:
-        Store.open(unwritable, mode="write")
+        Store.open(unwritable, mode=mode)  # type: ignore[arg-type]
     assert "not a SQLite database" not in info.value.user_message
     assert REASONS[kind] in info.value.user_message
 
