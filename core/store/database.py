@@ -33,7 +33,13 @@ from core.errors import (
     LibraryReadOnlyError,
 )
 from core.store.code_repo import CodeRepository
-from core.store.file_checks import check_header, corrupt_message, wal_path, write_problem
+from core.store.file_checks import (
+    can_create_beside,
+    check_header,
+    corrupt_message,
+    wal_path,
+    write_problem,
+)
 from core.store.label_repo import LabelRepository
 from core.store.media_repo import MediaRepository
 from core.store.migrations import MIGRATIONS, known_migration_names
@@ -117,8 +123,7 @@ def _check_known(path: Path, applied: set[str]) -> None:
 
 def _needs_immutable(path: Path) -> bool:
     """True when SQLite could not create its ``-shm`` file beside the library."""
-    problem = write_problem(path)
-    return problem is not None and problem != "the file is read-only"
+    return not can_create_beside(path)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

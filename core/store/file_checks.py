@@ -80,6 +80,12 @@ def corrupt_message(path: Path) -> str:
     )
 
 
+def can_create_beside(path: Path) -> bool:
+    """Whether SQLite could create its ``-wal`` and ``-shm`` files next to ``path``."""
+    folder = path.parent
+    return not _on_read_only_disk(folder) and os.access(folder, os.W_OK | os.X_OK)
+
+
 def write_problem(path: Path) -> str | None:
     """Why the library at ``path`` (existing or not) cannot be written, or None if it can.
 

@@ -24,7 +24,7 @@ from desktop_app.cli.tag_command import cmd_tag
 from desktop_app.cli.train_command import cmd_train
 from desktop_app.cli.watch_command import cmd_watch
 from desktop_app.log_setup import setup_logging
-from desktop_app.terminal_text import for_terminal
+from desktop_app.terminal_text import lines_for_terminal
 
 logger = logging.getLogger("hashlens")
 EXIT_BROKEN_PIPE = 141
@@ -104,7 +104,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             except sqlite3.Error as exc:  # a full disk, a file made read-only or damaged
                 raise library_error(exc, store.path) from exc
     except CoreError as exc:
-        print(f"hashlens: {for_terminal(exc.user_message)}", file=sys.stderr)
+        print(f"hashlens: {lines_for_terminal(exc.user_message)}", file=sys.stderr)
         if exc.details:
             logger.info("details: %s", exc.details)
         return 1
