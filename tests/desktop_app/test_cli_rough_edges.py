@@ -103,6 +103,8 @@ def test_a_missing_query_image_is_said_not_to_exist(
     err = capsys.readouterr().err
     assert f"The image {image} (--image) does not exist" in err
     assert "moved or deleted" not in err
+    assert cli("--library", str(library), "search", "--image", str(tmp_path), *NO_MODEL) == 1
+    assert "(--image) is a folder; give one image file" in capsys.readouterr().err
 
 
 def test_searching_an_unindexed_library_says_so_before_loading_a_model(
