@@ -15,7 +15,7 @@ from core.indexing.caption_sync import (
     write_file_captions,
 )
 from core.indexing.folders import is_inside
-from core.indexing.scanner import ChangedFile, MovedFile, NewFile, ScanPlan
+from core.indexing.scanner import ChangedFile, MovedFile, NewFile, RetryFile, ScanPlan
 from core.progress import CancelToken
 from core.store.database import Store
 from core.store.records import FolderRecord
@@ -64,6 +64,7 @@ class PlanWriter:
         _in_chunks(self._store, plan.new, self._insert, self._cancel)
         _in_chunks(self._store, plan.moved, self._move, self._cancel)
         _in_chunks(self._store, plan.changed, self._change, self._cancel)
+        _in_chunks(self._store, plan.retry, self._retry, self._cancel)
         with self._store.atomic():
             self._store.media.delete_media(plan.deleted)
         caption_problems = self._recaption_all([f.path for f in folders])
@@ -82,7 +83,7 @@ class PlanWriter:
         media = self._store.media
         media_id = media.insert_media(f.folder_id, f.path, f.size, f.mtime_ns, f.content_hash, "")
         if f.error is not None:
-            media.mark_error(media_id, f.error)
+            media.mark_error(media_id, f.error, retry=True)
             return
         self._recaption[media_id] = (f.path, f.sig)
         twin = media.decoded_twin(f.content_hash, f.size, media_id)
@@ -93,6 +94,12 @@ class PlanWriter:
 
     def _move(self, m: MovedFile) -> None:
         self._store.media.move_media(m.media_id, m.folder_id, m.new_path, m.mtime_ns, "")
+
+    def _retry(self, r: RetryFile) -> None:
+        if r.error is None:
+            self._store.media.requeue(r.media_id, r.content_hash)
+        else:
+            self._store.media.mark_error(r.media_id, r.error, retry=True)
 
     def _change(self, c: ChangedFile) -> None:
         if c.content_changed:

@@ -62,6 +62,19 @@ class ChangedFile:
 
 
 @dataclass(frozen=True, slots=True)
+class RetryFile:
+    """A stored photo that failed for a passing reason (moved, no permission, I/O).
+
+    ``error`` is ``None`` when it can be read now (it goes back to the queue with
+    ``content_hash``), else why it still cannot be read.
+    """
+
+    media_id: int
+    content_hash: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WithheldDeletion:
     """Deletions not applied because too much of a folder looked missing."""
 
@@ -80,6 +93,7 @@ class ScanPlan:
     changed: list[ChangedFile] = field(default_factory=list)
     recaption: dict[int, tuple[str, str]] = field(default_factory=dict)
     deleted: list[int] = field(default_factory=list)
+    retry: list[RetryFile] = field(default_factory=list)
     withheld: list[WithheldDeletion] = field(default_factory=list)
     unreadable_dirs: list[tuple[str, str]] = field(default_factory=list)
     unchanged: int = 0
@@ -215,6 +229,8 @@ class Scanner:
                 plan.unchanged += 1
                 if record.sidecar_sig != sig:
                     plan.recaption[record.id] = (path, sig)
+                if record.status == "error" and record.retry:
+                    plan.retry.append(_probe(record.id, path, st.size))
 
     def _new_or_moved(
         self,
@@ -228,14 +244,17 @@ class Scanner:
         try:
             digest = content_hash(path, st.size)
         except OSError as exc:
-            reason = f"cannot be read ({exc.strerror or exc})"
-            plan.new.append(NewFile(folder_id, path, st.size, st.mtime_ns, "", sig, reason))
+            plan.new.append(
+                NewFile(folder_id, path, st.size, st.mtime_ns, "", sig, _read_error(exc))
+            )
             return
         candidates = by_hash.get((digest, st.size))
         if candidates:
             old = candidates.pop()
             plan.moved.append(MovedFile(old.id, folder_id, old.path, path, st.mtime_ns, sig))
             plan.recaption[old.id] = (path, sig)
+            if old.status == "error" and old.retry:  # e.g. renamed while it was being read
+                plan.retry.append(RetryFile(old.id, digest))
             return
         plan.new.append(NewFile(folder_id, path, st.size, st.mtime_ns, digest, sig))
 
@@ -252,3 +271,15 @@ class Scanner:
         )
         if record.sidecar_sig != sig or changed:
             plan.recaption[record.id] = (path, sig)
+
+
+def _read_error(exc: OSError) -> str:
+    return f"cannot be read ({exc.strerror or exc}); tried again at the next scan"
+
+
+def _probe(media_id: int, path: str, size: int) -> RetryFile:
+    """Whether a photo that failed for a passing reason can be read now (at most 128 KiB)."""
+    try:
+        return RetryFile(media_id, content_hash(path, size))
+    except OSError as exc:
+        return RetryFile(media_id, "", _read_error(exc))

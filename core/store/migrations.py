@@ -144,6 +144,18 @@ def m002_hasher_models(db: Database) -> None:
         )
 
 
+@MIGRATIONS(name="m003_retryable_errors")
+def m003_retryable_errors(db: Database) -> None:
+    """Tell photos that failed for a passing reason (moved, no permission) from corrupt ones.
+
+    ``error_retry`` = 1: the scan tries the photo again. Errors recorded before this
+    column existed did not say which kind they were, so each is tried once more; a
+    corrupt file fails again and is then kept as a lasting error until it changes.
+    """
+    db.execute("ALTER TABLE media ADD COLUMN error_retry INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE media SET error_retry = 1 WHERE status = 'error'")
+
+
 def known_migration_names() -> frozenset[str]:
     """Names of every migration this version of HashLens knows."""
     return frozenset(m.name for m in MIGRATIONS._migrations)
