@@ -17,6 +17,8 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageFile, IptcImagePlugin
 
+from core.features.boilerplate import is_boilerplate
+
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2_000
@@ -25,35 +27,6 @@ SOURCE_EXIF = "exif"
 SOURCE_IPTC = "iptc"
 SOURCE_XMP = "xmp"
 
-# Descriptions cameras and phones write by default; they say nothing about the photo.
-BOILERPLATE_DESCRIPTIONS = frozenset(
-    text.casefold()
-    for text in (
-        "OLYMPUS DIGITAL CAMERA",
-        "SONY DSC",
-        "DCIM",
-        "default",
-        "DIGITAL CAMERA",
-        "MINOLTA DIGITAL CAMERA",
-        "KONICA MINOLTA DIGITAL CAMERA",
-        "SAMSUNG DIGITAL CAMERA",
-        "NIKON DIGITAL CAMERA",
-        "LEICA DIGITAL CAMERA",
-        "KODAK Digital Still Camera",
-        "CASIO DIGITAL CAMERA",
-        "PENTAX Image",
-        "PENTAX DIGITAL CAMERA",
-        "EXIF_JPEG_PICTURE",
-        "Exif JPEG",
-        "DSC",
-        "Image",
-        "Picture",
-        "Photo",
-        "untitled",
-        "My beautiful picture",
-    )
-)
-_FILE_NAME_LIKE = re.compile(r"(?:img|dsc[nf]?|pict?|p|imag|photo|mvimg|pxl)[_-]?[\d_-]+", re.I)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DATE = re.compile(r"(\d{4})[:-](\d{2})[:-](\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
 
@@ -220,11 +193,7 @@ def _clean_text(value: object) -> str | None:
 
 def _clean_description(value: object) -> str | None:
     text = _clean_text(value)
-    if text is None or text.casefold() in BOILERPLATE_DESCRIPTIONS:
-        return None
-    if not any(ch.isalpha() for ch in text) or _FILE_NAME_LIKE.fullmatch(text):
-        return None
-    return text
+    return None if text is None or is_boilerplate(text) else text
 
 
 def _descriptions(values: Iterable[object], source: str) -> tuple[EmbeddedText, ...]:

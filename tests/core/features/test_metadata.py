@@ -202,12 +202,63 @@ def test_read_embedded_metadata_decodes_non_utf8_description_bytes(
         "IMG_1234",
         "DSC_0042",
         "----",
+        # seen in real libraries (issue 13): maker defaults, Samsung placeholders, hex
+        "SANYO DIGITAL CAMERA",
+        "<Digimax i50 MP3, Samsung #1 MP3>",
+        "<KENOX S630  / Samsung S630>",
+        "KODAK EasyShare Digital Camera",
+        "FUJIFILM DIGITAL CAMERA",
+        "Konica Minolta Digital Camera",
+        "0x1F2E3D4C5B6A7988",
+        "48 65 6c 6c 6f 00 00 00",
+        "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+        "DSCF0042.JPG",
+        "P1010001.JPG",
+        "100_0001",
+        "DCIM/100OLYMP",
+        "Exif_JPEG_420",
     ],
 )
 def test_read_embedded_metadata_drops_camera_boilerplate(boilerplate: str) -> None:
     metadata = read_bytes(jpeg_bytes(description_exif(boilerplate)))
 
     assert metadata.descriptions == ()
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "My old Olympus digital camera on the shelf",
+        "Cafe 2019",
+        "decaf facade",
+        "Grandma's 80th birthday, 2019",
+        "Photo 1 of the garden",
+        "<3 beach day",
+        "Sony Center, Berlin",
+        "IMG of the week: the red door",
+        "Canon EOS 5D on a tripod at dawn",
+    ],
+)
+def test_read_embedded_metadata_keeps_real_captions_that_look_a_little_like_defaults(
+    caption: str,
+) -> None:
+    metadata = read_bytes(jpeg_bytes(description_exif(caption)))
+
+    assert [d.text for d in metadata.descriptions] == [caption]
+
+
+def test_boilerplate_in_xmp_is_dropped_too() -> None:
+    packet = xmp_packet(
+        """>
+   <dc:description><rdf:Alt><rdf:li xml:lang="x-default">SANYO DIGITAL CAMERA</rdf:li>
+   </rdf:Alt></dc:description>
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">Harbour at night</rdf:li>
+   </rdf:Alt></dc:title>
+  </rdf:Description>"""
+    )
+    metadata = read_bytes(jpeg_bytes(xmp=packet))
+
+    assert [d.text for d in metadata.descriptions] == ["Harbour at night"]
 
 
 def test_read_embedded_metadata_caps_text_length() -> None:
