@@ -18,11 +18,12 @@ from pathlib import Path
 from PIL import ExifTags, Image, ImageFile, IptcImagePlugin
 
 from core.features.boilerplate import is_boilerplate
+from core.features.xmp_text import MAX_XMP_BYTES, xmp_to_utf8
 
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2_000
-MAX_SIDECAR_BYTES = 16 * 1024 * 1024
+MAX_SIDECAR_BYTES = MAX_XMP_BYTES
 SOURCE_EXIF = "exif"
 SOURCE_IPTC = "iptc"
 SOURCE_XMP = "xmp"
@@ -345,18 +346,16 @@ def _xmp_bytes(value: object) -> bytes | None:
 
 
 def _parse_xmp(data: bytes) -> ImageMetadata:
-    """Parse an XMP packet.
+    """Parse an XMP packet in UTF-8, UTF-16 or UTF-32 (see ``xmp_text``).
 
     Raises:
         ET.ParseError: The packet is not well-formed XML.
         LookupError: The XML declaration names an unknown encoding.
-        ValueError: The packet declares a DTD (never needed by XMP; refused for safety).
+        ValueError: The packet is too large or declares a DTD (``UnsafeXmpError``).
     """
-    if data[:2] not in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 packets keep their NULs
-        data = data.strip(b"\x00 \t\r\n")
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise ValueError("XMP with a DTD is not accepted")
-    root = ET.fromstring(data)
+    parser = ET.XMLParser(encoding="utf-8")  # the bytes checked are the bytes parsed
+    parser.feed(xmp_to_utf8(data))
+    root = parser.close()
     dates = (_parse_date(value) for tag in _XMP_DATE_TAGS for value in _xmp_values(root, tag))
     texts = [value for tag in _XMP_DESCRIPTION_TAGS for value in _xmp_values(root, tag)]
     keywords = _xmp_values(root, f"{_DC}subject")

@@ -479,6 +479,71 @@ def test_read_xmp_sidecar_refuses_entity_expansion(tmp_path: Path) -> None:
     assert read_xmp_sidecar(path) is None
 
 
+BOMB_DTD = (
+    '<!DOCTYPE x:xmpmeta [<!ENTITY a "a lighthouse in the fog ">'
+    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+)
+BOMB_BODY = """>
+   <dc:description><rdf:Alt><rdf:li xml:lang="x-default">&b;</rdf:li></rdf:Alt></dc:description>
+  </rdf:Description>"""
+UNICODE_ENCODINGS = [
+    ("utf-16", "utf-16"),  # with a byte order mark
+    ("utf-16-le", "utf-16-le"),  # none: told from the first bytes
+    ("utf-16-be", "utf-16-be"),
+    ("utf-32", "utf-32"),
+    ("utf-32-le", "utf-32-le"),
+    ("utf-32-be", "utf-32-be"),
+    ("utf-8-sig", "utf-8"),
+]
+
+
+@pytest.mark.parametrize(("codec", "declared"), UNICODE_ENCODINGS)
+def test_read_xmp_sidecar_refuses_a_dtd_in_any_unicode_encoding(
+    tmp_path: Path, codec: str, declared: str
+) -> None:
+    """A DTD in UTF-16 slipped past a byte check and its entities were expanded (issue 13)."""
+    packet = xmp_packet(BOMB_BODY).decode().replace("<x:xmpmeta", BOMB_DTD + "<x:xmpmeta", 1)
+    text = f'<?xml version="1.0" encoding="{declared}"?>' + packet.split("?>", 1)[1]
+    path = tmp_path / "bomb.xmp"
+    path.write_bytes(text.encode(codec))
+
+    assert read_xmp_sidecar(path) is None
+
+
+@pytest.mark.parametrize(("codec", "declared"), UNICODE_ENCODINGS)
+def test_read_xmp_sidecar_reads_every_unicode_encoding(
+    tmp_path: Path, codec: str, declared: str
+) -> None:
+    text = f'<?xml version="1.0" encoding="{declared}"?>' + LIGHTROOM_XMP.decode()
+    path = tmp_path / "IMG_1.xmp"
+    path.write_bytes(text.encode(codec))
+
+    metadata = read_xmp_sidecar(path)
+
+    assert metadata is not None
+    assert [d.text for d in metadata.descriptions] == ["A lighthouse in the fog"]
+
+
+def test_read_xmp_sidecar_refuses_a_file_over_the_size_limit(tmp_path: Path) -> None:
+    from core.features.xmp_text import MAX_XMP_BYTES
+
+    padding = "<!-- " + "x" * MAX_XMP_BYTES + " -->"
+    path = tmp_path / "big.xmp"
+    path.write_bytes(LIGHTROOM_XMP.replace(b"<x:xmpmeta", padding.encode() + b"<x:xmpmeta", 1))
+
+    assert read_xmp_sidecar(path) is None
+
+
+def test_embedded_xmp_over_the_size_limit_is_ignored() -> None:
+    from core.features.xmp_text import MAX_XMP_BYTES
+
+    padding = b"<!-- " + b"x" * MAX_XMP_BYTES + b" -->"
+    image = Image.new("RGB", (4, 4))
+    image.info["xmp"] = LIGHTROOM_XMP.replace(b"<x:xmpmeta", padding + b"<x:xmpmeta", 1)
+
+    assert read_embedded_metadata(image).descriptions == ()
+
+
 def test_read_xmp_sidecar_returns_none_for_missing_file_without_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
