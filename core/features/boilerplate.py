@@ -8,8 +8,9 @@ a cleaned single-line text (whitespace collapsed):
 
 1. **Known defaults**: the text equals, ignoring case, one of ``KNOWN_DEFAULTS``.
 2. **Maker defaults**: a camera maker's name (``CAMERA_MAKERS``), optionally up to three
-   model words, then ``digital camera``, ``digital still camera``, ``dsc``, ``camera``,
-   ``image`` or ``picture`` ("SANYO DIGITAL CAMERA", "KODAK EasyShare Digital Camera").
+   model words, then ``digital camera``, ``digital still camera``, ``dsc``, ``csc``,
+   ``camera``, ``image`` or ``picture`` ("SANYO DIGITAL CAMERA", "SAMSUNG CSC",
+   "KODAK EasyShare Digital Camera").
 3. **Placeholders in angle brackets**: the whole text is ``<...>`` ("<Digimax i50 MP3,
    Samsung #1 MP3>", "<KENOX S630  / Samsung S630>"): Samsung firmware's model name.
 4. **Hex and binary dumps**: split at spaces, ``-``, ``:``, ``.`` and ``_``, every part
@@ -80,7 +81,7 @@ CAMERA_MAKERS: tuple[str, ...] = (
 _MAKERS = "|".join(re.escape(m).replace(r"\ ", r"\s+") for m in CAMERA_MAKERS)
 _MAKER_DEFAULT = re.compile(
     rf"(?:{_MAKERS})(?:[\s_-]+[\w.-]+){{0,3}}?[\s_-]+"
-    r"(?:digital(?:\s+still)?\s+camera|dsc|camera|image|picture)",
+    r"(?:digital(?:\s+still)?\s+camera|dsc|csc|camera|image|picture)",
     re.IGNORECASE,
 )
 _ANGLE_PLACEHOLDER = re.compile(r"<[^<>]*>")

@@ -44,6 +44,7 @@ SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
         ".tiff",
         ".bmp",
         ".gif",
+        ".mpo",  # multi-picture JPEG (3D and some phone cameras): the first frame is indexed
     }
 )
 MAX_NAME_CHARS = 80

@@ -1,7 +1,11 @@
 """Walk library folders: image files with their size and mtime, sidecars by directory.
 
-Hidden and system folders are skipped; symlinked folders are followed once
-(a visited set of (device, inode) breaks loops). Stat data comes from
+Hidden and system folders (and hidden files) are left out by design. Symlinked
+folders are followed once (a visited set of (device, inode) breaks loops), and only
+when they lead to a place inside the library folders; a symlinked photo likewise.
+Every other photo-like file the walk does not index is recorded in ``skipped`` with
+its reason (a broken link, a link outside, not a regular file, unreadable), and RAW
+photos and videos are counted by kind in ``unsupported``. Stat data comes from
 ``os.scandir`` so a re-scan of an unchanged folder never opens a file.
 """
 
@@ -14,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from core.features.captions import caption_file_signature
+from core.features.confinement import outside_roots, real_roots, refusal
 from core.features.image_io import SUPPORTED_EXTENSIONS
 
 logger = logging.getLogger(__name__)
@@ -31,6 +36,32 @@ SKIPPED_DIR_NAMES = frozenset(
 )
 
 
+_RAW_EXTENSIONS = (
+    ".3fr .ari .arw .bay .cr2 .cr3 .crw .dcr .dng .erf .fff .iiq .k25 .kdc .mef .mos .mrw"
+    " .nef .nrw .orf .pef .raf .raw .rw2 .rwl .sr2 .srf .srw .x3f"
+)
+_VIDEO_EXTENSIONS = ".3gp .avi .flv .m2ts .m4v .mkv .mov .mp4 .mpeg .mpg .mts .ogv .vob .webm .wmv"
+UNSUPPORTED_KINDS: dict[str, frozenset[str]] = {
+    "raw": frozenset(_RAW_EXTENSIONS.split()),
+    "video": frozenset(_VIDEO_EXTENSIONS.split()),
+}
+"""File kinds HashLens does not index yet; the walk counts them so ``status`` can say so."""
+KIND_NAMES = {"raw": "RAW photos", "video": "videos"}
+"""How each unsupported kind is named to the user."""
+
+
+def describe_unsupported(counts: dict[str, int]) -> str:
+    """E.g. ``"12 RAW photos and 3 videos"`` (``""`` when there are none)."""
+    parts = [f"{n} {KIND_NAMES.get(kind, kind)}" for kind, n in sorted(counts.items()) if n]
+    return " and ".join(parts)
+
+
+def unsupported_kind(name: str) -> str | None:
+    """``"raw"`` or ``"video"`` for a file HashLens does not index yet, else ``None``."""
+    extension = os.path.splitext(name)[1].lower()
+    return next((kind for kind, exts in UNSUPPORTED_KINDS.items() if extension in exts), None)
+
+
 def is_skipped_dir(name: str) -> bool:
     """Hidden (dot) folders, trash folders and NAS/OS system folders are never indexed."""
     return name.startswith(".") or name in SKIPPED_DIR_NAMES or name.startswith(".Trash")
@@ -38,10 +69,16 @@ def is_skipped_dir(name: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class FileStat:
-    """Size and modification time of one file."""
+    """Size and modification time of one file.
+
+    ``inode`` is ``(device, inode)`` of the file itself (links followed; ``None`` where
+    the file system gives none) and ``is_link`` whether it was reached through a symlink.
+    """
 
     size: int
     mtime_ns: int
+    inode: tuple[int, int] | None = None
+    is_link: bool = False
 
 
 @dataclass(slots=True)
@@ -51,6 +88,7 @@ class DirListing:
     path: str
     files: dict[str, tuple[int, int]] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)
+    identity: dict[str, tuple[tuple[int, int] | None, bool]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -62,6 +100,8 @@ class WalkResult:
     caption_sigs: dict[str, str] = field(default_factory=dict)
     dirs: list[DirListing] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    unsupported: dict[str, int] = field(default_factory=dict)
 
     def image_stats(self) -> dict[str, FileStat]:
         """Absolute image path -> its stat."""
@@ -69,7 +109,8 @@ class WalkResult:
         for d in self.dirs:
             for name in d.images:
                 size, mtime_ns = d.files[name]
-                out[os.path.join(d.path, name)] = FileStat(size, mtime_ns)
+                inode, is_link = d.identity.get(name, (None, False))
+                out[os.path.join(d.path, name)] = FileStat(size, mtime_ns, inode, is_link)
         return out
 
 
@@ -78,13 +119,19 @@ def is_image_name(name: str) -> bool:
     return os.path.splitext(name)[1].lower() in SUPPORTED_EXTENSIONS
 
 
-def walk(root: str) -> WalkResult:
-    """List every image under ``root`` with the files beside it."""
+def walk(root: str, allowed_roots: tuple[str, ...] | None = None) -> WalkResult:
+    """List every image under ``root`` with the files beside it.
+
+    Args:
+        root: The library folder to walk.
+        allowed_roots: Where links may lead (every library folder); default ``root``.
+    """
     if not os.path.isdir(root):
         return WalkResult(root_exists=False)
     result = WalkResult(root_exists=True, root=root)
     visited: set[tuple[int, int]] = set()
-    for listing in _walk_dirs(root, visited, result):
+    allowed = real_roots(allowed_roots if allowed_roots is not None else (root,))
+    for listing in _walk_dirs(root, visited, result, allowed):
         if listing.images:
             result.dirs.append(listing)
         sig = caption_file_signature(listing.files)
@@ -93,7 +140,9 @@ def walk(root: str) -> WalkResult:
     return result
 
 
-def _walk_dirs(top: str, visited: set[tuple[int, int]], result: WalkResult) -> Iterator[DirListing]:
+def _walk_dirs(
+    top: str, visited: set[tuple[int, int]], result: WalkResult, allowed: tuple[str, ...]
+) -> Iterator[DirListing]:
     pending = [top]
     while pending:
         path = pending.pop()
@@ -102,9 +151,10 @@ def _walk_dirs(top: str, visited: set[tuple[int, int]], result: WalkResult) -> I
             key = (st.st_dev, st.st_ino)
             if key in visited:
                 logger.info("Skipping %s: already visited (symlink loop or duplicate)", path)
+                result.skipped.append((path, _SEEN_FOLDER))
                 continue
             visited.add(key)
-            listing, subdirs = _list_dir(path)
+            listing, subdirs = _list_dir(path, allowed, result)
         except OSError as exc:
             result.unreadable.append((path, exc.strerror or str(exc)))
             logger.warning("Cannot read folder %s: %s", path, exc)
@@ -113,23 +163,74 @@ def _walk_dirs(top: str, visited: set[tuple[int, int]], result: WalkResult) -> I
         yield listing
 
 
-def _list_dir(path: str) -> tuple[DirListing, list[str]]:
+def _list_dir(
+    path: str, allowed: tuple[str, ...], result: WalkResult
+) -> tuple[DirListing, list[str]]:
     listing = DirListing(path)
     subdirs: list[str] = []
     with os.scandir(path) as entries:
         for entry in entries:
-            try:
-                if entry.is_dir():
-                    if not is_skipped_dir(entry.name):
-                        subdirs.append(entry.path)
-                    continue
-                st = entry.stat()
-            except OSError:
-                continue  # vanished or unreadable entry: the next scan sees it again
-            if not stat.S_ISREG(st.st_mode) or entry.name.startswith("."):
-                continue
-            listing.files[entry.name] = (st.st_size, st.st_mtime_ns)
-            if is_image_name(entry.name):
-                listing.images.append(entry.name)
+            if entry.name.startswith("."):
+                continue  # hidden files and folders are never indexed (by design)
+            _list_entry(entry, listing, subdirs, allowed, result)
     listing.images.sort()
     return listing, subdirs
+
+
+def _list_entry(
+    entry: os.DirEntry[str],
+    listing: DirListing,
+    subdirs: list[str],
+    allowed: tuple[str, ...],
+    result: WalkResult,
+) -> None:
+    photo_like = is_image_name(entry.name) or unsupported_kind(entry.name) is not None
+    try:
+        is_link = entry.is_symlink()
+        if entry.is_dir():
+            if is_skipped_dir(entry.name):
+                return
+            real = outside_roots(entry.path, allowed) if is_link else None
+            if real is not None:
+                result.skipped.append((entry.path, f"folder skipped: {refusal(real)}"))
+            else:
+                subdirs.append(entry.path)
+            return
+        st = entry.stat()
+    except OSError as exc:
+        if photo_like:  # a broken link, or vanished or unreadable right now
+            broken = isinstance(exc, FileNotFoundError) and _is_link(entry)
+            reason = "a broken link (its target is missing)" if broken else _unreadable(exc)
+            result.skipped.append((entry.path, reason))
+        return
+    if not stat.S_ISREG(st.st_mode):
+        if photo_like:
+            result.skipped.append((entry.path, "not a regular file (a pipe, socket or device)"))
+        return
+    real = outside_roots(entry.path, allowed) if is_link else None
+    if real is not None:
+        if photo_like:
+            result.skipped.append((entry.path, refusal(real)))
+        return  # an outside sidecar is refused by its reader too; never listed here
+    listing.files[entry.name] = (st.st_size, st.st_mtime_ns)
+    kind = unsupported_kind(entry.name)
+    if kind is not None:
+        result.unsupported[kind] = result.unsupported.get(kind, 0) + 1
+    elif is_image_name(entry.name):
+        listing.images.append(entry.name)
+        inode = (st.st_dev, st.st_ino) if st.st_ino else None
+        listing.identity[entry.name] = (inode, is_link)
+
+
+_SEEN_FOLDER = "folder skipped: a link to a folder already scanned (its photos count once)"
+
+
+def _is_link(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_symlink()
+    except OSError:
+        return False
+
+
+def _unreadable(exc: OSError) -> str:
+    return f"cannot be read ({exc.strerror or exc}); tried again at the next scan"

@@ -96,7 +96,10 @@ class Indexer:
         self, targets: list[FolderRecord], cancel: CancelToken | None
     ) -> tuple[ScanPlan, AppliedPlan]:
         stored = {f.id: self._store.media.media_in_folder(f.id) for f in targets}
-        plan = Scanner(self._config).plan(targets, stored, unsettled=self._options.unsettled())
+        everywhere = tuple(f.path for f in self._store.media.folders())  # where links may lead
+        plan = Scanner(self._config).plan(
+            targets, stored, unsettled=self._options.unsettled(), allowed_roots=everywhere
+        )
         return plan, PlanWriter(self._store, cancel).apply(plan, targets)
 
     def _encode(

@@ -108,7 +108,7 @@ class PlanWriter:
             self._store.media.touch(c.media_id, c.mtime_ns)
 
     def _recaption_all(self, roots: list[str]) -> list[tuple[str, str]]:
-        cache = FolderCaptionCache()
+        cache = FolderCaptionCache(tuple(f.path for f in self._store.media.folders()))
         items = sorted(self._recaption.items(), key=lambda kv: kv[1][0])
         problems: list[tuple[str, str]] = []
 
@@ -130,7 +130,7 @@ class PlanWriter:
         by_folder: dict[int, list[tuple[str, str]]] = {f.id: [] for f in folders}
         for w in plan.withheld:
             by_folder[roots[w.folder_path]].append((w.folder_path, f"Nothing removed: {w.reason}"))
-        for path, reason in plan.unreadable_dirs + extra:
+        for path, reason in plan.unreadable_dirs + plan.skipped + extra:
             owner = next((r for r in roots if is_inside(path, r)), None)
             if owner is not None:
                 by_folder[roots[owner]].append((path, reason))
@@ -138,3 +138,5 @@ class PlanWriter:
         with self._store.atomic():
             for folder_id, problems in by_folder.items():
                 self._store.media.set_problems(folder_id, problems)
+            for folder_id, counts in plan.unsupported.items():
+                self._store.media.set_unsupported(folder_id, counts)

@@ -96,6 +96,8 @@ class ScanPlan:
     retry: list[RetryFile] = field(default_factory=list)
     withheld: list[WithheldDeletion] = field(default_factory=list)
     unreadable_dirs: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    unsupported: dict[int, dict[str, int]] = field(default_factory=dict)
     unchanged: int = 0
 
 
@@ -143,15 +145,21 @@ class Scanner:
         stored: dict[int, dict[str, MediaRecord]],
         *,
         unsettled: frozenset[str] = frozenset(),
+        allowed_roots: tuple[str, ...] | None = None,
     ) -> ScanPlan:
         """Diff ``folders`` on disk against their ``stored`` media (folder id -> path -> record).
 
-        Folders never nest (``core.indexing.folders`` merges them), so no photo is seen twice.
-        Files in ``unsettled`` (still being written) are left as they are, and nothing is
-        deleted while there are any: a file still arriving may be a stored one moved.
+        Folders never nest (``core.indexing.folders`` merges them), and a file reached
+        twice (through a symlink or a hard link) is indexed once, so no photo is seen
+        twice. Links may lead anywhere inside ``allowed_roots`` (every library folder;
+        default: ``folders``). Files in ``unsettled`` (still being written) are left as
+        they are, and nothing is deleted while there are any: a file still arriving may
+        be a stored one moved.
         """
         plan = ScanPlan()
-        seen = [self._walk(f, stored.get(f.id, {}), plan, unsettled) for f in folders]
+        allowed = allowed_roots if allowed_roots is not None else tuple(f.path for f in folders)
+        seen = [self._walk(f, stored.get(f.id, {}), plan, unsettled, allowed) for f in folders]
+        _index_each_file_once(seen, plan)
         missing = self._missing(seen, plan)
         by_hash: dict[tuple[str, int], list[MediaRecord]] = {}
         for record in missing:
@@ -172,9 +180,13 @@ class Scanner:
         stored: dict[str, MediaRecord],
         plan: ScanPlan,
         unsettled: frozenset[str],
+        allowed: tuple[str, ...],
     ) -> _Seen:
-        result = walk(folder.path)
+        result = walk(folder.path, allowed)
         plan.unreadable_dirs.extend(result.unreadable)
+        plan.skipped.extend(result.skipped)
+        if result.root_exists:
+            plan.unsupported[folder.id] = result.unsupported
         stats = result.image_stats()
         if unsettled:
             stats = {p: st for p, st in stats.items() if p not in unsettled}
@@ -271,6 +283,28 @@ class Scanner:
         )
         if record.sidecar_sig != sig or changed:
             plan.recaption[record.id] = (path, sig)
+
+
+def _index_each_file_once(seen: list[_Seen], plan: ScanPlan) -> None:
+    """Keep one path per file (same device and inode); the others become skips.
+
+    The path kept is a real path over a link, then the one already in the library,
+    then the first by name.
+    """
+    paths: dict[tuple[int, int], list[tuple[_Seen, str, FileStat]]] = {}
+    for s in seen:
+        for path, st in s.stats.items():
+            if st.inode is not None:
+                paths.setdefault(st.inode, []).append((s, path, st))
+    for group in paths.values():
+        if len(group) < 2:
+            continue
+        keep = min(group, key=lambda g: (g[2].is_link, g[1] not in g[0].stored, g[1]))[1]
+        for s, path, st in group:
+            if path != keep:
+                del s.stats[path]
+                how = "a link to it" if st.is_link else "a hard link"
+                plan.skipped.append((path, f"the same file as {keep} ({how}): indexed once"))
 
 
 def _read_error(exc: OSError) -> str:

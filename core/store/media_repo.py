@@ -347,6 +347,24 @@ class MediaRepository:
         ).fetchall()
         return [(path_from_db(r[0]), str(r[1])) for r in rows]
 
+    def set_unsupported(self, folder_id: int, counts: dict[str, int]) -> None:
+        """Replace the folder's counts of files not indexed yet, by kind (``raw``, ``video``)."""
+        self._db.execute("DELETE FROM unsupported_files WHERE folder_id = ?", [folder_id])
+        self._db.conn.executemany(
+            "INSERT INTO unsupported_files(folder_id, kind, count) VALUES (?, ?, ?)",
+            [(folder_id, kind, n) for kind, n in sorted(counts.items()) if n],
+        )
+
+    def unsupported(self) -> dict[int, dict[str, int]]:
+        """Folder id -> kind -> how many files of that kind it holds that are not indexed."""
+        out: dict[int, dict[str, int]] = {}
+        rows = self._db.execute(
+            "SELECT folder_id, kind, count FROM unsupported_files ORDER BY folder_id, kind"
+        ).fetchall()
+        for folder_id, kind, count in rows:
+            out.setdefault(int(folder_id), {})[str(kind)] = int(count)
+        return out
+
     def counts(self) -> dict[str, int]:
         """Photo, caption, label and folder counts for ``status``."""
         q = self._db.execute

@@ -204,6 +204,7 @@ def test_read_embedded_metadata_decodes_non_utf8_description_bytes(
         "----",
         # seen in real libraries (issue 13): maker defaults, Samsung placeholders, hex
         "SANYO DIGITAL CAMERA",
+        "SAMSUNG CSC",  # Pillow's Tests/images/ignore_frame_size.mpo, a Galaxy photo
         "<Digimax i50 MP3, Samsung #1 MP3>",
         "<KENOX S630  / Samsung S630>",
         "KODAK EasyShare Digital Camera",

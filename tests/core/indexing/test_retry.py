@@ -171,7 +171,8 @@ def test_errors_recorded_before_the_upgrade_are_tried_once_more(tmp_path: Path) 
         store.media.mark_error(media_id, "p0.jpg was moved or deleted before it could be read.")
     with Store.open(path) as store:  # back to the previous schema
         store.db.execute("ALTER TABLE media DROP COLUMN error_retry")
-        store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_retryable_errors'")
+        store.db.execute("DROP TABLE unsupported_files")
+        store.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_retry_and_unsupported'")
         store.db.conn.commit()
 
     with Store.open(path) as store:
