@@ -82,7 +82,8 @@ def read_file_captions(
     directory = os.path.dirname(image_path)
     allowed = folders.allowed_roots or real_roots([root or directory])
     for sidecar in (*sidecar_text_paths(path), *xmp_sidecar_paths(path)):
-        real = outside_roots(sidecar, allowed)
+        # the scan only enters folders that really are inside: only a link can lead out
+        real = outside_roots(sidecar, allowed) if os.path.islink(sidecar) else None
         if real is not None:
             out.problems.append((str(sidecar), refusal(real)))
     refused = {p for p, _ in out.problems}

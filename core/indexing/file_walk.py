@@ -56,10 +56,12 @@ def describe_unsupported(counts: dict[str, int]) -> str:
     return " and ".join(parts)
 
 
+_KIND_BY_EXTENSION = {ext: kind for kind, exts in UNSUPPORTED_KINDS.items() for ext in exts}
+
+
 def unsupported_kind(name: str) -> str | None:
     """``"raw"`` or ``"video"`` for a file HashLens does not index yet, else ``None``."""
-    extension = os.path.splitext(name)[1].lower()
-    return next((kind for kind, exts in UNSUPPORTED_KINDS.items() if extension in exts), None)
+    return _KIND_BY_EXTENSION.get(os.path.splitext(name)[1].lower())
 
 
 def is_skipped_dir(name: str) -> bool:
@@ -184,7 +186,10 @@ def _list_entry(
     allowed: tuple[str, ...],
     result: WalkResult,
 ) -> None:
-    photo_like = is_image_name(entry.name) or unsupported_kind(entry.name) is not None
+    extension = os.path.splitext(entry.name)[1].lower()
+    is_image = extension in SUPPORTED_EXTENSIONS
+    kind = _KIND_BY_EXTENSION.get(extension)
+    photo_like = is_image or kind is not None
     try:
         is_link = entry.is_symlink()
         if entry.is_dir():
@@ -213,10 +218,9 @@ def _list_entry(
             result.skipped.append((entry.path, refusal(real)))
         return  # an outside sidecar is refused by its reader too; never listed here
     listing.files[entry.name] = (st.st_size, st.st_mtime_ns)
-    kind = unsupported_kind(entry.name)
     if kind is not None:
         result.unsupported[kind] = result.unsupported.get(kind, 0) + 1
-    elif is_image_name(entry.name):
+    elif is_image:
         listing.images.append(entry.name)
         inode = (st.st_dev, st.st_ino) if st.st_ino else None
         listing.identity[entry.name] = (inode, is_link)
