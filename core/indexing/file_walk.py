@@ -5,7 +5,7 @@ folders are followed once (a visited set of (device, inode) breaks loops), and o
 when they lead to a place inside the library folders; a symlinked photo likewise.
 Every other photo-like file the walk does not index is recorded in ``skipped`` with
 its reason (a broken link, a link outside, not a regular file, unreadable), and RAW
-photos and videos are counted by kind in ``unsupported``. Stat data comes from
+photos, videos and hidden photo files are counted by kind in ``unsupported``. Stat data comes from
 ``os.scandir`` so a re-scan of an unchanged folder never opens a file.
 """
 
@@ -46,17 +46,41 @@ UNSUPPORTED_KINDS: dict[str, frozenset[str]] = {
     "video": frozenset(_VIDEO_EXTENSIONS.split()),
 }
 """File kinds HashLens does not index yet; the walk counts them so ``status`` can say so."""
-KIND_NAMES = {"raw": "RAW photos", "video": "videos"}
-"""How each unsupported kind is named to the user."""
+HIDDEN = "hidden"
+"""The count of photo-like files whose names start with a dot (never indexed, by design)."""
+KIND_NAMES = {"raw": ("RAW photo", "RAW photos"), "video": ("video", "videos")}
+"""How each unsupported kind is named to the user (one, several)."""
 
 
-def describe_unsupported(counts: dict[str, int]) -> str:
-    """E.g. ``"12 RAW photos and 3 videos"`` (``""`` when there are none)."""
-    parts = [f"{n} {KIND_NAMES.get(kind, kind)}" for kind, n in sorted(counts.items()) if n]
-    return " and ".join(parts)
+def describe_not_indexed(counts: dict[str, int]) -> str:
+    """E.g. ``"12 RAW photos and 3 videos (not supported yet); 2 hidden photo files"``.
+
+    Args:
+        counts: Kind (``raw``, ``video``, ``hidden``) -> number of files.
+
+    Returns:
+        One line, or ``""`` when every count is zero.
+    """
+    kinds = [
+        f"{n} {KIND_NAMES[kind][n != 1]}"
+        for kind, n in sorted(counts.items())
+        if n and kind in KIND_NAMES
+    ]
+    parts = [f"{' and '.join(kinds)} (not supported yet)"] if kinds else []
+    hidden = counts.get(HIDDEN, 0)
+    if hidden:
+        parts.append(
+            f"{hidden} hidden photo file{'s' if hidden != 1 else ''} (name starts with '.')"
+        )
+    return "; ".join(parts)
 
 
 _KIND_BY_EXTENSION = {ext: kind for kind, exts in UNSUPPORTED_KINDS.items() for ext in exts}
+
+
+def _is_photo_like(name: str) -> bool:
+    extension = os.path.splitext(name)[1].lower()
+    return extension in SUPPORTED_EXTENSIONS or extension in _KIND_BY_EXTENSION
 
 
 def unsupported_kind(name: str) -> str | None:
@@ -172,8 +196,10 @@ def _list_dir(
     subdirs: list[str] = []
     with os.scandir(path) as entries:
         for entry in entries:
-            if entry.name.startswith("."):
-                continue  # hidden files and folders are never indexed (by design)
+            if entry.name.startswith("."):  # never indexed (by design); photos counted
+                if not entry.is_dir() and _is_photo_like(entry.name):
+                    result.unsupported[HIDDEN] = result.unsupported.get(HIDDEN, 0) + 1
+                continue
             _list_entry(entry, listing, subdirs, allowed, result)
     listing.images.sort()
     return listing, subdirs

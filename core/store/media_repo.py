@@ -348,7 +348,7 @@ class MediaRepository:
         return [(path_from_db(r[0]), str(r[1])) for r in rows]
 
     def set_unsupported(self, folder_id: int, counts: dict[str, int]) -> None:
-        """Replace the folder's counts of files not indexed yet, by kind (``raw``, ``video``)."""
+        """Replace the folder's counts of files not indexed, by kind (``raw``, ``video``...)."""
         self._db.execute("DELETE FROM unsupported_files WHERE folder_id = ?", [folder_id])
         self._db.conn.executemany(
             "INSERT INTO unsupported_files(folder_id, kind, count) VALUES (?, ?, ?)",

@@ -42,6 +42,8 @@ def test_status_and_the_skipped_dialog_show_every_reason(
     (photos / "empty.jpg").write_bytes(b"")
     (photos / "IMG_1.CR2").write_bytes(b"raw")
     (photos / "clip.mp4").write_bytes(b"video")
+    (photos / "MOV_2.avi").write_bytes(b"video")
+    _photo(photos / ".secret.jpg")
     harness.add(photos)
     harness.index()
     # the fake encoder's key is not a real model configuration; status reads it as one
@@ -54,9 +56,10 @@ def test_status_and_the_skipped_dialog_show_every_reason(
 
     assert "empty.jpg: empty.jpg is empty (0 bytes)." in shown
     assert "alias.jpg: the same file as" in shown
-    assert "Not indexed, not supported yet: 1 RAW photos and 1 videos" in shown
-    assert payload["not_supported_yet"] == {"raw": 1, "video": 1}
+    summary = "1 RAW photo and 2 videos (not supported yet); 1 hidden photo file"
+    assert f"Not indexed: {summary} (name starts with '.')" in shown
+    assert payload["not_indexed"] == {"hidden": 1, "raw": 1, "video": 2}
     reasons = {Path(s.path).name: s.reason for s in overview.skipped}
     assert reasons["empty.jpg"] == "empty.jpg is empty (0 bytes)."
     assert reasons["alias.jpg"].startswith("the same file as")
-    assert reasons["photos"] == "1 RAW photos and 1 videos: not supported yet"
+    assert reasons["photos"].startswith(f"Not indexed: {summary}")
