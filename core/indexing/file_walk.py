@@ -94,17 +94,28 @@ def is_skipped_dir(name: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
-class FileStat:
-    """Size and modification time of one file.
+class FileIdentity:
+    """Which file an entry really is, to index a file reached by two paths once.
 
-    ``inode`` is ``(device, inode)`` of the file itself (links followed; ``None`` where
-    the file system gives none) and ``is_link`` whether it was reached through a symlink.
+    Attributes:
+        inode: ``(device, inode)`` of the file itself (links followed); ``None`` where
+            the file system gives none.
+        is_link: The entry is a symlink.
+        links: The file's hard link count.
     """
+
+    inode: tuple[int, int] | None
+    is_link: bool = False
+    links: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """Size and modification time of one file, and which file it is (``identity``)."""
 
     size: int
     mtime_ns: int
-    inode: tuple[int, int] | None = None
-    is_link: bool = False
+    identity: FileIdentity | None = None
 
 
 @dataclass(slots=True)
@@ -114,7 +125,7 @@ class DirListing:
     path: str
     files: dict[str, tuple[int, int]] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)
-    identity: dict[str, tuple[tuple[int, int] | None, bool]] = field(default_factory=dict)
+    identity: dict[str, FileIdentity] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -135,8 +146,7 @@ class WalkResult:
         for d in self.dirs:
             for name in d.images:
                 size, mtime_ns = d.files[name]
-                inode, is_link = d.identity.get(name, (None, False))
-                out[os.path.join(d.path, name)] = FileStat(size, mtime_ns, inode, is_link)
+                out[os.path.join(d.path, name)] = FileStat(size, mtime_ns, d.identity.get(name))
         return out
 
 
@@ -249,7 +259,7 @@ def _list_entry(
     elif is_image:
         listing.images.append(entry.name)
         inode = (st.st_dev, st.st_ino) if st.st_ino else None
-        listing.identity[entry.name] = (inode, is_link)
+        listing.identity[entry.name] = FileIdentity(inode, is_link, st.st_nlink)
 
 
 _SEEN_FOLDER = "folder skipped: a link to a folder already scanned (its photos count once)"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from core.config import IndexingConfig
 from core.features.captions import sidecar_signature
 from core.indexing.content_hash import content_hash
-from core.indexing.file_walk import DirListing, FileStat, WalkResult, walk
+from core.indexing.file_walk import DirListing, FileIdentity, FileStat, WalkResult, walk
 from core.store.records import FolderRecord, MediaRecord
 
 logger = logging.getLogger(__name__)
@@ -286,25 +286,37 @@ class Scanner:
 
 
 def _index_each_file_once(seen: list[_Seen], plan: ScanPlan) -> None:
-    """Keep one path per file (same device and inode); the others become skips.
+    """Keep one path per file reached through a symlink or a hard link; the others are skips.
 
     The path kept is a real path over a link, then the one already in the library,
-    then the first by name.
+    then the first by name. Paths count as one file only when they share device and
+    inode *and* a link explains it (a symlink resolving to the same real path, or hard
+    links of equal size and mtime), so a file system that reuses inode numbers loses
+    nothing.
     """
-    paths: dict[tuple[int, int], list[tuple[_Seen, str, FileStat]]] = {}
+    paths: dict[tuple[int, int], list[tuple[_Seen, str, FileIdentity, FileStat]]] = {}
     for s in seen:
         for path, st in s.stats.items():
-            if st.inode is not None:
-                paths.setdefault(st.inode, []).append((s, path, st))
+            if st.identity is not None and st.identity.inode is not None:
+                paths.setdefault(st.identity.inode, []).append((s, path, st.identity, st))
     for group in paths.values():
-        if len(group) < 2:
+        if len(group) < 2 or not any(g[2].is_link or g[2].links > 1 for g in group):
             continue
-        keep = min(group, key=lambda g: (g[2].is_link, g[1] not in g[0].stored, g[1]))[1]
-        for s, path, st in group:
-            if path != keep:
+        keep = min(group, key=lambda g: (g[2].is_link, g[1] not in g[0].stored, g[1]))
+        for s, path, identity, st in group:
+            if path != keep[1] and _same_file(path, identity, st, keep[1], keep[2], keep[3]):
                 del s.stats[path]
-                how = "a link to it" if st.is_link else "a hard link"
-                plan.skipped.append((path, f"the same file as {keep} ({how}): indexed once"))
+                how = "a link to it" if identity.is_link else "a hard link"
+                plan.skipped.append((path, f"the same file as {keep[1]} ({how}): indexed once"))
+
+
+def _same_file(
+    a: str, a_id: FileIdentity, a_st: FileStat, b: str, b_id: FileIdentity, b_st: FileStat
+) -> bool:
+    if a_id.is_link or b_id.is_link:
+        return os.path.realpath(a) == os.path.realpath(b)
+    same_content = (a_st.size, a_st.mtime_ns) == (b_st.size, b_st.mtime_ns)
+    return a_id.links > 1 and b_id.links > 1 and same_content
 
 
 def _read_error(exc: OSError) -> str:

@@ -153,3 +153,30 @@ def test_an_mpo_photo_is_indexed_from_its_first_frame(harness: Harness, tmp_path
     assert record.status == "ready"
     red, _, blue = open_image(photos / "stereo.mpo", max_pixels=10**6).image.getpixel((5, 5))
     assert (red > 200, blue < 50) == (True, True)  # the first (left) frame, not the second
+
+
+def test_a_file_system_that_repeats_inode_numbers_loses_no_photo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Some network and FUSE file systems give unrelated files one inode number."""
+    import core.indexing.scanner as scanner_module
+    from core.config import IndexingConfig
+    from core.indexing.file_walk import DirListing, FileIdentity, WalkResult
+    from core.store.records import FolderRecord
+
+    folder = tmp_path / "share"
+    a, b = _photo(folder / "a.jpg", "red"), _photo(folder / "b.jpg", "blue")
+    same = FileIdentity((7, 42), is_link=False, links=1)
+    listing = DirListing(str(folder), images=["a.jpg", "b.jpg"])
+    for path in (a, b):
+        listing.files[path.name] = (path.stat().st_size, path.stat().st_mtime_ns)
+        listing.identity[path.name] = same
+    walked = WalkResult(root_exists=True, root=str(folder), dirs=[listing])
+    monkeypatch.setattr(scanner_module, "walk", lambda root, allowed=None: walked)
+
+    plan = scanner_module.Scanner(IndexingConfig()).plan(
+        [FolderRecord(1, str(folder), True, False, "")], {}
+    )
+
+    assert sorted(Path(n.path).name for n in plan.new) == ["a.jpg", "b.jpg"]
+    assert plan.skipped == []
