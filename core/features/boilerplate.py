@@ -51,21 +51,9 @@ KNOWN_DEFAULTS: frozenset[str] = frozenset(
         "Photo",
         "untitled",
         "Untitled-1",
-        "No description",
-        "Description",
-        "ImageDescription",
         "My beautiful picture",
         "Created with GIMP",
         "LEAD Technologies Inc. V1.01",
-        "Processed with VSCO",
-        "Screenshot",
-        "HDR",
-        "Panorama",
-        "Camera",
-        "Photo taken with camera",
-        "Samsung",
-        "Apple",
-        "Digital Camera Image",
     )
 )
 """Defaults written verbatim by cameras, phones and editors (compared ignoring case)."""
