@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI only: install the system libraries the tests need and pip cannot bring: the X
+# Install the system libraries the tests need and pip cannot bring: the X
 # virtual framebuffer and the X libraries Qt's xcb plugin needs (so the end-to-end
 # window test, marker xvfb, runs instead of skipping) and cairo (CairoSVG renders the
 # benchmark icons). Does nothing when they are present, or when not root.

@@ -229,7 +229,12 @@ def test_a_limit_reached_half_way_through_a_tree_is_noticed_and_polled(
         [state] = watcher.states()
         assert state.mode == "polling"  # watchdog alone would have skipped summer/ silently
         assert "fs.inotify.max_user_watches" in state.reason
-        assert any(str(deep) in r.getMessage() for r in caplog.records)
+        # watchdog 7.1+ raises the kernel's refusal while starting (older versions
+        # skipped the folder silently and unwatched_folders found it): which folder the
+        # kernel refused is then unknown, so the warning names the library folder that
+        # falls back to polling, whatever order the walk took.
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+        assert any(f"while watching {a}:" in m and "sysctl" in m for m in warnings)
         assert log.wait_for(touch_photo(deep / "beach.jpg"))
     finally:
         watcher.stop()
