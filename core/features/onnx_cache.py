@@ -129,6 +129,7 @@ class ConfigRecord:
         auto_device: What ``device = auto`` resolved to (``"cpu"``, ``"cuda"``, ``"mps"``).
         choice: The runtime choice.
         tower_precision: ``{"vision": "int8"|"fp32", "text": ...}`` for an ONNX choice.
+        precision_setting: The ``encoder.precision`` setting the choice was made under.
     """
 
     key: str
@@ -138,6 +139,7 @@ class ConfigRecord:
     auto_device: str
     choice: RuntimeChoice
     tower_precision: dict[str, str] = field(default_factory=dict)
+    precision_setting: str = "auto"
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -151,6 +153,7 @@ class ConfigRecord:
             "precision": self.choice.precision,
             "reason": self.choice.reason,
             "tower_precision": self.tower_precision,
+            "precision_setting": self.precision_setting,
         }
 
     @classmethod
@@ -165,6 +168,7 @@ class ConfigRecord:
                 str(data["auto_device"]),
                 RuntimeChoice(str(data["runtime"]), str(data["precision"]), str(data["reason"])),
                 {str(k): str(v) for k, v in dict(data.get("tower_precision", {})).items()},
+                str(data.get("precision_setting", "auto")),
             )
         except (KeyError, TypeError, ValueError):
             return None

@@ -299,7 +299,8 @@ class _TextTower(torch.nn.Module):
                 x = clip.text_projection(x)
             else:
                 x = x @ clip.text_projection
-        return x
+        result: torch.Tensor = x
+        return result
 
 
 def _export_attention(
@@ -326,8 +327,8 @@ def _export_attention(
     )
     mask = attn_mask.to(q.dtype) if attn_mask is not None else None
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-    out = attn.out_proj(out.transpose(1, 2).flatten(2))
-    return out if attn.batch_first else out.transpose(0, 1)
+    projected: torch.Tensor = attn.out_proj(out.transpose(1, 2).flatten(2))
+    return projected if attn.batch_first else projected.transpose(0, 1)
 
 
 def _plain_self_attention(block: Any) -> bool:
