@@ -44,9 +44,16 @@ class TinyClip:
         return EncoderConfig(**values)
 
 
+@pytest.fixture(scope="session")
+def shared_onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export cache for the session: the tiny model is exported once, not per test."""
+    return tmp_path_factory.mktemp("onnx_cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_onnx_cache: Path) -> None:
     monkeypatch.setenv("HASHLENS_HOME", str(tmp_path / "hashlens_home"))
+    monkeypatch.setenv("HASHLENS_ONNX_CACHE", str(shared_onnx_cache))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
 

@@ -56,8 +56,9 @@ def onnxruntime_version() -> str:
 
 
 def onnx_cache_dir() -> Path:
-    """The root of every export."""
-    return paths.cache_dir() / "onnx"
+    """The root of every export: ``HASHLENS_ONNX_CACHE``, else the cache folder's ``onnx``."""
+    value = os.environ.get("HASHLENS_ONNX_CACHE")
+    return Path(value).expanduser() if value else paths.cache_dir() / "onnx"
 
 
 def config_key(cfg: EncoderConfig) -> str:

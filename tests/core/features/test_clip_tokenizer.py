@@ -65,7 +65,9 @@ def test_same_ids_as_open_clip(reference: object, context_length: int) -> None:
     got = ours(texts)
     assert got.dtype == np.int64
     assert got.shape == (len(texts), context_length)
-    mismatched = [t for t, a, b in zip(texts, got, expected, strict=True) if not np.array_equal(a, b)]
+    mismatched = [
+        t for t, a, b in zip(texts, got, expected, strict=True) if not np.array_equal(a, b)
+    ]
     assert mismatched == []
 
 
