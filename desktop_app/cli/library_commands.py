@@ -112,7 +112,8 @@ def _runtime_json(active: str | None) -> dict[str, str] | None:
         return None
     try:
         keys = json.loads(active)
-        cfg = EncoderConfig(**{k: str(keys[k]) for k in MODEL_KEYS})
+        model, pretrained, config = (str(keys[k]) for k in MODEL_KEYS)
+        cfg = EncoderConfig(model=model, pretrained=pretrained, model_config=config)
     except (ValueError, KeyError, TypeError):
         return None
     record = read_config_record(cfg)
