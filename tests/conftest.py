@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,17 @@ class TinyClip:
         return EncoderConfig(**values)
 
 
-@pytest.fixture(scope="session")
-def shared_onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One ONNX export cache for the session: the tiny model is exported once, not per test."""
-    return tmp_path_factory.mktemp("onnx_cache")
+@pytest.fixture(scope="session", autouse=True)
+def shared_onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One ONNX export cache for the session: the tiny model is exported once, not per test.
+
+    Session-wide (not only per test) so that module-scoped encoders and model processes,
+    built before the per-test environment, never write into the user's cache either.
+    """
+    folder = tmp_path_factory.mktemp("onnx_cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HASHLENS_ONNX_CACHE", str(folder))
+        yield folder
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,14 @@ use, so a text search never loads the vision tower.
 Like the torch path, texts run over the used prefix of the context only (the text
 transformer is causal; see :mod:`core.features.text_tower`), and rows come back
 L2-normalised float32.
+
+An int8 tower runs one item per session call. Dynamic quantisation scales the
+activations by the range of the whole input tensor, so in a batch a photo's vector
+would depend on the photos beside it (cosine 0.9998 between batched and alone on
+ViT-B-32): a photo searched for would then not find itself at Hamming distance 0, and
+the same caption would get another vector as a query. Alone, every vector is a function
+of its own input; this costs about a fifth of int8's batched throughput
+(``docs/benchmarks.md``, issue 16). fp32 towers run whole batches.
 """
 
 from __future__ import annotations
@@ -194,7 +202,7 @@ class OnnxEncoder:
         session = self._session("vision")
         chunks = [
             self._run(session, np.stack([np.asarray(x, dtype=np.float32) for x in part]))
-            for part in self._chunks(batch)
+            for part in self._chunks(batch, "vision")
         ]
         return self._concat(chunks)
 
@@ -209,7 +217,7 @@ class OnnxEncoder:
         session = self._session("text")
         chunks = [
             self._run(session, self._trim(self._tokenizer(list(part))))
-            for part in self._chunks(texts)
+            for part in self._chunks(texts, "text")
         ]
         return self._concat(chunks)
 
@@ -244,9 +252,10 @@ class OnnxEncoder:
         normalised: FloatArray = rows / np.maximum(norms, 1e-12)
         return normalised.astype(np.float32, copy=False)
 
-    def _chunks(self, items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-        for start in range(0, len(items), self._batch_size):
-            yield items[start : start + self._batch_size]
+    def _chunks(self, items: Sequence[Any], tower: str) -> Iterator[Sequence[Any]]:
+        size = 1 if self._precision[tower] == "int8" else self._batch_size
+        for start in range(0, len(items), size):
+            yield items[start : start + size]
 
     def _concat(self, chunks: list[FloatArray]) -> FloatArray:
         if not chunks:

@@ -77,6 +77,22 @@ def test_same_vectors_and_rankings_as_torch(tiny_clip: TinyClip, exported: OnnxE
     assert np.array_equal(got_rank, want_rank)
 
 
+def test_int8_vectors_do_not_depend_on_the_batch(
+    tiny_clip: TinyClip, exported: OnnxEncoder, onnx_root: Path
+) -> None:
+    """Dynamic int8 scales activations per input tensor: each item must run alone."""
+    assert exported.precision == {"vision": "fp32", "text": "fp32"}
+    cfg = tiny_clip.encoder_config(precision="int8", batch_size=32)
+    int8 = load_exported(cfg, onnx_root=onnx_root)
+    assert isinstance(int8, OnnxEncoder)
+    assert int8.precision == {"vision": "int8", "text": "int8"}
+    photos = sample_photos()
+    batched, alone = int8.encode_images(photos), [int8.encode_images([p])[0] for p in photos]
+    assert np.array_equal(batched, np.stack(alone))
+    texts = int8.encode_texts(TEXTS)
+    assert np.array_equal(texts, np.stack([int8.encode_texts([t])[0] for t in TEXTS]))
+
+
 def test_tokens_are_open_clips(tiny_clip: TinyClip, exported: OnnxEncoder) -> None:
     reference = load_encoder(tiny_clip.encoder_config())
     _, _, tokenizer = reference.parts()
