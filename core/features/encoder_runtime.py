@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from core.config import EncoderConfig
@@ -52,11 +53,13 @@ def load_runtime_encoder(
         ModelNotAvailableError: The model itself cannot be loaded.
     """
     root = onnx_root or onnx_cache_dir()
+    if cfg.runtime == "onnx" and cfg.device.strip().lower() in {"", "auto"}:
+        cfg = replace(cfg, device="cpu")  # ONNX Runtime runs here on the CPU only
     device = resolve_device(cfg.device)
     if cfg.runtime == "onnx" and device.type != "cpu":
         raise ConfigError(
             f"encoder.runtime = onnx runs on the CPU, but device is {cfg.device}. "
-            "Set device = cpu, or runtime = auto to use torch on the GPU."
+            "Set device = cpu or auto, or runtime = auto to use torch on the GPU."
         )
     torch_encoder = load_encoder(cfg, cache_dir=cache_dir, progress=progress)
     auto_device = resolve_device("auto").type

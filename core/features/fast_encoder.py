@@ -75,7 +75,8 @@ def load_exported(cfg: EncoderConfig, *, onnx_root: Path | None = None) -> OnnxE
 
 def _usable(cfg: EncoderConfig, record: ConfigRecord) -> bool:
     device = cfg.device.strip().lower() or "auto"
-    on_cpu = device == "cpu" or (device == "auto" and record.auto_device == "cpu")
+    auto_on_cpu = record.auto_device == "cpu" or cfg.runtime == "onnx"
+    on_cpu = device == "cpu" or (device == "auto" and auto_on_cpu)
     return (
         record.choice.runtime == "onnx"
         and on_cpu
