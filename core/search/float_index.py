@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -10,6 +11,15 @@ import numpy.typing as npt
 from core.types import FloatArray
 
 IdArray = npt.NDArray[np.int64]
+
+
+TIE_DECIMALS = 6
+"""Cosine scores that agree to this many decimals rank as ties (broken by item id)."""
+
+
+def tie_key(scores: FloatArray) -> npt.NDArray[np.floating[Any]]:
+    """The sort key of scores: rounded so that last-bit BLAS noise cannot reorder ties."""
+    return np.round(np.asarray(scores, dtype=np.float64), TIE_DECIMALS)
 
 
 @dataclass(frozen=True)
@@ -35,14 +45,17 @@ class FloatIndex:
     def top_k(self, query: FloatArray, k: int) -> tuple[IdArray, FloatArray]:
         """The ``k`` rows most similar to ``query`` (dim,): (ids, cosine scores), best first.
 
-        Ties keep index order (stable sort), so results are deterministic.
+        Ties keep index order, so results are deterministic. Scores equal to
+        :data:`TIE_DECIMALS` decimals are ties: identical vectors (a photo and its lossless
+        copy) get dot products that differ in the last bit depending on where BLAS puts
+        their rows, which made exact and re-ranked results order them differently.
         """
         if len(self) == 0 or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = self.vectors @ np.asarray(query, dtype=np.float32).reshape(-1)
         k = min(k, len(scores))
         part = np.argpartition(-scores, k - 1)[:k]
-        order = part[np.lexsort((part, -scores[part]))]
+        order = part[np.lexsort((part, -tie_key(scores[part])))]
         return self.ids[order], scores[order].astype(np.float32)
 
     def scores_of(self, query: FloatArray, ids: IdArray) -> FloatArray:
