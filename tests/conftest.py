@@ -80,9 +80,16 @@ def save_tiny_weights(config_path: Path, model_name: str, weights_path: Path, se
 
 
 @pytest.fixture(scope="session")
-def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> TinyClip:
+def tiny_clip(tmp_path_factory: pytest.TempPathFactory, shared_onnx_cache: Path) -> TinyClip:
     folder = tmp_path_factory.mktemp("tiny_clip")
     config_path = folder / f"{TINY_MODEL_NAME}.json"
     config_path.write_text(json.dumps(TINY_MODEL_CFG), encoding="utf-8")
     weights_path = save_tiny_weights(config_path, TINY_MODEL_NAME, folder / "tiny.pt", seed=0)
-    return TinyClip(TINY_MODEL_NAME, config_path, weights_path)
+    tiny = TinyClip(TINY_MODEL_NAME, config_path, weights_path)
+    # Export it for ONNX Runtime (and run the int8 check) once, up front, into the
+    # session's cache: every later load is the fast one, so no test's timeout has to
+    # cover a first export.
+    from core.features.encoder_runtime import load_runtime_encoder
+
+    load_runtime_encoder(tiny.encoder_config(), onnx_root=shared_onnx_cache)
+    return tiny
