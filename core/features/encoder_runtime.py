@@ -31,6 +31,7 @@ from core.features.onnx_cache import (
     export_dir_name,
     file_stamp,
     onnx_cache_dir,
+    read_config_record,
     write_config_record,
 )
 from core.features.onnx_encoder import Manifest, OnnxEncoder
@@ -69,6 +70,10 @@ def load_runtime_encoder(
             cfg, root, torch_encoder.model_id, "", auto_device, RuntimeChoice("torch", "fp32", why)
         )
         return torch_encoder
+    failed = _remembered_failure(cfg, root, torch_encoder.model_id)
+    if failed is not None:
+        _notice(progress, f"Using the torch runtime: {failed}")
+        return torch_encoder
     try:
         manifest = ensure_export(torch_encoder, root, progress=progress)
         precision, why = choose_precision(manifest, cfg.precision, progress=progress)
@@ -78,14 +83,40 @@ def load_runtime_encoder(
     except (EncoderExportError, EncoderCacheError) as exc:
         _notice(progress, exc.user_message)
         logger.warning("%s (%s)", exc.user_message, exc.details)
-        choice = RuntimeChoice("torch", "fp32", f"fallback: {exc.user_message}")
-        _remember(cfg, root, torch_encoder.model_id, "", auto_device, choice)
+        choice = RuntimeChoice("torch", "fp32", f"{FALLBACK_PREFIX}{exc.user_message}")
+        failed_export = export_dir_name(torch_encoder.model_id)
+        _remember(cfg, root, torch_encoder.model_id, failed_export, auto_device, choice)
         return torch_encoder
     label = _precision_label(precision)
     choice = RuntimeChoice("onnx", label, why)
     _remember(cfg, root, encoder.model_id, manifest.folder.name, auto_device, choice, precision)
     logger.info("Encoder runtime: ONNX Runtime, %s (%s)", label, why)
     return encoder
+
+
+FALLBACK_PREFIX = "fallback: "
+_RETRIED_FAILURES = ("free space", "could not be written", "exported again")
+"""Failures that may be gone next time (a full disk, a damaged cache): export is tried again."""
+
+
+def _remembered_failure(cfg: EncoderConfig, root: Path, model_id: str) -> str | None:
+    """Why exporting this model failed before, if it would fail the same way again.
+
+    An exporter that cannot handle a model fails on every try (and a try costs a minute
+    for ViT-B-32), so the failure is remembered for this model, onnxruntime version and
+    export format while the model's files are unchanged; disk and cache problems retry.
+    """
+    record = read_config_record(cfg, root)
+    if (
+        record is None
+        or record.choice.runtime != "torch"
+        or not record.choice.reason.startswith(FALLBACK_PREFIX)
+        or record.export != export_dir_name(model_id)
+        or any(hint in record.choice.reason for hint in _RETRIED_FAILURES)
+        or not record.stamps_current()
+    ):
+        return None
+    return f"exporting this model failed before ({record.choice.reason[len(FALLBACK_PREFIX) :]})"
 
 
 def ensure_export(

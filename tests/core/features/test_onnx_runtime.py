@@ -176,6 +176,12 @@ def test_model_whose_export_fails_falls_back_to_torch_and_says_so(tmp_path: Path
     assert record is not None
     assert record.choice.runtime == "torch"
     assert record.choice.reason.startswith("fallback:")
+    again: list[Progress] = []  # the same failure is not retried on every load
+    assert isinstance(
+        load_runtime_encoder(cfg, onnx_root=tmp_path / "onnx", progress=again.append),
+        OpenClipEncoder,
+    )
+    assert "failed before" in notices(again)
 
 
 def test_cache_from_another_onnxruntime_is_replaced(tiny_clip: TinyClip, tmp_path: Path) -> None:
