@@ -11,7 +11,12 @@ ViT-B-32 with RANDOM weights (same compute as the trained model), CPU, in one pr
 >= 0.90), where the pipeline's time goes, and the CPU-bound ceiling of the ratio. Comma lists
 sweep settings, e.g. ``--decode-workers 1,2 --threads 1,2 --batch-size 32,64``.
 
-Usage: ``.venv/bin/python benchmarks/index_throughput.py [--photos DIR] [-n 300] [--jpeg-only]``
+``--runtime onnx`` measures the ONNX Runtime encoder instead (issue 16; exported into the
+cache on first use, ``--precision auto|fp32|int8``); its threads are fixed when the
+sessions open, so ``--threads`` then takes one value.
+
+Usage: ``.venv/bin/python benchmarks/index_throughput.py [--photos DIR] [-n 300] [--jpeg-only]
+[--runtime torch|onnx] [--precision auto|fp32|int8]``
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +45,7 @@ import core.indexing.image_stage as image_stage
 import core.indexing.indexer as indexer_module
 from benchmarks.photo_set import DEFAULT_ROOT, build_photo_set
 from core.config import EncoderConfig, IndexingConfig
-from core.features.clip_encoder import OpenClipEncoder, load_encoder
+from core.features.clip_encoder import load_encoder
 from core.features.encoder import LazyEncoder
 from core.features.image_io import open_image
 from core.indexing.indexer import Indexer, IndexOptions
@@ -116,9 +122,7 @@ def raw_run(encode: Callable[..., Any], tensors: list[Any], batch: int) -> tuple
     return len(tensors) / wall, (cpu_seconds() - cpu) / wall
 
 
-def pipeline_run(
-    encoder: OpenClipEncoder, folder: Path, workers: int, batch: int
-) -> dict[str, float]:
+def pipeline_run(encoder: Any, folder: Path, workers: int, batch: int) -> dict[str, float]:
     PARTS.clear()
     with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "lib.db") as store:
         store.atomic = _timed_atomic(store)  # type: ignore[method-assign]
@@ -144,6 +148,8 @@ def main() -> None:
     parser.add_argument("--threads", default="2", help="torch threads (comma list)")
     parser.add_argument("--decode-workers", default="2", help="decode pool (comma list)")
     parser.add_argument("--batch-size", default="32", help="photos per batch (comma list)")
+    parser.add_argument("--runtime", choices=("torch", "onnx"), default="torch")
+    parser.add_argument("--precision", choices=("auto", "fp32", "int8"), default="auto")
     args = parser.parse_args()
     grid = [[int(v) for v in s.split(",")] for s in (args.threads, args.decode_workers)]
     grid.append([int(v) for v in args.batch_size.split(",")])
@@ -153,7 +159,16 @@ def main() -> None:
     print(f"{n} photos in {photos.folder}; {cores} cores\n  sources: {photos.provenance}")
     started = time.perf_counter()
     cfg = EncoderConfig(model="ViT-B-32", pretrained="random", device="cpu", batch_size=512)
-    encoder = load_encoder(cfg)
+    encoder: Any
+    if args.runtime == "onnx":
+        from core.features.encoder_runtime import load_runtime_encoder
+
+        threads = int(args.threads.split(",")[0])
+        cfg = replace(cfg, runtime="onnx", precision=args.precision, num_threads=threads)
+        encoder = load_runtime_encoder(cfg)
+        print(f"ONNX Runtime, precision {encoder.precision}, {threads} threads")
+    else:
+        encoder = load_encoder(cfg)
     raw_encode = encoder.encode_preprocessed
     encoder.encode_preprocessed = _timed("encode", raw_encode)  # type: ignore[method-assign]
     print(f"ViT-B-32 random weights, load {time.perf_counter() - started:.1f} s (not timed below)")

@@ -22,6 +22,10 @@ ENCODER_PROCESS_MODES = ("separate", "inline")
 """Where the window runs the model: a process of its own (the window never imports
 torch) or the window's process. ``hashlens`` commands always run it inline (there is no
 window to keep responsive)."""
+ENCODER_RUNTIMES = ("auto", "onnx", "torch")
+"""``auto``: ONNX Runtime on the CPU (exported once per model), torch on CUDA or MPS."""
+ENCODER_PRECISIONS = ("auto", "fp32", "int8")
+"""``auto``: int8 towers where the model passes the int8 fidelity check, else fp32."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +39,17 @@ class EncoderConfig:
     batch_size: int = 32
     num_threads: int = 0
     process: str = "separate"
+    runtime: str = "auto"
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
         if self.process not in ENCODER_PROCESS_MODES:
             modes = " or ".join(ENCODER_PROCESS_MODES)
             raise ConfigError(f"Setting encoder.process must be {modes}.")
+        if self.runtime not in ENCODER_RUNTIMES:
+            raise ConfigError(f"Setting encoder.runtime must be {', '.join(ENCODER_RUNTIMES)}.")
+        if self.precision not in ENCODER_PRECISIONS:
+            raise ConfigError(f"Setting encoder.precision must be {', '.join(ENCODER_PRECISIONS)}.")
 
 
 @dataclass(frozen=True, slots=True)

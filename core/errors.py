@@ -115,3 +115,11 @@ class HashingInputError(CoreError, ValueError):
 
 class HasherFileError(CoreError):
     """A saved hasher is truncated, corrupt or names a method this version does not know."""
+
+
+class EncoderCacheError(CoreError):
+    """An exported (ONNX) copy of the model is missing, damaged or from another version."""
+
+
+class EncoderExportError(CoreError):
+    """The model could not be exported for the fast runtime; the torch path is used instead."""

@@ -78,7 +78,8 @@ def lazy_encoder(
 ) -> LazyEncoder:
     """An encoder that loads only when first used; downloads report progress.
 
-    In-process (the command line) loading imports torch here; with
+    In-process (the command line) loading runs the model's ONNX export without torch
+    once it exists (:mod:`core.features.fast_encoder`), else imports torch here; with
     ``separate_process`` (the window, ``encoder.process = "separate"``) the model runs
     in a process of its own and this process never imports torch.
     """
@@ -87,7 +88,7 @@ def lazy_encoder(
         logger.info("Loading model %s", asdict(cfg))
         if separate_process:
             return EncoderProcess.start(cfg, progress=progress)
-        from core.features.clip_encoder import load_encoder  # deferred: torch is slow to import
+        from core.features.fast_encoder import load_encoder  # torch only if not exported yet
 
         return load_encoder(cfg, progress=progress)
 

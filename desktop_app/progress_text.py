@@ -9,6 +9,7 @@ from core.progress import Progress
 
 STAGE_LABELS = {
     "download": "Downloading model",
+    "export": "Preparing the fast encoder (once per model)",
     "model": "Loading model",
     "scan": "Scanning folders",
     "images": "Encoding photos",
@@ -21,6 +22,7 @@ STAGE_LABELS = {
 }
 STAGE_UNITS = {
     "download": "B",
+    "export": "step",
     "model": "model",
     "scan": "folder",
     "images": "photo",
@@ -31,6 +33,8 @@ STAGE_UNITS = {
     "learning": "item",
     "bench": "run",
 }
+NOTICE_STAGE = "notice"
+"""Not a bar: a one-off message for the user (core's ``Progress("notice", 0, 0, text)``)."""
 _MIN_ELAPSED_S = 0.5
 
 
@@ -68,6 +72,8 @@ class RateMeter:
     def describe(self, progress: Progress) -> str:
         """One line for ``progress``."""
         now = self._clock()
+        if progress.stage == NOTICE_STAGE:
+            return progress.message
         if progress.stage != self._stage:
             self._stage, self._start_s, self._start_done = progress.stage, now, progress.done
         label = STAGE_LABELS.get(progress.stage, progress.stage.capitalize())

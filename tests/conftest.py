@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,9 +45,23 @@ class TinyClip:
         return EncoderConfig(**values)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One ONNX export cache for the session: the tiny model is exported once, not per test.
+
+    Session-wide (not only per test) so that module-scoped encoders and model processes,
+    built before the per-test environment, never write into the user's cache either.
+    """
+    folder = tmp_path_factory.mktemp("onnx_cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HASHLENS_ONNX_CACHE", str(folder))
+        yield folder
+
+
 @pytest.fixture(autouse=True)
-def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_onnx_cache: Path) -> None:
     monkeypatch.setenv("HASHLENS_HOME", str(tmp_path / "hashlens_home"))
+    monkeypatch.setenv("HASHLENS_ONNX_CACHE", str(shared_onnx_cache))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
 
@@ -65,9 +80,16 @@ def save_tiny_weights(config_path: Path, model_name: str, weights_path: Path, se
 
 
 @pytest.fixture(scope="session")
-def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> TinyClip:
+def tiny_clip(tmp_path_factory: pytest.TempPathFactory, shared_onnx_cache: Path) -> TinyClip:
     folder = tmp_path_factory.mktemp("tiny_clip")
     config_path = folder / f"{TINY_MODEL_NAME}.json"
     config_path.write_text(json.dumps(TINY_MODEL_CFG), encoding="utf-8")
     weights_path = save_tiny_weights(config_path, TINY_MODEL_NAME, folder / "tiny.pt", seed=0)
-    return TinyClip(TINY_MODEL_NAME, config_path, weights_path)
+    tiny = TinyClip(TINY_MODEL_NAME, config_path, weights_path)
+    # Export it for ONNX Runtime (and run the int8 check) once, up front, into the
+    # session's cache: every later load is the fast one, so no test's timeout has to
+    # cover a first export.
+    from core.features.encoder_runtime import load_runtime_encoder
+
+    load_runtime_encoder(tiny.encoder_config(), onnx_root=shared_onnx_cache)
+    return tiny

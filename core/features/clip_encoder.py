@@ -85,6 +85,10 @@ class OpenClipEncoder:
         """The device the model runs on."""
         return self._device
 
+    def parts(self) -> tuple[Any, ImageTransform, Tokenizer]:
+        """The open_clip model, its eval transform and tokenizer (for the ONNX export)."""
+        return self._clip, self._transform, self._tokenizer
+
     def preprocess(self, image: Image.Image) -> torch.Tensor:
         """Resize, crop and normalise one RGB image with open_clip's eval transform."""
         tensor: torch.Tensor = self._transform(image)

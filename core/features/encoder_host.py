@@ -73,7 +73,7 @@ def main() -> int:
 
 def _load(channel: Channel, cfg: EncoderConfig) -> Encoder | None:
     try:
-        from core.features.clip_encoder import load_encoder  # torch: only in this process
+        from core.features.fast_encoder import load_encoder  # torch: only in this process
 
         return load_encoder(cfg, progress=lambda p: channel.send(("progress", p)))
     except CoreError as exc:

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ import open_clip
 
 from core.config import EncoderConfig
 from core.errors import ConfigError, ModelNotAvailableError
+from core.features.file_fingerprint import weights_fingerprint as weights_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +42,6 @@ _DIR_PREFERRED_NAMES = (
 )
 _LOCAL_DIR_SUFFIXES = (".safetensors", ".bin", ".pth")
 _ARCH_KEYS = ("embed_dim", "vision_cfg", "text_cfg")
-_FINGERPRINT_EDGE_BYTES = 1 << 20
-_FINGERPRINT_SAMPLES = 16
-_FINGERPRINT_SAMPLE_BYTES = 64 << 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,25 +178,6 @@ def find_dir_weights(folder: Path) -> Path:
         f"The folder {folder} holds several weights files ({names}); "
         "pass the one to use as a file path."
     )
-
-
-def weights_fingerprint(path: Path) -> str:
-    """A short content hash that is cheap for a 600 MB file.
-
-    It hashes the size, the first and last MiB and 16 evenly spread 64 KiB samples, so a
-    moved or renamed file keeps its fingerprint and a different checkpoint gets a new one
-    without reading the whole file.
-    """
-    size = path.stat().st_size
-    digest = hashlib.sha256(str(size).encode())
-    with path.open("rb") as handle:
-        digest.update(handle.read(_FINGERPRINT_EDGE_BYTES))
-        for i in range(1, _FINGERPRINT_SAMPLES + 1):
-            handle.seek(size * i // (_FINGERPRINT_SAMPLES + 1))
-            digest.update(handle.read(_FINGERPRINT_SAMPLE_BYTES))
-        handle.seek(max(0, size - _FINGERPRINT_EDGE_BYTES))
-        digest.update(handle.read(_FINGERPRINT_EDGE_BYTES))
-    return digest.hexdigest()[:16]
 
 
 def pretrained_tag_cfg(source: ModelSource) -> dict[str, Any]:

@@ -120,8 +120,8 @@ class SearchEngine:
         hashing, problem = try_load_hash_snapshot(self._store, record)
         return Snapshot(
             record,
-            FloatIndex(media_ids, unit_rows(image_x)),
-            FloatIndex(caption_ids, unit_rows(text_x)),
+            FloatIndex(media_ids, image_x),
+            FloatIndex(caption_ids, text_x),
             mapping,
             hashing,
             problem,

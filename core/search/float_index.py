@@ -9,6 +9,7 @@ again, and scores are clipped to [-1, 1] against float32 rounding in the dot pro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -32,9 +33,23 @@ def _cosine(vectors: FloatArray, query: FloatArray) -> FloatArray:
     return clipped
 
 
+TIE_DECIMALS = 6
+"""Cosine scores that agree to this many decimals rank as ties (broken by item id)."""
+
+
+def tie_key(scores: FloatArray) -> npt.NDArray[np.floating[Any]]:
+    """The sort key of scores: rounded so that last-bit BLAS noise cannot reorder ties."""
+    return np.round(np.asarray(scores, dtype=np.float64), TIE_DECIMALS)
+
+
 @dataclass(frozen=True)
 class FloatIndex:
-    """Row ``i`` of ``vectors`` belongs to item ``ids[i]``; rows are unit-norm float32."""
+    """Row ``i`` of ``vectors`` belongs to item ``ids[i]``; rows are made unit-norm float32.
+
+    Rows are normalised again here: features are stored as float16, whose rounding moves
+    a row's norm by up to ~3e-4, and that first-order error ranked a near-copy of a photo
+    (cosine 0.99997, with a norm rounded up) above the photo itself, with scores above 1.
+    """
 
     ids: IdArray
     vectors: FloatArray
@@ -46,6 +61,7 @@ class FloatIndex:
             )
         if len(self.ids) > 1 and not bool(np.all(np.diff(self.ids) > 0)):
             raise ValueError("ids must be strictly increasing")
+        object.__setattr__(self, "vectors", unit_rows(self.vectors))
         self.ids.setflags(write=False)
         self.vectors.setflags(write=False)
 
@@ -55,14 +71,20 @@ class FloatIndex:
     def top_k(self, query: FloatArray, k: int) -> tuple[IdArray, FloatArray]:
         """The ``k`` rows most similar to ``query`` (dim,): (ids, cosine scores), best first.
 
-        Ties keep index order (stable sort), so results are deterministic.
+        Ties keep index order, so results are deterministic. Scores equal to
+        :data:`TIE_DECIMALS` decimals are ties: identical vectors (a photo and its lossless
+        copy) get dot products that differ in the last bit depending on where BLAS puts
+        their rows, which made exact and re-ranked results order them differently.
         """
         if len(self) == 0 or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = _cosine(self.vectors, query)
         k = min(k, len(scores))
-        part = np.argpartition(-scores, k - 1)[:k]
-        order = part[np.lexsort((part, -scores[part]))]
+        key = tie_key(scores)
+        # every row tied with the k-th best is a candidate, so ties at the cut go by id too
+        kth = np.partition(-key, k - 1)[k - 1]
+        candidates = np.flatnonzero(-key <= kth)
+        order = candidates[np.lexsort((candidates, -key[candidates]))][:k]
         return self.ids[order], scores[order].astype(np.float32)
 
     def scores_of(self, query: FloatArray, ids: IdArray) -> FloatArray:

@@ -22,7 +22,7 @@ from core.errors import ConfigError, HasherFileError, IncompatibleCodesError
 from core.hashing import Hasher
 from core.hashing.codes import asymmetric_scores
 from core.search.code_index import CodeIndex
-from core.search.float_index import FloatIndex
+from core.search.float_index import FloatIndex, tie_key
 from core.store.database import Store
 from core.store.records import EncoderRecord, HasherRecord
 from core.types import FloatArray
@@ -163,7 +163,7 @@ def rank(
     ids = codes.item_ids[positions]
     scores = floats.scores_of(query, ids)
     if mode == "rerank":
-        order = np.lexsort((ids, -scores))[:k]  # ties by item id, as exact search
+        order = np.lexsort((ids, -tie_key(scores)))[:k]  # ties by item id, as exact search
         ids, scores, distances = ids[order], scores[order], distances[order]
     return Ranked(ids, scores.astype(np.float32), distances.astype(np.int64))
 

@@ -9,12 +9,15 @@ from dataclasses import asdict
 from pathlib import Path
 
 from core import paths
+from core.config import EncoderConfig
 from core.errors import FolderNotFoundError
+from core.features.onnx_cache import read_config_record
 from core.indexing.file_walk import describe_not_indexed
 from core.indexing.folders import FolderRegistration, register_folder
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import HasherRecord, printable
 from desktop_app.log_setup import LOG_FILENAME
+from desktop_app.model_choice import MODEL_KEYS
 from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
 
 
@@ -96,6 +99,7 @@ def status_payload(store: Store) -> dict[str, object]:
         "log": printable(str(paths.log_dir() / LOG_FILENAME)),
         **asdict(stats),
         "model": json.loads(active) if active else None,
+        "encoder_runtime": _runtime_json(active),
         "hashers": [_hasher_json(h) for h in store.codes.hashers()],
         "folders_list": [printable(f.path) for f in store.media.folders()],
         "album_folders": [printable(f.path) for f in store.media.folders() if f.is_album_source],
@@ -112,6 +116,23 @@ def _unsupported_totals(store: Store) -> dict[str, int]:
         for kind, n in counts.items():
             totals[kind] = totals.get(kind, 0) + n
     return totals
+
+
+def _runtime_json(active: str | None) -> dict[str, str] | None:
+    """The runtime the library's model last ran on here, and why (``None``: not loaded yet)."""
+    if not active:
+        return None
+    try:
+        keys = json.loads(active)
+        model, pretrained, config = (str(keys[k]) for k in MODEL_KEYS)
+        cfg = EncoderConfig(model=model, pretrained=pretrained, model_config=config)
+    except (ValueError, KeyError, TypeError):
+        return None
+    record = read_config_record(cfg)
+    if record is None:
+        return None
+    choice = record.choice
+    return {"runtime": choice.runtime, "precision": choice.precision, "reason": choice.reason}
 
 
 def _hasher_json(record: HasherRecord) -> dict[str, object]:
@@ -131,6 +152,12 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
         model = json.loads(active)
         model_name, weights = for_terminal(str(model.get("model"))), model.get("pretrained")
         print(f"Model: {model_name} (weights: {for_terminal(str(weights))})")
+        runtime = _runtime_json(active)
+        if runtime is None:
+            print("Encoder runtime: chosen when the model is next loaded")
+        else:
+            kind = f"{runtime['runtime']}, {runtime['precision']}"
+            print(f"Encoder runtime: {kind} ({for_terminal(runtime['reason'])})")
     print(
         f"Photos: {stats.photos} ({stats.photos_ready} indexed, "
         f"{stats.photos_pending} pending, {stats.photos_error} skipped)"

@@ -9,7 +9,7 @@ from typing import Any, Self
 from tqdm import tqdm
 
 from core.progress import Progress
-from desktop_app.progress_text import STAGE_LABELS, STAGE_UNITS
+from desktop_app.progress_text import NOTICE_STAGE, STAGE_LABELS, STAGE_UNITS
 
 
 class ProgressBars:
@@ -21,7 +21,11 @@ class ProgressBars:
         self._bar: Any = None
 
     def __call__(self, progress: Progress) -> None:
-        """Show a snapshot."""
+        """Show a snapshot; a ``"notice"`` (a fallback to torch...) prints even without bars."""
+        if progress.stage == NOTICE_STAGE:
+            self.close()
+            print(f"hashlens: {progress.message}", file=sys.stderr)
+            return
         if not self._enabled:
             return
         if progress.stage != self._stage:

@@ -28,3 +28,16 @@ def test_disabled_bars_print_nothing(capsys: pytest.CaptureFixture[str]) -> None
     with ProgressBars(enabled=False) as bars:
         bars(Progress("images", 5, 10))
     assert capsys.readouterr().err == ""
+
+
+def test_a_notice_is_printed_even_without_bars(capsys: pytest.CaptureFixture[str]) -> None:
+    with ProgressBars(enabled=False) as bars:
+        bars(Progress("notice", 0, 0, "Export failed; using the torch runtime."))
+        bars(Progress("images", 5, 10))
+    assert capsys.readouterr().err == "hashlens: Export failed; using the torch runtime.\n"
+
+
+def test_the_window_shows_a_notice_as_its_text() -> None:
+    from desktop_app.progress_text import RateMeter
+
+    assert RateMeter().describe(Progress("notice", 0, 0, "Using torch.")) == "Using torch."

@@ -241,25 +241,25 @@ def test_ctrl_c_during_index_keeps_finished_batches_and_a_rerun_completes(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from core.features.clip_encoder import OpenClipEncoder
+    from core.features.onnx_encoder import OnnxEncoder  # the CPU runtime the CLI uses
 
-    real = OpenClipEncoder.encode_preprocessed
+    real = OnnxEncoder.encode_preprocessed
     calls = {"n": 0}
 
-    def interrupt_on_third_batch(self: OpenClipEncoder, batch: list[object]) -> object:
+    def interrupt_on_third_batch(self: OnnxEncoder, batch: list[object]) -> object:
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        return real(self, batch)  # type: ignore[arg-type]
+        return real(self, batch)
 
-    monkeypatch.setattr(OpenClipEncoder, "encode_preprocessed", interrupt_on_third_batch)
+    monkeypatch.setattr(OnnxEncoder, "encode_preprocessed", interrupt_on_third_batch)
     lib = ["--library", str(library)]
     assert run([*lib, "add", str(photos)]) == 0
     code = run([*lib, "index", "--no-progress", "--batch-size", "4", *model_args(tiny_clip)])
     assert code == 130
     assert "interrupted" in capsys.readouterr().err
     assert vectors_count(library)[0] == 8  # the two batches of 4 finished before Ctrl-C
-    monkeypatch.setattr(OpenClipEncoder, "encode_preprocessed", real)
+    monkeypatch.setattr(OnnxEncoder, "encode_preprocessed", real)
     assert run([*lib, "index", "--no-progress"]) == 0
     n_files = len([p for p in photos.rglob("*") if p.suffix != ".txt" and p.is_file()])
     assert vectors_count(library)[0] == n_files

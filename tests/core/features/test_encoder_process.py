@@ -16,16 +16,17 @@ import pytest
 from PIL import Image
 
 from core.errors import EncoderProcessError, ModelNotAvailableError
-from core.features.clip_encoder import OpenClipEncoder, load_encoder
-from core.features.encoder import LazyEncoder
+from core.features.encoder import Encoder, LazyEncoder
 from core.features.encoder_channel import ImagePayload
 from core.features.encoder_process import EncoderProcess
+from core.features.fast_encoder import load_encoder
 from core.progress import Progress
 from tests.conftest import TinyClip
 
 
 @pytest.fixture(scope="module")
-def inline(tiny_clip: TinyClip) -> OpenClipEncoder:
+def inline(tiny_clip: TinyClip) -> Encoder:
+    """The in-process encoder the command line builds (the ONNX export, once it exists)."""
     return load_encoder(tiny_clip.encoder_config(batch_size=2))
 
 
@@ -42,9 +43,7 @@ def photos() -> list[Image.Image]:
     return [Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)) for w, h in sizes]
 
 
-def test_served_vectors_equal_the_in_process_ones(
-    served: EncoderProcess, inline: OpenClipEncoder
-) -> None:
+def test_served_vectors_equal_the_in_process_ones(served: EncoderProcess, inline: Encoder) -> None:
     texts = ["a dog on the beach", "", "réunion de famille " * 30]
     assert served.model_id == inline.model_id
     assert served.dim == inline.dim
@@ -95,7 +94,8 @@ def test_a_model_process_killed_while_idle_is_started_again_and_closing_reaps_it
         os.kill(second, 0)  # exited and reaped
     assert any("SIGKILL" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     # the new process's log records were forwarded here, marked as the model process's
-    loaded = [r for r in caplog.records if r.name == "core.features.clip_encoder"]
+    loaders = ("core.features.clip_encoder", "core.features.fast_encoder")
+    loaded = [r for r in caplog.records if r.name in loaders]
     assert any("Loaded" in r.getMessage() for r in loaded)
     assert all(r.processName == "model process" for r in loaded)
 

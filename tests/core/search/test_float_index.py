@@ -77,3 +77,23 @@ def test_scores_are_cosines_of_float16_stored_vectors_and_never_exceed_one() -> 
         assert index.scores_of(x[i], ids)[0] <= 1.0
     assert np.allclose(np.linalg.norm(normalised(stored), axis=1), 1.0, atol=1e-6)
     assert normalised(np.zeros((1, 4), dtype=np.float32)).tolist() == [[0.0] * 4]
+
+
+def test_scores_equal_to_six_decimals_are_ties_by_id_even_at_the_cut() -> None:
+    x = unit_rows(1, 8)[0]
+    rows = np.stack([x * (1 - 1e-6), x, x * (1 + 3e-7), x * (1 + 2e-7), -x]).astype(np.float32)
+    index = FloatIndex(np.array([1, 2, 3, 4, 5], dtype=np.int64), rows)
+    assert index.top_k(x, 2)[0].tolist() == [1, 2]  # last-bit differences do not reorder
+    assert index.top_k(x, 4)[0].tolist() == [1, 2, 3, 4]
+
+
+def test_rows_off_unit_norm_by_float16_rounding_do_not_outrank_the_photo_itself() -> None:
+    rng = np.random.default_rng(99)  # not the photo's seed: noise independent of it
+    photo = unit_rows(1, 16, seed=3)[0]
+    near_copy = photo + 0.002 * rng.normal(size=16).astype(np.float32)
+    near_copy /= np.linalg.norm(near_copy)
+    assert 0.9999 < float(near_copy @ photo) < 1.0
+    stored = np.stack([photo * (1 - 1e-4), near_copy * (1 + 2e-4)]).astype(np.float32)
+    ids, scores = FloatIndex(np.array([10, 11], dtype=np.int64), stored).top_k(photo, 2)
+    assert ids.tolist() == [10, 11]
+    assert scores[0] == pytest.approx(1.0, abs=1e-6)
