@@ -118,6 +118,7 @@ class ClipTokenizer:
         specials = [START_TOKEN, END_TOKEN, *extra_special_tokens]
         vocab.extend(specials)
         self._encoder = {token: index for index, token in enumerate(vocab)}
+        self._decoder = dict(enumerate(vocab))
         self._ranks = {(m[0], m[1]): rank for rank, m in enumerate(merges)}
         self._cache: dict[str, str] = {s: s for s in specials}
         self._pattern = regex.compile(
@@ -125,6 +126,7 @@ class ClipTokenizer:
             regex.IGNORECASE,
         )
         self._byte_encoder = bytes_to_unicode()
+        self._byte_decoder = {symbol: byte for byte, symbol in self._byte_encoder.items()}
         self._clean = _CLEANERS[clean]
         self.context_length = context_length
         self.vocab_size = len(self._encoder)
@@ -155,6 +157,18 @@ class ClipTokenizer:
             symbols = "".join(self._byte_encoder[b] for b in piece.encode("utf-8"))
             ids.extend(self._encoder[token] for token in self._bpe(symbols).split(" "))
         return ids
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """The text of BPE token ids, as open_clip's ``SimpleTokenizer.decode`` gives it."""
+        symbols = "".join(self._decoder[i] for i in ids)
+        raw = bytearray(self._byte_decoder[c] for c in symbols)
+        return raw.decode("utf-8", errors="replace").replace("</w>", " ")
+
+    def ignored_text(self, text: str) -> str:
+        """The end of ``text`` past the context (cut to ``context_length - 2`` tokens), or ''."""
+        ids = self.encode(text)
+        budget = self.context_length - 2
+        return self.decode(ids[budget:]).strip() if len(ids) > budget else ""
 
     def _bpe(self, token: str) -> str:
         cached = self._cache.get(token)

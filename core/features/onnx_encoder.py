@@ -221,6 +221,10 @@ class OnnxEncoder:
         ]
         return self._concat(chunks)
 
+    def ignored_text(self, text: str) -> str:
+        """The end of ``text`` past the context, as text ('' when it all fits)."""
+        return self._tokenizer.ignored_text(text)
+
     def tokenize(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.int64]]:
         """The token ids the text tower gets (before trimming), as open_clip gives them."""
         return self._tokenizer(list(texts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import typing
 from pathlib import Path
 
 import numpy as np
@@ -95,3 +96,15 @@ def test_other_clean_functions_match(clean: str) -> None:
 def test_unknown_clean_function_is_refused() -> None:
     with pytest.raises(ValueError, match="clean"):
         ClipTokenizer(Path(open_clip_tokenizer.default_bpe()), clean="shout")
+
+
+def test_decode_and_ignored_text_match_open_clip(reference: object, ours: ClipTokenizer) -> None:
+    ref: typing.Any = reference
+    for text in [*TEXTS, *_random_texts(50, seed=5)]:
+        ids = ours.encode(text)
+        assert ours.decode(ids) == ref.decode(ids)
+    long = " ".join(["red bicycle by the sea"] * 20)  # 100 words, 75 fit
+    ignored = ours.ignored_text(long)
+    assert ignored == ref.decode(ref.encode(long)[75:]).strip()
+    assert ignored.split() == long.split()[75:]
+    assert ours.ignored_text("a short caption") == ""
