@@ -32,6 +32,7 @@ from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import balanced_orthogonal, ridge
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_feature_maps
+from core.hashing.tunable import tuned_anchors, tuned_ridge
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class BATCH(LinearHasher):
     supervision = "supervised"
 
     Params = BATCHParams
+    tunable = (
+        tuned_anchors("anchors_image", "anchors_text"),
+        tuned_ridge("xi", values=(1e-5, 1e-3, 1e-1)),
+    )
     params: BATCHParams
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:

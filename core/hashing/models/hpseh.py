@@ -58,6 +58,7 @@ from core.hashing.models.linalg import balanced_orthogonal, gram, ridge_from_gra
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_paired_feature_maps
 from core.hashing.models.semantic import SemanticMatrix, normalised_labels, semantic_matrix
+from core.hashing.tunable import tuned_anchors, tuned_ridge
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +148,10 @@ class HPsEH(LinearHasher):
     supervision = "supervised"
 
     Params = HPsEHParams
+    tunable = (
+        tuned_anchors("anchors"),
+        tuned_ridge("gamma_c", "gamma_d", values=(1e-5, 1e-3, 1e-1)),
+    )
     params: HPsEHParams
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
