@@ -6,7 +6,8 @@ a stream and are chosen by name):
 * every pair labelled: the supervised methods;
 * some pairs labelled (at least ``MIN_LABELLED``): the semi-supervised, supervised
   (on the labelled pairs) and unsupervised methods;
-* no labels, or too few to validate with: the unsupervised methods.
+* no labels, labels on fewer than ``MIN_LABELLED`` pairs of a partly labelled library,
+  or a single class: the unsupervised methods.
 
 Every candidate runs the self-tuning search of core.hashing.tuning on **one** shared
 validation split, so each is compared at its own best settings on the same held-out
@@ -34,6 +35,13 @@ AUTO = "auto"
 """The method key that asks for this selection."""
 
 Situation = Literal["labelled", "partly labelled", "unlabelled"]
+
+FALLBACK: dict[Situation, str] = {
+    "labelled": "batch",
+    "partly labelled": "lpih",
+    "unlabelled": "cca-itq",
+}
+"""The documented method per situation when there are too few pairs to compare methods."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +71,9 @@ class Selection:
     reason: str
 
     @property
-    def tuning(self) -> TuningReport:
-        """The winner's search (installed before its final fit)."""
-        return next(c.tuning for c in self.candidates if c.key == self.key)
+    def tuning(self) -> TuningReport | None:
+        """The winner's search (installed before its final fit); None after a fallback."""
+        return next((c.tuning for c in self.candidates if c.key == self.key), None)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready summary (scores per method)."""
@@ -82,9 +90,9 @@ def situation_of(data: PairedFeatures) -> Situation:
     if data.labels is None:
         return "unlabelled"
     labelled = data.known_labels() & data.labels.any(axis=1)
-    if int(labelled.sum()) < MIN_LABELLED:
-        return "unlabelled"
-    return "labelled" if bool(labelled.all()) else "partly labelled"
+    if bool(labelled.all()) and int(data.labels.any(axis=0).sum()) >= 2:
+        return "labelled"
+    return "partly labelled" if int(labelled.sum()) >= MIN_LABELLED else "unlabelled"
 
 
 def candidate_specs(situation: Situation) -> list[HasherSpec]:
@@ -115,8 +123,10 @@ def select_method(
         progress: Called once per candidate method.
         cancel: Stops the selection between (and inside) candidate fits.
 
+    Too few pairs to hold some out: the ``FALLBACK`` method, saying so.
+
     Raises:
-        HashingInputError: Too few pairs to validate, or no candidate could be fitted.
+        HashingInputError: No candidate could be fitted.
     """
     situation = situation_of(data)
     if situation == "unlabelled" and data.labels is not None:
@@ -124,11 +134,12 @@ def select_method(
     try:
         split = draw_split(data, n_bits, seed, need_labels=situation != "unlabelled")
     except SplitRefused as exc:
-        raise HashingInputError(
-            f"Cannot choose a method automatically: {exc}. Choose a method by name "
-            "(cca-itq needs no labels).",
-            str(exc),
-        ) from exc
+        key = FALLBACK[situation]
+        reason = (
+            f"{key}, the documented choice for a {situation} library: {exc}, so methods "
+            "could not be compared."
+        )
+        return Selection(key, situation, (), reason)
     specs = candidate_specs(situation)
     candidates = []
     for done, spec in enumerate(specs):

@@ -33,6 +33,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from core.errors import HashingInputError
+from core.hashing.data import PairedFeatures
 from core.hashing.tunable import ANCHOR_LADDER, ANCHOR_SHARE, TunedSetting
 from core.hashing.validation import (
     SplitRefused,
@@ -44,7 +45,6 @@ from core.hashing.validation import (
 
 if TYPE_CHECKING:
     from core.hashing.base import FitContext, Hasher
-    from core.hashing.data import PairedFeatures
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +229,8 @@ def search_settings(
     if not groups and split is None:
         return TuningReport("explicit", {}, "no setting left to tune")
     supervision = hasher_cls.supervision
+    if split is None and supervision == "supervised" and data.labels is not None:
+        data = _labelled_pairs(data)  # the rows it learns from: unlabelled ones change nothing
     if split is None:
         try:
             split = draw_split(data, n_bits, seed, need_labels=supervision != "unsupervised")
@@ -282,6 +284,14 @@ def _learning_rows(split: ValidationSplit, data: PairedFeatures, supervision: st
     if supervision == "supervised" and data.labels is not None:
         return split.fit[data.known_labels()[split.fit]]
     return split.fit
+
+
+def _labelled_pairs(data: PairedFeatures) -> PairedFeatures:
+    assert data.labels is not None
+    keep = data.known_labels() & data.labels.any(axis=1)
+    if keep.all():
+        return data
+    return PairedFeatures(data.image[keep], data.text[keep], data.labels[keep])
 
 
 def _rows_for(supervision: str, data: PairedFeatures) -> int:

@@ -72,6 +72,13 @@ def draw_split(data: PairedFeatures, n_bits: int, seed: int, need_labels: bool) 
     """
     rng = np.random.default_rng([seed, 14])
     n = data.n_items
+    needed = max(2 * n_bits, 4 * MIN_VALIDATION) + MIN_VALIDATION
+    too_few = SplitRefused(
+        f"{n} pairs are too few to hold some out for validation at {n_bits} bits "
+        f"(at least {needed} are needed)"
+    )
+    if n < needed:
+        raise too_few
     known = data.known_labels() if data.labels is not None else np.zeros(n, np.bool_)
     labelled = np.flatnonzero(known & _has_label(data))
     by_labels = data.labels is not None and len(labelled) >= MIN_LABELLED
@@ -94,11 +101,8 @@ def draw_split(data: PairedFeatures, n_bits: int, seed: int, need_labels: bool) 
         validation = rows[: int(len(rows) * VALIDATION_SHARE)]
     fit = np.setdiff1d(rows, validation)
     fitting_pairs = int((known[fit]).sum()) if need_labels else len(fit)
-    if len(validation) < MIN_VALIDATION or fitting_pairs < max(2 * n_bits, 4 * MIN_VALIDATION):
-        raise SplitRefused(
-            f"{n} pairs are too few to hold some out for validation at {n_bits} bits "
-            f"(at least {max(2 * n_bits, 4 * MIN_VALIDATION) + MIN_VALIDATION} are needed)"
-        )
+    if len(validation) < MIN_VALIDATION or fitting_pairs < needed - MIN_VALIDATION:
+        raise too_few
     return ValidationSplit(np.sort(fit), np.sort(validation), "labels" if by_labels else "pairs", n)
 
 

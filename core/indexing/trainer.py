@@ -136,7 +136,7 @@ class Trainer:
         if progress is not None:
             progress(Progress("training", 0, 1, f"{spec.key}, {data.features.n_items} pairs"))
         hasher = create_hasher(options.method, options.n_bits, seed=options.seed)
-        if selection is not None:
+        if selection is not None and selection.tuning is not None:
             hasher.use_tuning(selection.tuning)
         aux = self._aux(resolve(options.method).uses_aux, progress, cancel)
         features = replace(data.features, aux={**data.features.aux, **aux})
