@@ -6,6 +6,9 @@ fitting rows of benchmarks/validation_sweep.py's group split of the *training* s
 scored on its validation rows (mean of I→T and T→I mAP). The query set is never looked
 at.
 
+``--subsample N`` fits on N seeded fitting rows (and searches among them), to see how
+the methods behave on a small library without touching any held-out set.
+
 ``--mode test``: each method at its self-tuned defaults (the search of
 core/hashing/tuning.py, the same for both), fitted on the training rows and scored on
 the dataset's query/database protocol. Run on held-out sets only once the method is
@@ -24,6 +27,8 @@ import argparse
 import time
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from benchmarks.validation_sweep import validation_split
 from core.bench.dataset import FeatureDataset, load_features
@@ -59,6 +64,9 @@ def main() -> None:
     parser.add_argument("--bits", default="32")
     parser.add_argument("--anchors", type=int, default=2000)
     parser.add_argument("--mode", choices=("validation", "test"), default="validation")
+    parser.add_argument(
+        "--subsample", type=int, default=0, help="fit on this many seeded fitting rows (small sets)"
+    )
     args = parser.parse_args()
     variants = [parse_variant(v) for v in split_methods(args.variants)]
     bits = [int(b) for b in args.bits.split(",")]
@@ -68,6 +76,8 @@ def main() -> None:
         data = load_features(path)
         if args.mode == "validation":
             fit, queries = validation_split(data)
+            if args.subsample:
+                fit = np.sort(np.random.default_rng(0).permutation(fit)[: args.subsample])
             database = fit
         else:
             fit, queries, database = data.train, data.query, data.database

@@ -10,15 +10,16 @@ procedure is the same for every method (issue 14, so that comparisons stay fair)
 2. Coordinate search over the method's ``tunable`` groups that were not given
    explicitly: start from the defaults (anchors clipped to the ladder), then try the
    other candidates of each group in turn, keeping the best; at most 1 + 2 per group
-   fits (5 for two groups). Anchors come from the shared ladder 500/1,000/2,000, never
-   above half the fitting pairs; ridges from the method's three values.
+   fits, and at most three groups per method (so at most 7 fits for every method).
+   Anchors come from the shared ladder 500/1,000/2,000, never above half the fitting
+   pairs; ridges and weights from the method's three values.
 3. Score each candidate by validation mAP (both directions); ties keep the earlier
    candidate, so the defaults win unless something is measurably better.
 4. Install the winner for the refit on every pair. An anchor count chosen on the
    subsample is scaled by (pairs the refit sees / pairs the candidate saw), capped at
    the ladder's top, since the anchors a set can carry grow with its size.
 
-Cost: at most five fits on 3,200 pairs, whatever n is, so on large libraries the
+Cost: at most seven fits on 3,200 pairs, whatever n is, so on large libraries the
 search costs a fraction of the refit (benchmarks/self_tuning.py measures the ratio).
 An optional wall-clock budget (``tune_seconds``) stops the search early; one too small
 to compare two candidates is refused with a HashingInputError before anything is

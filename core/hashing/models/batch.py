@@ -60,6 +60,7 @@ class BATCH(LinearHasher):
     tunable = (
         tuned_anchors("anchors_image", "anchors_text"),
         tuned_ridge("xi", values=(1e-5, 1e-3, 1e-1)),
+        tuned_ridge("eta1", "eta2", values=(0.05, 0.005, 0.5)),  # features against labels
     )
     params: BATCHParams
 

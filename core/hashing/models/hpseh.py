@@ -151,6 +151,7 @@ class HPsEH(LinearHasher):
     tunable = (
         tuned_anchors("anchors"),
         tuned_ridge("gamma_c", "gamma_d", values=(1e-5, 1e-3, 1e-1)),
+        tuned_ridge("alpha0", values=(0.1, 1.0, 100.0)),  # 100: S ≈ the label prior S₀
     )
     params: HPsEHParams
 

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from core.errors import HashingInputError
-from core.hashing import Hasher, PairedFeatures, create_hasher
+from core.hashing import Hasher, PairedFeatures, create_hasher, list_hashers
 from core.hashing.models.batch import BATCHParams
 from core.hashing.models.hpseh import HPsEHParams
+from core.hashing.registry import resolve
 from core.hashing.tunable import ANCHOR_SHARE
 from core.hashing.validation import MIN_LABELLED, draw_split
 from tests.core.hashing.clustered import Clustered, clustered_pairs
@@ -42,7 +43,7 @@ def test_the_fit_chooses_anchors_and_ridge_by_validation_and_uses_them(key: str)
     assert report.status == "tuned"
     assert report.relevance == "labels"
     assert report.fit_rows + report.validation_rows == N
-    assert 1 < len(report.trials) <= 5
+    assert 1 < len(report.trials) <= 7  # 1 + 2 per group, three groups
     best = max(report.trials, key=lambda t: t.score or -1.0)
     params = hasher.get_params()
     ridge = "xi" if key == "batch" else "gamma_d"
@@ -79,7 +80,7 @@ def test_the_tuned_model_equals_a_fit_with_the_chosen_settings_given_explicitly(
 def test_explicit_settings_are_not_tuned() -> None:
     hasher = create_hasher("batch", 16, anchors_image=120, anchors_text=90).fit(train_set())
     assert hasher.tuning is not None
-    assert set(hasher.tuning.chosen) == {"xi"}
+    assert set(hasher.tuning.chosen) == {"xi", "eta1", "eta2"}
     assert all(t.params["anchors_image"] == 120 for t in hasher.tuning.trials)
     assert hasher.get_params()["anchors_text"] == 90
 
@@ -193,3 +194,11 @@ def test_a_base_fitted_inside_lpih_is_not_tuned_but_lpih_is() -> None:
     assert lpih.tuning is not None
     assert lpih.tuning.status == "tuned"
     assert {"anchors", "gamma"} == set(lpih.tuning.chosen)
+
+
+@pytest.mark.parametrize("key", list_hashers())
+def test_every_method_gets_the_same_search_budget(key: str) -> None:
+    groups = resolve(key).tunable
+    assert len(groups) <= 3  # at most 1 + 2 + 2 + 2 = 7 trial fits, whatever the method
+    assert sum(g.kind == "anchors" for g in groups) <= 1
+    assert all(len(g.values) == 3 for g in groups if g.kind == "ridge")
