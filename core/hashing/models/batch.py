@@ -18,6 +18,8 @@ Departures: ridge weights are scale-free (spec §0.4), and ξ defaults to 1e-5 i
 the demo's 0.01: on validation splits of emoji and Phosphor (benchmarks/validation_sweep.py)
 ξ = 0.01 underfits the hash functions (mean mAP 0.37/0.45 on emoji at 32/128 bits, against
 0.44/0.55 at 1e-5); see docs/methods/hpseh.md, where BATCH is the baseline to beat.
+Since issue 14 the anchors (one count for both modalities, the ladder HPsEH uses), ξ and
+η₁ = η₂ are chosen at ``fit`` by the shared self-tuning search (core/hashing/tuning.py).
 """
 
 from __future__ import annotations

@@ -36,6 +36,10 @@ Departures from the spec, and why:
   as the target; alternating diverged at the small validated ridges.
 * ``alpha0`` ∞ is spelled ``self_expression=False`` (S = S₀, the ablation), because
   parameters are stored as JSON.
+* Issue 14: the anchors, the ridges γ_c = γ_d and α₀ (the fusion of the self-expression
+  with the label prior) are chosen at ``fit`` by the shared self-tuning search
+  (core/hashing/tuning.py); α₀ helps single-label data and hurts multi-label data on
+  our validation splits (docs/methods/hpseh.md, "Issue 14").
 * Items without any label are left out of training with a warning (their S rows would
   call them dissimilar to everything); fewer than two classes is refused, since the
   supervision then says nothing; classes without members are dropped.
