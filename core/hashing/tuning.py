@@ -290,7 +290,7 @@ def _learning_rows(split: ValidationSplit, data: PairedFeatures, supervision: st
 def _labelled_pairs(data: PairedFeatures) -> PairedFeatures:
     assert data.labels is not None
     keep = data.known_labels() & data.labels.any(axis=1)
-    if keep.all():
+    if keep.all() or not keep.any():  # none labelled: the method's own check words it
         return data
     return PairedFeatures(data.image[keep], data.text[keep], data.labels[keep])
 
