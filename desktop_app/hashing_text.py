@@ -41,6 +41,11 @@ SUPERVISION_WORDS = {
         "Without any label it starts from the everyday concepts CLIP recognises with confidence."
     ),
 }
+AUTO_CHOICE = "Automatic (best for this library)"
+AUTO_EXPLANATION = (
+    "Tries every method your labels allow on a held-out part of your photos and keeps the "
+    "one that finds the right captions best. Each method's settings are chosen the same way."
+)
 ONLINE_WORDS = "It keeps learning as new photos arrive, without re-coding the library."
 EMPTY_INVITATION = (
     "No hashing model yet: search compares full vectors. Train one to give every photo "
@@ -86,7 +91,17 @@ def describe_footprint(footprint: CodeFootprint) -> str:
 
 
 def describe_labels(hasher: TrainedHasher, details: TrainingDetails) -> str:
-    """Which labels training used, by origin, or why none."""
+    """Which labels training used, then why this method and how its settings were chosen."""
+    lines = [_describe_labels(hasher, details)]
+    if details.picked:
+        lines.append(f"Picked automatically: {details.picked}")
+    if details.settings and not details.settings.startswith("given explicitly"):
+        lines.append(f"Settings {details.settings}.")
+    return "\n".join(lines)
+
+
+def _describe_labels(hasher: TrainedHasher, details: TrainingDetails) -> str:
+    """Which labels training used, by origin, or why none (without the choices)."""
     if hasher.supervision == "unsupervised":
         return f"Trained on {details.rows:,} photo–caption pairs; this method uses no labels."
     if not details.labels_by_origin:

@@ -19,21 +19,27 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import tempfile
 import zipfile
 from abc import ABC, abstractmethod
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
 
 from core.errors import HasherFileError, HashingInputError, NotFittedError
 from core.hashing.data import PairedFeatures, StreamBatch, as_features
+from core.hashing.tunable import TunedSetting
 from core.progress import CancelToken, Progress, ProgressCallback
 from core.types import FloatArray, PackedCodes
+
+if TYPE_CHECKING:
+    from core.hashing.tuning import TuningReport
 
 JSONScalar = str | int | float | bool | None
 Supervision = Literal["unsupervised", "supervised", "semi-supervised"]
@@ -43,6 +49,8 @@ FILE_FORMAT = "hashlens-hasher"
 FILE_FORMAT_VERSION = 1
 MAX_BITS = 1024
 _META_KEY = "__meta__"
+_INSIDE_FIT: ContextVar[bool] = ContextVar("hashlens_inside_fit", default=False)
+"""True while a fit runs: hashers fitted inside another's fit (bases) never tune."""
 
 
 def check_n_bits(n_bits: object) -> int:
@@ -93,22 +101,44 @@ class Hasher(ABC):
         supports_partial_fit: Whether ``partial_fit`` learns online.
         uses_aux: ``PairedFeatures.aux`` keys the method uses when given; callers that
             can compute them (the trainer: CLIP prompt embeddings) pass them to ``fit``.
+        tunable: Settings the self-tuning fit chooses from the data (core.hashing.tuning).
+
+    Constructor: ``tune=False`` keeps the defaults for every setting not given; settings
+    given explicitly are never tuned. ``tune_seconds`` caps the search's wall-clock time.
+    After a tuned ``fit``, ``params`` holds the chosen values and ``tuning`` says how
+    they were chosen (both are saved with the model).
     """
 
     name: ClassVar[str]
     supervision: ClassVar[Supervision] = "unsupervised"
     supports_partial_fit: ClassVar[bool] = False
     uses_aux: ClassVar[frozenset[str]] = frozenset()
+    tunable: ClassVar[tuple[TunedSetting, ...]] = ()
 
     Params: ClassVar[type[Any]] = NoParams
     """Frozen dataclass of the method's hyperparameters (JSON scalars, with defaults)."""
     params: Any
 
-    def __init__(self, n_bits: int = 64, *, seed: int = 0, **hyperparams: JSONScalar) -> None:
+    def __init__(
+        self,
+        n_bits: int = 64,
+        *,
+        seed: int = 0,
+        tune: bool = True,
+        tune_seconds: float | None = None,
+        **hyperparams: JSONScalar,
+    ) -> None:
         self.n_bits = check_n_bits(n_bits)
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise HashingInputError("The seed must be a whole number.", repr(seed))
         self.seed = seed
+        if not isinstance(tune, bool):
+            raise HashingInputError("tune must be True or False.", repr(tune))
+        self.tune = tune
+        self.tune_seconds = _check_budget(tune_seconds)
+        self.explicit = frozenset(hyperparams)
+        self.tuning: TuningReport | None = None
+        self._tuning_preset: TuningReport | None = None
         known = {f.name for f in fields(self.Params)}
         unknown = sorted(set(hyperparams) - known)
         if unknown:
@@ -149,9 +179,25 @@ class Hasher(ABC):
             raise HashingInputError("fit() takes a PairedFeatures record.", type(data).__name__)
         self._check_supervision(data)
         context = FitContext(np.random.default_rng(self.seed), progress, cancel)
-        self._fit(data, context)
+        preset, self._tuning_preset = self._tuning_preset, None
+        if preset is not None or (self.tune and self.tunable and not _INSIDE_FIT.get()):
+            from core.hashing.tuning import apply_report, tune_settings  # deferred: fits hashers
+
+            if preset is not None:
+                apply_report(self, preset)
+            else:
+                tune_settings(self, data, context)
+        token = _INSIDE_FIT.set(True)
+        try:
+            self._fit(data, context)
+        finally:
+            _INSIDE_FIT.reset(token)
         self._dims = (int(data.image.shape[1]), int(data.text.shape[1]))
         return self
+
+    def use_tuning(self, report: TuningReport) -> None:
+        """Fit next with settings another search already chose (``--method auto``)."""
+        self._tuning_preset = report
 
     def partial_fit(self, batch: StreamBatch) -> Self:
         """Update the hash functions with newly arrived items (online methods only)."""
@@ -200,13 +246,15 @@ class Hasher(ABC):
 
     def to_bytes(self) -> bytes:
         """Serialise the fitted hasher to ``.npz`` bytes (no pickle)."""
-        meta = {
+        meta: dict[str, Any] = {
             "format": FILE_FORMAT,
             "format_version": FILE_FORMAT_VERSION,
             "name": self.name,
             "params": self.get_params(),
             "dims": list(self.dims),
         }
+        if self.tuning is not None:
+            meta["tuning"] = self.tuning.as_dict()
         arrays = self.state_dict()
         arrays[_META_KEY] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
         buffer = io.BytesIO()
@@ -252,6 +300,15 @@ class Hasher(ABC):
             raise HasherFileError("The saved model has invalid settings.", repr(exc)) from exc
         dims = meta["dims"]
         hasher.load_state_dict(state, (int(dims[0]), int(dims[1])))
+        if isinstance(meta.get("tuning"), dict):
+            from core.hashing.tuning import TuningReport
+
+            try:
+                hasher.tuning = TuningReport.from_dict(meta["tuning"])
+            except (KeyError, TypeError) as exc:
+                raise HasherFileError(
+                    "The saved model's tuning record is damaged.", repr(exc)
+                ) from exc
         return hasher
 
     # ----------------------------------------------------------- template methods
@@ -296,6 +353,18 @@ class Hasher(ABC):
                 "use a semi-supervised method (LPIH) when only some are labelled.",
                 f"{int((~mask).sum())} unlabelled rows",
             )
+
+
+def _check_budget(seconds: object) -> float | None:
+    """``tune_seconds`` as a positive number of seconds, or None for no limit."""
+    if seconds is None:
+        return None
+    ok = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+    if not ok or not math.isfinite(float(seconds)) or float(seconds) <= 0:  # type: ignore[arg-type]
+        raise HashingInputError(
+            "The tuning time budget must be a positive number of seconds.", repr(seconds)
+        )
+    return float(seconds)  # type: ignore[arg-type]
 
 
 def _read_archive(blob: bytes) -> tuple[dict[str, Any], StateDict]:

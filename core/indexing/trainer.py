@@ -33,7 +33,10 @@ from core.features.concepts import load_vocabulary
 from core.features.encoder import LazyEncoder
 from core.hashing import CONCEPT_EMBEDDINGS, create_hasher, list_hashers
 from core.hashing.base import Supervision
+from core.hashing.data import PairedFeatures
 from core.hashing.registry import get_spec, resolve
+from core.hashing.selection import AUTO, Selection, select_method
+from core.hashing.tuning import TuningReport
 from core.indexing.code_writer import CodesWritten, write_missing_codes
 from core.indexing.concept_prompts import embed_concepts, library_text_encoder
 from core.indexing.training_data import TrainingSet, load_training_set
@@ -76,6 +79,8 @@ class TrainReport:
         codes: Codes written.
         zero_shot: The zero-shot labelling run that stood in for missing labels (a
             semi-supervised method on a library without labels), else None.
+        tuning: How the self-tuning fit chose the method's settings (None: not tuned).
+        selection: What ``--method auto`` compared and picked, else None.
     """
 
     hasher: HasherRecord
@@ -88,6 +93,8 @@ class TrainReport:
     fit_seconds: float
     codes: CodesWritten
     zero_shot: ZeroShotReport | None = None
+    tuning: TuningReport | None = None
+    selection: Selection | None = None
 
     @property
     def unlabelled_rows(self) -> int:
@@ -120,11 +127,17 @@ class Trainer:
         cancel: CancelToken | None = None,
     ) -> TrainReport:
         """Fit, store, encode everything, activate. Raises HashingInputError on unusable data."""
+        selection = None
+        if options.method == AUTO:
+            selection = self._select(options, progress, cancel)
+            options = replace(options, method=selection.key)
         spec = get_spec(options.method)
         data, excluded, zero_shot = self._rows(spec.supervision, options, progress, cancel)
         if progress is not None:
             progress(Progress("training", 0, 1, f"{spec.key}, {data.features.n_items} pairs"))
         hasher = create_hasher(options.method, options.n_bits, seed=options.seed)
+        if selection is not None and selection.tuning is not None:
+            hasher.use_tuning(selection.tuning)
         aux = self._aux(resolve(options.method).uses_aux, progress, cancel)
         features = replace(data.features, aux={**data.features.aux, **aux})
         started = time.perf_counter()
@@ -134,6 +147,7 @@ class Trainer:
         details = _details(
             data, excluded, fit_seconds, 0 if concepts is None else len(concepts), zero_shot
         )
+        details = _with_choices(details, hasher.tuning, selection)
         record = self._store_hasher(options, hasher.to_bytes(), details)
         written = write_missing_codes(
             self._store, record, hasher, self._encoder, progress=progress, cancel=cancel
@@ -159,7 +173,31 @@ class Trainer:
             fit_seconds=fit_seconds,
             codes=written,
             zero_shot=zero_shot,
+            tuning=hasher.tuning,
+            selection=selection,
         )
+
+    def _select(
+        self,
+        options: TrainOptions,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> Selection:
+        """``--method auto``: every pair, with the labelled ones marked, to core.hashing."""
+        data = load_training_set(self._store, self._encoder, albums=options.albums)
+        if data is None:
+            raise _no_pairs()
+        features = data.features
+        labelled = data.labelled_rows
+        if features.labels is not None and labelled.any():
+            features = PairedFeatures(features.image, features.text, features.labels, labelled)
+        else:
+            features = PairedFeatures(features.image, features.text)
+        selection = select_method(
+            features, options.n_bits, seed=options.seed, progress=progress, cancel=cancel
+        )
+        logger.info("auto: %s", selection.reason)
+        return selection
 
     def _rows(
         self,
@@ -176,12 +214,7 @@ class Trainer:
         """
         data = load_training_set(self._store, self._encoder, albums=options.albums)
         if data is None:
-            raise HashingInputError(
-                "Training needs photos with captions: none of the indexed photos has one yet. "
-                "Add captions (sidecar .txt files, embedded descriptions or captions.csv) "
-                "and run `hashlens index`.",
-                "no (photo, caption) pairs",
-            )
+            raise _no_pairs()
         if supervision == "supervised":
             data, excluded = _labelled_only(data, options.method)
             return data, excluded, None
@@ -257,6 +290,29 @@ class Trainer:
             return codes.add_hasher(
                 options.method, self._encoder.id, options.n_bits, model, details
             )
+
+
+def _no_pairs() -> HashingInputError:
+    return HashingInputError(
+        "Training needs photos with captions: none of the indexed photos has one yet. "
+        "Add captions (sidecar .txt files, embedded descriptions or captions.csv) "
+        "and run `hashlens index`.",
+        "no (photo, caption) pairs",
+    )
+
+
+def _with_choices(details: str, tuning: TuningReport | None, selection: Selection | None) -> str:
+    """The details JSON plus what self-tuning and ``auto`` chose (shown by the window)."""
+    values = json.loads(details)
+    if tuning is not None:
+        values["tuning"] = {
+            "status": tuning.status,
+            "chosen": tuning.chosen,
+            "summary": tuning.summary(),
+        }
+    if selection is not None:
+        values["auto"] = selection.as_dict()
+    return json.dumps(values)
 
 
 def _labelled_only(data: TrainingSet, key: str) -> tuple[TrainingSet, int]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core import __version__
 from core.hashing import list_hashers
+from core.hashing.selection import AUTO
 from core.search.hash_stage import SEARCH_MODES
 from desktop_app.cli.bench_command import add_bench_parser
 from desktop_app.cli.dataset_command import add_dataset_parser
@@ -80,7 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(search)
 
     train = sub.add_parser("train", help="learn binary codes from the stored features")
-    train.add_argument("--method", required=True, choices=list_hashers(), help="hashing method")
+    train.add_argument(
+        "--method",
+        default=AUTO,
+        choices=[AUTO, *list_hashers()],
+        help="hashing method; auto (default) picks the best for this library's labels",
+    )
     train.add_argument("--bits", type=int, default=64, help="code length, a multiple of 8")
     train.add_argument("--seed", type=int, default=0, help="random seed")
     train.add_argument(

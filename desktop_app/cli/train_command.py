@@ -36,10 +36,15 @@ def cmd_train(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
 def describe(report: TrainReport) -> str:
     """A few lines a person can read: what was learned from what, and what was written."""
     h = report.hasher
-    lines = [
+    lines = []
+    if report.selection is not None:
+        lines.append(f"Method auto: {report.selection.reason}")
+    lines.append(
         f"Trained {h.name} ({h.n_bits} bits, version {h.version}) on {report.rows:,} "
         f"photo–caption pairs from {report.photos:,} photos in {report.fit_seconds:.2f} s."
-    ]
+    )
+    if report.tuning is not None and report.tuning.status != "explicit":
+        lines.append(f"Settings {report.tuning.summary()}.")
     if report.classes:
         origins = ", ".join(f"{n:,} {o}" for o, n in sorted(report.origin_counts.items()))
         lines.append(

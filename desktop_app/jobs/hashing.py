@@ -49,6 +49,10 @@ class TrainingDetails:
     labels_by_origin: tuple[tuple[str, int], ...] = ()
     excluded_unlabelled: int = 0
     unlabelled_rows: int = 0
+    settings: str = ""
+    """How the settings were chosen (self-tuning), or empty."""
+    picked: str = ""
+    """Why ``auto`` picked this method, or empty."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +102,8 @@ def training_details(record: HasherRecord) -> TrainingDetails:
             labels_by_origin=tuple(sorted((str(k), int(v)) for k, v in origins.items())),
             excluded_unlabelled=int(raw.get("excluded_unlabelled", 0)),
             unlabelled_rows=int(raw.get("unlabelled_rows", 0)),
+            settings=str((raw.get("tuning") or {}).get("summary", "")),
+            picked=str((raw.get("auto") or {}).get("reason", "")),
         )
     except (ValueError, TypeError, AttributeError):
         logger.warning("Unreadable training details of hasher %d", record.id)

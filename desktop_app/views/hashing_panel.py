@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QPushButton, QVBoxLayout
 
 from core.hashing.registry import HasherSpec, hasher_specs
+from core.hashing.selection import AUTO
 from core.indexing.trainer import TrainOptions
 from desktop_app.controllers.indexing_controller import IndexProgress
 from desktop_app.hashing_text import (
@@ -25,7 +26,7 @@ from desktop_app.views.labels import plain_label, plain_tooltip
 from desktop_app.views.progress_row import ProgressRow
 
 CARD_QSS = "QFrame#hashingPanel { border: 1px solid palette(mid); border-radius: 8px; }"
-DEFAULT_METHOD = "cca-itq"
+DEFAULT_METHOD = AUTO
 DEFAULT_BITS = 64
 _INDEXING_TIP = "Training waits until indexing has finished."
 
@@ -169,8 +170,7 @@ class HashingPanel(QFrame):
         active = self._overview.active
         if active is not None:
             return TrainOptions(active.key, active.n_bits)
-        keys = [spec.key for spec in self._specs]
-        return TrainOptions(DEFAULT_METHOD if DEFAULT_METHOD in keys else keys[0], DEFAULT_BITS)
+        return TrainOptions(DEFAULT_METHOD, DEFAULT_BITS)
 
     @Slot()
     def _on_train_button_clicked(self) -> None:

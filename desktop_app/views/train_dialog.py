@@ -16,8 +16,14 @@ from PySide6.QtWidgets import (
 )
 
 from core.hashing.registry import HasherSpec
+from core.hashing.selection import AUTO
 from core.indexing.trainer import TrainOptions
-from desktop_app.hashing_text import method_choice, method_explanation
+from desktop_app.hashing_text import (
+    AUTO_CHOICE,
+    AUTO_EXPLANATION,
+    method_choice,
+    method_explanation,
+)
 from desktop_app.views.labels import plain_label, plain_tooltip
 
 CODE_LENGTHS = (16, 32, 64, 128)
@@ -42,7 +48,9 @@ class TrainDialog(QDialog):
         self._specs = tuple(specs)
         self.method_combo = QComboBox()
         tip_role = Qt.ItemDataRole.ToolTipRole
-        for row, spec in enumerate(self._specs):
+        self.method_combo.addItem(AUTO_CHOICE, AUTO)
+        self.method_combo.setItemData(0, plain_tooltip(AUTO_EXPLANATION), tip_role)
+        for row, spec in enumerate(self._specs, start=1):
             self.method_combo.addItem(method_choice(spec), spec.key)
             self.method_combo.setItemData(row, plain_tooltip(spec.title), tip_role)
         self.explanation_label = plain_label(is_subtle=True)
@@ -89,8 +97,10 @@ class TrainDialog(QDialog):
 
     @Slot()
     def _on_method_combo_changed(self) -> None:
-        index = self.method_combo.currentIndex()
-        if 0 <= index < len(self._specs):
+        index = self.method_combo.currentIndex() - 1
+        if index == -1:
+            self.explanation_label.setText(AUTO_EXPLANATION)
+        elif 0 <= index < len(self._specs):
             self.explanation_label.setText(method_explanation(self._specs[index]))
 
 

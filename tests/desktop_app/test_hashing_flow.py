@@ -135,7 +135,7 @@ def test_training_shows_progress_then_the_model_and_its_index(
     assert not panel.progress_bar.isHidden()
     assert not panel.train_button.isEnabled()
     panel = wait_for_hashing(qtbot, parts, is_trained=True)
-    assert dialogs.training_offered == [TrainOptions("cca-itq", 64)]
+    assert dialogs.training_offered == [TrainOptions("auto", 64)]  # the window's default
     assert any(p.text.startswith("Writing codes") for p in progress)
     assert panel.progress_bar.isHidden()
     assert panel.method_label.text().startswith("CCA-ITQ")
@@ -199,7 +199,12 @@ def test_after_training_searches_use_hamming_codes_and_switching_works(
     dialogs.training = TrainOptions("batch", 16)
     panel.train_button.click()
     panel = wait_for_hashing(qtbot, parts, is_trained=True)
-    assert panel.labels_label.text() == "Labels used: 22 from #hashtags (6 classes on 22 pairs)."
+    assert panel.labels_label.text() == (
+        "Labels used: 22 from #hashtags (6 classes on 22 pairs).\n"
+        "Settings documented defaults kept (anchors_image=500, anchors_text=1000, xi=1e-05): "
+        "22 pairs are too few to hold some out for validation at 16 bits (at least 100 are "
+        "needed)."
+    )
     assert panel.own_map_label.text().startswith("Own photos: I→T ")
     assert " mAP on 22 labelled photos (chance ≈ 0.22). " in panel.own_map_label.text()
     with qtbot.waitSignal(controllers.search.results_changed, timeout=TIMEOUT_MS) as coded:
@@ -225,8 +230,12 @@ def outcome_hasher(library: Path) -> int:
 
 def test_train_dialog_explains_what_each_method_learns_from(qtbot: QtBot) -> None:
     specs = hasher_specs()
-    dialog = TrainDialog(specs, TrainOptions("cca-itq", 64))
+    dialog = TrainDialog(specs, TrainOptions("auto", 64))
     qtbot.addWidget(dialog)
+    assert dialog.method_combo.currentText() == "Automatic (best for this library)"
+    assert "keeps the one that finds the right captions best" in dialog.explanation_label.text()
+    assert dialog.options() == TrainOptions("auto", 64)
+    dialog.method_combo.setCurrentIndex(dialog.method_combo.findData("cca-itq"))
     assert dialog.options() == TrainOptions("cca-itq", 64, albums=False)
     assert "labels are not needed" in dialog.explanation_label.text()
     dialog.method_combo.setCurrentIndex(dialog.method_combo.findData("batch"))

@@ -273,6 +273,7 @@ def test_train_then_search_through_codes_in_every_mode(
     assert run([*lib, "train", "--method", "cca-itq", "--bits", "16", "--no-progress"]) == 0
     out = capsys.readouterr().out
     assert "Trained cca-itq (16 bits, version 1)" in out
+    assert "Settings documented defaults kept (reg=1.0): 11 pairs are too few" in out
     assert "photo codes" in out
     query = ["search", "Coffee cup.", "--k", "5", "--json"]
     exact = cli_json(capsys, *lib, *query, "--mode", "exact")

@@ -18,6 +18,8 @@ Departures: ridge weights are scale-free (spec §0.4), and ξ defaults to 1e-5 i
 the demo's 0.01: on validation splits of emoji and Phosphor (benchmarks/validation_sweep.py)
 ξ = 0.01 underfits the hash functions (mean mAP 0.37/0.45 on emoji at 32/128 bits, against
 0.44/0.55 at 1e-5); see docs/methods/hpseh.md, where BATCH is the baseline to beat.
+Since issue 14 the anchors (one count for both modalities, the ladder HPsEH uses), ξ and
+η₁ = η₂ are chosen at ``fit`` by the shared self-tuning search (core/hashing/tuning.py).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import balanced_orthogonal, ridge
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_feature_maps
+from core.hashing.tunable import tuned_anchors, tuned_ridge
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,11 @@ class BATCH(LinearHasher):
     supervision = "supervised"
 
     Params = BATCHParams
+    tunable = (
+        tuned_anchors("anchors_image", "anchors_text"),
+        tuned_ridge("xi", values=(1e-5, 1e-3, 1e-1)),
+        tuned_ridge("eta1", "eta2", values=(0.05, 0.005, 0.5)),  # features against labels
+    )
     params: BATCHParams
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:

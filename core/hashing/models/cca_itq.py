@@ -33,6 +33,7 @@ from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import itq_rotation
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_feature_maps
+from core.hashing.tunable import tuned_anchors, tuned_ridge
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class CCAITQ(LinearHasher):
     name = "cca-itq"
 
     Params = CCAITQParams
+    tunable = (tuned_anchors("anchors"), tuned_ridge("reg", values=(1.0, 0.3, 3.0)))
     params: CCAITQParams
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:

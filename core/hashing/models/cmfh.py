@@ -29,6 +29,7 @@ from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import ridge_inverse
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_feature_maps
+from core.hashing.tunable import tuned_anchors, tuned_ridge
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class CMFH(LinearHasher):
     name = "cmfh"
 
     Params = CMFHParams
+    tunable = (tuned_anchors("anchors"), tuned_ridge("gamma", values=(1.0, 0.3, 3.0)))
     params: CMFHParams
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:

@@ -36,6 +36,10 @@ Departures from the spec, and why:
   as the target; alternating diverged at the small validated ridges.
 * ``alpha0`` ∞ is spelled ``self_expression=False`` (S = S₀, the ablation), because
   parameters are stored as JSON.
+* Issue 14: the anchors, the ridges γ_c = γ_d and α₀ (the fusion of the self-expression
+  with the label prior) are chosen at ``fit`` by the shared self-tuning search
+  (core/hashing/tuning.py); α₀ helps single-label data and hurts multi-label data on
+  our validation splits (docs/methods/hpseh.md, "Issue 14").
 * Items without any label are left out of training with a warning (their S rows would
   call them dissimilar to everything); fewer than two classes is refused, since the
   supervision then says nothing; classes without members are dropped.
@@ -58,6 +62,7 @@ from core.hashing.models.linalg import balanced_orthogonal, gram, ridge_from_gra
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_paired_feature_maps
 from core.hashing.models.semantic import SemanticMatrix, normalised_labels, semantic_matrix
+from core.hashing.tunable import tuned_anchors, tuned_ridge
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +152,11 @@ class HPsEH(LinearHasher):
     supervision = "supervised"
 
     Params = HPsEHParams
+    tunable = (
+        tuned_anchors("anchors"),
+        tuned_ridge("gamma_c", "gamma_d", values=(1e-5, 1e-3, 1e-1)),
+        tuned_ridge("alpha0", values=(0.1, 1.0, 100.0)),  # 100: S ≈ the label prior S₀
+    )
     params: HPsEHParams
 
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:

@@ -69,6 +69,7 @@ from core.hashing.models.lpih_labels import (
 from core.hashing.models.preprocess import FeatureKind, fit_paired_feature_maps
 from core.hashing.models.semantic import SemanticMatrix, normalised_labels, prior_omega
 from core.hashing.registry import create_hasher, get_spec
+from core.hashing.tunable import tuned_anchors, tuned_ridge
 from core.types import FloatArray
 
 logger = logging.getLogger(__name__)
@@ -147,12 +148,21 @@ class LPIH(LinearHasher):
     supervision = "semi-supervised"
 
     Params = LPIHParams
+    tunable = (tuned_anchors("anchors"), tuned_ridge("gamma", values=(1e-5, 1e-3, 1e-1)))
     params: LPIHParams
     report: LPIHReport | None = None
     _base: Hasher | None = None
 
-    def __init__(self, n_bits: int = 64, *, seed: int = 0, **hyperparams: JSONScalar) -> None:
-        super().__init__(n_bits, seed=seed, **hyperparams)
+    def __init__(
+        self,
+        n_bits: int = 64,
+        *,
+        seed: int = 0,
+        tune: bool = True,
+        tune_seconds: float | None = None,
+        **hyperparams: JSONScalar,
+    ) -> None:
+        super().__init__(n_bits, seed=seed, tune=tune, tune_seconds=tune_seconds, **hyperparams)
         base = self.params.base
         spec = get_spec(base) if base != self.name else None
         if spec is None or spec.supervision != "supervised":

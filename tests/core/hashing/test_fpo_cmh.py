@@ -172,7 +172,7 @@ def test_rehearsal_targets_are_the_initial_codes_of_the_initial_anchors() -> Non
 
 def test_heads_start_from_the_base_hasher_codes() -> None:
     d = data()
-    base = create_hasher("batch", 16, seed=0).fit(offline())
+    base = create_hasher("batch", 16, seed=0, tune=False).fit(offline())  # bases are not tuned
     hasher = fitted()
     np.testing.assert_array_equal(hasher.encode_image(d.image), base.encode_image(d.image))
     np.testing.assert_array_equal(hasher.encode_text(d.text), base.encode_text(d.text))

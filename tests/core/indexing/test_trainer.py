@@ -218,3 +218,40 @@ def test_photos_re_encoded_while_training_still_get_codes_from_the_new_hasher(
     assert calls[1].images == 1
     assert code_count(harness, "image") == 18
     assert report.codes.images == 19
+
+
+def test_auto_compares_methods_on_held_out_pairs_and_records_the_choice(
+    harness: Harness, tmp_path: Path
+) -> None:
+    folder = tmp_path / "albums"
+    make_labelled_photos(folder, per_colour=45)
+    harness.add(folder)
+    harness.index()
+    report = Trainer(harness.store, encoder_of(harness)).train(TrainOptions("auto", 8))
+    selection = report.selection
+    assert selection is not None
+    assert selection.situation == "labelled"
+    assert report.hasher.name == selection.key
+    assert selection.key in {"batch", "hpseh"}
+    assert report.tuning is selection.tuning  # the winner is not searched twice
+    details = json.loads(report.hasher.details)
+    assert details["auto"]["method"] == selection.key
+    assert set(details["auto"]["scores"]) == {"batch", "hpseh"}
+    assert details["tuning"]["status"] == "tuned"
+    stored = load_hasher(harness.store, report.hasher)
+    assert stored.tuning == report.tuning
+    assert report.tuning is not None
+    for name, value in report.tuning.chosen.items():
+        assert stored.get_params()[name] == value
+
+
+def test_auto_on_a_small_library_uses_the_documented_method_and_says_why(
+    harness: Harness, labelled: Path
+) -> None:
+    report = Trainer(harness.store, encoder_of(harness)).train(TrainOptions("auto", 8))
+    assert report.selection is not None
+    assert report.hasher.name == "batch"
+    assert "could not be compared" in report.selection.reason
+    assert report.tuning is not None
+    assert report.tuning.status == "defaults"
+    assert "18 pairs are too few" in report.tuning.message

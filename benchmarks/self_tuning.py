@@ -1,0 +1,57 @@
+"""Cost of the self-tuning fit: its fit time as a ratio to today's fit (``tune=False``).
+
+Synthetic multi-label pairs (benchmarks/hpseh_scaling.py's generator: 24 classes,
+512-d image and text features), 64 bits. For each method the two fits alternate in
+one process, ``--repeats`` times each, so machine load hits both alike; the table gives
+the median seconds of each and the median of the per-repeat ratios, plus the settings
+the tuned fit chose and the share of its time the search took.
+
+Usage:
+    nice -n 10 .venv/bin/python benchmarks/self_tuning.py --n 100000 --methods hpseh,batch
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from benchmarks.hpseh_scaling import synthetic
+from core.hashing import PairedFeatures, create_hasher
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="self-tuning fit cost against today's fit")
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--methods", default="hpseh,batch,lpih,cca-itq,cmfh")
+    parser.add_argument("--bits", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    image, text, labels = synthetic(args.n)
+    data = PairedFeatures(image, text, labels)
+    print(f"n={args.n:,} pairs, {args.bits} bits, {args.repeats} repeats (medians)")
+    print("| method | today's fit s | self-tuning fit s | ratio | search s | chosen |")
+    print("|---|---:|---:|---:|---:|---|")
+    for key in args.methods.split(","):
+        today, tuned, ratios, search = [], [], [], []
+        chosen = ""
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            create_hasher(key, args.bits, tune=False).fit(data)
+            today.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            hasher = create_hasher(key, args.bits).fit(data)
+            tuned.append(time.perf_counter() - started)
+            ratios.append(tuned[-1] / today[-1])
+            assert hasher.tuning is not None
+            search.append(hasher.tuning.seconds)
+            chosen = ", ".join(f"{k}={v}" for k, v in hasher.tuning.chosen.items())
+        print(
+            f"| {key} | {statistics.median(today):.1f} | {statistics.median(tuned):.1f} | "
+            f"{statistics.median(ratios):.2f}× | {statistics.median(search):.1f} | {chosen} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""The self-tuning fit (core/hashing/tuning.py): one search, the same for every method."""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+import numpy as np
+import pytest
+
+from core.errors import HashingInputError
+from core.hashing import Hasher, PairedFeatures, create_hasher, list_hashers
+from core.hashing.models.batch import BATCHParams
+from core.hashing.models.hpseh import HPsEHParams
+from core.hashing.registry import resolve
+from core.hashing.tunable import ANCHOR_SHARE
+from core.hashing.validation import MIN_LABELLED, draw_split
+from tests.core.hashing.clustered import Clustered, clustered_pairs
+
+N = 600
+
+
+@cache
+def pairs() -> Clustered:
+    return clustered_pairs(N, seed=5)
+
+
+def train_set(n: int = N) -> PairedFeatures:
+    d = pairs()
+    return PairedFeatures(d.image[:n], d.text[:n], d.labels[:n])
+
+
+@cache
+def tuned(key: str = "batch") -> Hasher:
+    return create_hasher(key, 16).fit(train_set())
+
+
+@pytest.mark.parametrize("key", ["batch", "hpseh"])
+def test_the_fit_chooses_anchors_and_ridge_by_validation_and_uses_them(key: str) -> None:
+    hasher = tuned(key)
+    report = hasher.tuning
+    assert report is not None
+    assert report.status == "tuned"
+    assert report.relevance == "labels"
+    assert report.fit_rows + report.validation_rows == N
+    assert 1 < len(report.trials) <= 7  # 1 + 2 per group, three groups
+    best = max(report.trials, key=lambda t: t.score or -1.0)
+    params = hasher.get_params()
+    ridge = "xi" if key == "batch" else "gamma_d"
+    assert params[ridge] == best.params[ridge] == report.chosen[ridge]
+    anchor = "anchors_image" if key == "batch" else "anchors"
+    # anchors never above a share of the pairs a candidate saw, then scaled to n
+    assert all(t.params[anchor] <= ANCHOR_SHARE * report.fit_rows for t in report.trials)
+    scaled = round(best.params[anchor] * N / report.fit_rows)
+    assert params[anchor] == report.chosen[anchor] == scaled
+    if key == "batch":
+        assert params["anchors_text"] == params["anchors_image"]  # one capacity for both
+
+
+def test_same_seed_same_choice_and_codes() -> None:
+    again = create_hasher("batch", 16).fit(train_set())
+    first = tuned("batch")
+    assert again.tuning is not None
+    assert first.tuning is not None
+    assert again.tuning.chosen == first.tuning.chosen
+    d = pairs()
+    assert np.array_equal(again.encode_image(d.image), first.encode_image(d.image))
+
+
+def test_the_tuned_model_equals_a_fit_with_the_chosen_settings_given_explicitly() -> None:
+    first = tuned("batch")
+    assert first.tuning is not None
+    explicit = create_hasher("batch", 16, **first.tuning.chosen).fit(train_set())
+    assert explicit.tuning is not None
+    assert explicit.tuning.status == "explicit"
+    d = pairs()
+    assert np.array_equal(explicit.encode_text(d.text), first.encode_text(d.text))
+
+
+def test_explicit_settings_are_not_tuned() -> None:
+    hasher = create_hasher("batch", 16, anchors_image=120, anchors_text=90).fit(train_set())
+    assert hasher.tuning is not None
+    assert set(hasher.tuning.chosen) == {"xi", "eta1", "eta2"}
+    assert all(t.params["anchors_image"] == 120 for t in hasher.tuning.trials)
+    assert hasher.get_params()["anchors_text"] == 90
+
+
+def test_tune_false_keeps_the_documented_defaults() -> None:
+    hasher = create_hasher("hpseh", 16, tune=False).fit(train_set())
+    assert hasher.tuning is None
+    assert hasher.get_params()["anchors"] == HPsEHParams().anchors
+
+
+def test_raw_features_leave_the_anchors_alone() -> None:
+    hasher = create_hasher("cca-itq", 16).fit(train_set())
+    assert hasher.tuning is not None
+    assert set(hasher.tuning.chosen) == {"reg"}
+
+
+def test_methods_without_settings_are_not_searched() -> None:
+    hasher = create_hasher("itq", 16).fit(train_set())
+    assert hasher.tuning is None
+
+
+def test_the_choice_is_saved_and_loaded_with_the_model() -> None:
+    first = tuned("hpseh")
+    again = Hasher.from_bytes(first.to_bytes())
+    assert again.tuning == first.tuning
+    assert again.get_params() == first.get_params()
+
+
+def test_unlabelled_rows_do_not_change_a_supervised_search() -> None:
+    d = pairs()
+    labels = d.labels.copy()
+    labels[::5] = 0
+    with_unlabelled = create_hasher("batch", 16).fit(PairedFeatures(d.image, d.text, labels))
+    keep = labels.any(axis=1)
+    only = create_hasher("batch", 16).fit(PairedFeatures(d.image[keep], d.text[keep], labels[keep]))
+    assert with_unlabelled.tuning is not None
+    assert only.tuning is not None
+
+    def scored(h: Hasher) -> list[tuple[object, float | None]]:
+        assert h.tuning is not None
+        return [(t.params, t.score) for t in h.tuning.trials]
+
+    assert scored(with_unlabelled) == scored(only)
+
+
+def test_the_split_is_stratified_by_label_and_keeps_unlabelled_rows_for_fitting() -> None:
+    d = pairs()
+    mask = np.arange(N) % 3 != 0
+    split = draw_split(PairedFeatures(d.image, d.text, d.labels, mask), 16, 0, need_labels=True)
+    assert mask[split.validation].all()  # validation queries all carry labels
+    assert not set(split.fit) & set(split.validation)
+    assert set(np.flatnonzero(~mask)) <= set(split.fit)
+    first = np.argmax(d.labels, axis=1)
+    for cls in np.unique(first[mask]):
+        assert (first[split.validation] == cls).any()
+        assert (first[split.fit] == cls).any()
+
+
+def test_too_few_pairs_fall_back_to_the_defaults_and_say_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="core.hashing.tuning"):
+        hasher = create_hasher("batch", 16).fit(train_set(90))
+    report = hasher.tuning
+    assert report is not None
+    assert report.status == "defaults"
+    assert "too few" in report.message
+    assert "documented defaults kept" in caplog.text
+    assert hasher.get_params()["anchors_image"] == BATCHParams().anchors_image
+    assert not report.trials
+
+
+def test_labels_on_a_handful_of_pairs_fall_back_for_semi_supervised_lpih() -> None:
+    d = pairs()
+    mask = np.zeros(N, dtype=bool)
+    mask[:12] = True
+    hasher = create_hasher("lpih", 16).fit(PairedFeatures(d.image, d.text, d.labels, mask))
+    assert hasher.tuning is not None
+    assert hasher.tuning.status == "defaults"
+    assert f"only 12 pairs are labelled, fewer than the {MIN_LABELLED}" in hasher.tuning.message
+
+
+def test_one_class_cannot_be_validated_and_says_so() -> None:
+    d = pairs()
+    one = np.zeros((N, 1), dtype=np.uint8) + 1
+    hasher = create_hasher("batch", 16).fit(PairedFeatures(d.image, d.text, one))
+    assert hasher.tuning is not None
+    assert hasher.tuning.status == "defaults"
+    assert "same label" in hasher.tuning.message
+    with pytest.raises(HashingInputError, match="at least two different labels"):
+        create_hasher("hpseh", 16).fit(PairedFeatures(d.image, d.text, one))
+
+
+def test_a_time_budget_too_small_to_compare_is_refused_with_a_clear_message() -> None:
+    hasher = create_hasher("batch", 16, tune_seconds=1e-6)
+    with pytest.raises(HashingInputError, match="time budget of 1e-06 s is too small"):
+        hasher.fit(train_set())
+    assert not hasher.is_fitted
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf"), "10", True])
+def test_a_time_budget_must_be_a_positive_number(bad: object) -> None:
+    with pytest.raises(HashingInputError, match="positive number of seconds"):
+        create_hasher("batch", 16, tune_seconds=bad)
+
+
+def test_a_base_fitted_inside_lpih_is_not_tuned_but_lpih_is() -> None:
+    d = pairs()
+    mask = np.arange(N) % 2 == 0
+    lpih = create_hasher("lpih", 16).fit(PairedFeatures(d.image, d.text, d.labels, mask))
+    assert lpih.tuning is not None
+    assert lpih.tuning.status == "tuned"
+    assert {"anchors", "gamma"} == set(lpih.tuning.chosen)
+
+
+@pytest.mark.parametrize("key", list_hashers())
+def test_every_method_gets_the_same_search_budget(key: str) -> None:
+    groups = resolve(key).tunable
+    assert len(groups) <= 3  # at most 1 + 2 + 2 + 2 = 7 trial fits, whatever the method
+    assert sum(g.kind == "anchors" for g in groups) <= 1
+    assert all(len(g.values) == 3 for g in groups if g.kind == "ridge")
