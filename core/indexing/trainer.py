@@ -284,7 +284,13 @@ class Trainer:
         codes = self._store.codes
         with self._store.atomic():
             for old in codes.hashers():
-                leftover = old.encoder_id == self._encoder.id and old.name == options.method
+                # Only the same method at the same length is replaced; models at other
+                # lengths stay so that they can be switched back to without retraining.
+                leftover = (
+                    old.encoder_id == self._encoder.id
+                    and old.name == options.method
+                    and old.n_bits == options.n_bits
+                )
                 if leftover and not old.is_active:
                     codes.delete_hasher(old.id)
             return codes.add_hasher(

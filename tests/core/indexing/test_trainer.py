@@ -142,6 +142,18 @@ def test_retraining_replaces_the_old_version_and_its_codes(
     assert code_count(harness, "image") == 36  # lsh v2 and cca-itq, 18 each
 
 
+def test_retraining_at_another_length_keeps_the_other_lengths(
+    harness: Harness, labelled: Path
+) -> None:
+    trainer = Trainer(harness.store, encoder_of(harness))
+    trainer.train(TrainOptions("lsh", 16))
+    trainer.train(TrainOptions("lsh", 8))
+    trainer.train(TrainOptions("lsh", 8, seed=3))
+    kept = {(h.name, h.n_bits, h.version) for h in harness.store.codes.hashers()}
+    assert ("lsh", 16, 1) in kept
+    assert {v for name, bits, v in kept if bits == 8} == {3}
+
+
 def test_library_without_captions_explains_what_training_needs(
     harness: Harness, tmp_path: Path
 ) -> None:
