@@ -65,6 +65,7 @@ from core.hashing.models.lpih_labels import (
     ScorerWeights,
     UnlabelledView,
     fit_label_functions,
+    soft_labels,
 )
 from core.hashing.models.preprocess import FeatureKind, fit_paired_feature_maps
 from core.hashing.models.semantic import SemanticMatrix, normalised_labels, prior_omega
@@ -76,6 +77,7 @@ logger = logging.getLogger(__name__)
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
 Weighting = Literal["pulls", "both", "none"]
+PseudoKind = Literal["hard", "soft"]
 MAX_LABELLED_SHARE = 0.99
 """Above this share of labelled rows LPIH has nothing to predict and installs the base."""
 
@@ -102,6 +104,9 @@ class LPIHParams:
     iterations: int = 10
     features: FeatureKind = "kernel"
     anchors: int = 2000
+    pseudo: PseudoKind = "hard"
+    soft_top: int = 3
+    soft_power: float = 2.0
     oracle: bool = False
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect
@@ -163,6 +168,11 @@ class LPIH(LinearHasher):
             )
         if self.params.base_bits and self.params.base_bits % 8:
             raise HashingInputError("LPIH's base code length must be a multiple of 8.", "")
+        if self.params.soft_top < 1 or not self.params.soft_power > 0:
+            raise HashingInputError(
+                "LPIH's soft pseudo-labels need soft_top of at least 1 and a positive soft_power.",
+                f"soft_top={self.params.soft_top}, soft_power={self.params.soft_power}",
+            )
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
@@ -288,7 +298,11 @@ class LPIH(LinearHasher):
         turn it into a bias towards the codes of the unconfident items.
         """
         merged = np.array(labels, dtype=np.float64)
-        merged[~labelled] = pseudo.hard
+        p = self.params
+        if p.pseudo == "soft" and not p.oracle:
+            merged[~labelled] = soft_labels(pseudo.scores, p.soft_top, p.soft_power)
+        else:
+            merged[~labelled] = pseudo.hard
         A = np.hstack([normalised_labels(merged), np.ones((labels.shape[0], 1))])
         omega = prior_omega(labels.shape[1])
         weighting = self.params.weighting
