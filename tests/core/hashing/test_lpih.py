@@ -307,9 +307,25 @@ def test_the_wrapped_method_must_be_a_registered_supervised_one(base: str, messa
         create_hasher("lpih", 16, base=base)
 
 
-@pytest.mark.parametrize("params", [{"soft_top": 0}, {"soft_power": 0.0}])
+def test_code_similarity_fuses_the_inherited_codes_into_the_semantic_matrix() -> None:
+    labels = np.array([[1, 0], [0, 1], [0, 0]], dtype=np.uint8)
+    known = np.array([True, True, False])
+    pseudo = PseudoLabels(np.array([[1, 0]], np.uint8), np.ones(1), np.array([[0.9, 0.1]]))
+    codes = np.array([[1, 1, -1, 1], [1, -1, -1, 1], [-1, -1, 1, 1]], dtype=np.float64)
+
+    def similarities(alpha: float) -> np.ndarray:
+        lpih = create_hasher("lpih", 16, weighting="none", code_similarity=alpha)
+        assert isinstance(lpih, LPIH)
+        return lpih._semantics(known, labels, pseudo, codes).dense()
+
+    np.testing.assert_allclose(similarities(1.0), codes @ codes.T / 4, atol=1e-12)
+    mixed = (similarities(0.0) + codes @ codes.T / 4) / 2
+    np.testing.assert_allclose(similarities(0.5), mixed, atol=1e-12)
+
+
+@pytest.mark.parametrize("params", [{"soft_top": 0}, {"soft_power": 0.0}, {"code_similarity": 1.5}])
 def test_soft_label_settings_out_of_range_are_refused(params: dict[str, float]) -> None:
-    with pytest.raises(HashingInputError, match="soft pseudo-labels"):
+    with pytest.raises(HashingInputError, match="soft pseudo-labels|is a share"):
         create_hasher("lpih", 16, **params)
 
 
