@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pytest
@@ -324,8 +325,8 @@ def test_code_similarity_fuses_the_inherited_codes_into_the_semantic_matrix() ->
 
 
 @pytest.mark.parametrize("params", [{"soft_top": 0}, {"soft_power": 0.0}, {"code_similarity": 1.5}])
-def test_soft_label_settings_out_of_range_are_refused(params: dict[str, float]) -> None:
-    with pytest.raises(HashingInputError, match="soft pseudo-labels|is a share"):
+def test_soft_label_settings_out_of_range_are_refused(params: dict[str, Any]) -> None:
+    with pytest.raises(HashingInputError, match=r"soft pseudo-labels|is a share"):
         create_hasher("lpih", 16, **params)
 
 
