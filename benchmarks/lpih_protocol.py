@@ -3,7 +3,9 @@
 Protocol (the spec asks that it be stated with the figures):
 
 * Each dataset keeps its own split: queries are never trained on; the database is the
-  training rows (the shallow protocol of research/hpseh-lpih.md §3).
+  training rows (the shallow protocol of research/hpseh-lpih.md §3). With
+  ``--train-limit N`` every method is fitted on the same seeded N training rows and the
+  whole database is encoded by the fitted functions.
 * Of the training rows, a seeded random fraction keeps its labels (``label_mask``); the
   other rows' labels are hidden from every method and used only for relevance and for
   scoring the pseudo-labels.
@@ -134,11 +136,14 @@ def run_dataset(
     base: str,
     extra: tuple[str, ...] = (),
     quick: bool = False,
+    train_limit: int = 0,
 ) -> dict[str, object]:
     data = load_features(path)
     ablations = () if quick else ABLATIONS
     ev = Evaluator(data)
     tr = data.train
+    if 0 < train_limit < tr.size:  # fit on a seeded sample; the database stays whole
+        tr = np.sort(np.random.default_rng(seed).choice(tr, train_limit, replace=False))
     image, text, labels = data.image[tr], data.text[tr], data.labels[tr]
     full = PairedFeatures(image, text, labels)
     fixed = Scores()
@@ -247,12 +252,15 @@ def main() -> None:
         action="store_true",
         help="leave out the ablations and every unsupervised method but cca-itq",
     )
+    parser.add_argument(
+        "--train-limit", type=int, default=0, help="fit on a seeded sample of N training rows"
+    )
     args = parser.parse_args()
     fractions = [float(f) for f in args.fractions.split(",")]
     bits = [int(b) for b in args.bits.split(",")]
     extra = tuple(v for v in args.extra.split(";") if v)
     results = [
-        run_dataset(p, fractions, bits, args.seed, args.base, extra, args.quick)
+        run_dataset(p, fractions, bits, args.seed, args.base, extra, args.quick, args.train_limit)
         for p in args.features
     ]
     if args.out is not None:
