@@ -1,11 +1,11 @@
-"""The Material Design Icons set, held out of every sweep: 5,129 icons, 61 multi-label tags.
+"""The Material Design Icons set, held out of every sweep: 5,129 icons, 59 multi-label tags.
 
 ``@mdi/svg`` ships ``meta.json`` (one entry per icon: ``name``, ``aliases``, ``tags``,
 ``baseIconId``, ``deprecated``) and one drawing per icon, ``svg/NAME.svg``.
 Deprecated icons and icons without a tag are left out. Text per image: the icon name
 with ``-`` as spaces, then its aliases (other names of the same drawing), each once.
-Labels: the tags (``"Account / User"``, ``"Home Automation"``...; 22 % of the icons
-carry two or more).
+Labels: the tags (``"Account / User"``, ``"Home Automation"``...; 59 in use by current
+icons; a quarter of the icons carry two or more).
 
 Many icons are variants of a base icon (``account``, ``account-outline``,
 ``account-network-outline``...); ``baseIconId`` names the base. The variants share
