@@ -39,6 +39,10 @@ Departures from the spec, and why:
 * r₀ (``base_bits``, 0 = r) is lowered to the largest multiple of 8 below n_l when
   there are fewer labelled rows than bits (𝓜 needs n_l > r₀).
 * No "competitive reconstruction" (optional in the spec).
+* Issue 14 options, both departures (docs/methods/lpih.md, "Soft pseudo-label
+  similarity"): ``pseudo="soft"`` feeds each unlabelled row's top ``soft_top`` fused
+  scores raised to ``soft_power`` into S instead of the hard Ỹ; ``code_similarity`` α
+  mixes the inherited codes' agreement (1 + u_iᵀu_j/r₀)/2 into S with weight α.
 * Bad input: no labelled row or one class among them is refused; with more than 99 %
   labelled there is nothing to predict, and LPIH installs 𝓜 trained on 𝓛 itself
   (logged); rows with a known but empty label set count as unlabelled.
