@@ -111,7 +111,7 @@ class LPIHParams:
     pseudo: PseudoKind = "hard"
     soft_top: int = 3
     soft_power: float = 2.0
-    code_similarity: float = 0.0
+    code_similarity: float = 0.5
     oracle: bool = False
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect
