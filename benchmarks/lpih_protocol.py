@@ -3,7 +3,9 @@
 Protocol (the spec asks that it be stated with the figures):
 
 * Each dataset keeps its own split: queries are never trained on; the database is the
-  training rows (the shallow protocol of research/hpseh-lpih.md §3).
+  training rows (the shallow protocol of research/hpseh-lpih.md §3). With
+  ``--train-limit N`` every method is fitted on the same seeded N training rows and the
+  whole database is encoded by the fitted functions.
 * Of the training rows, a seeded random fraction keeps its labels (``label_mask``); the
   other rows' labels are hidden from every method and used only for relevance and for
   scoring the pseudo-labels.
@@ -133,14 +135,19 @@ def run_dataset(
     seed: int,
     base: str,
     extra: tuple[str, ...] = (),
+    quick: bool = False,
+    train_limit: int = 0,
 ) -> dict[str, object]:
     data = load_features(path)
+    ablations = () if quick else ABLATIONS
     ev = Evaluator(data)
     tr = data.train
+    if 0 < train_limit < tr.size:  # fit on a seeded sample; the database stays whole
+        tr = np.sort(np.random.default_rng(seed).choice(tr, train_limit, replace=False))
     image, text, labels = data.image[tr], data.text[tr], data.labels[tr]
     full = PairedFeatures(image, text, labels)
     fixed = Scores()
-    unsupervised = list(UNSUPERVISED)
+    unsupervised = list(UNSUPERVISED[:1] if quick else UNSUPERVISED)
     for b in bits:
         ev.run(fixed, "upper bound", build(base, b, base), full)
         for key in list(unsupervised):
@@ -163,7 +170,7 @@ def run_dataset(
             lpih = ev.run(scores, "lpih", build("lpih", b, base), semi)
             assert isinstance(lpih, LPIH)
             quality[b] = pseudo_quality(lpih, labels)
-            for variant in (*ABLATIONS, *extra, CARRIED):
+            for variant in (*ablations, *extra, CARRIED):
                 ev.run(scores, variant, build(variant, b, base), semi)
             try:
                 ev.run(scores, "base on L", build(base, b, base), only)
@@ -171,7 +178,7 @@ def run_dataset(
                 print(f"  base on L at {b} bits: {exc}")
                 scores.maps[("base on L", b)] = (float("nan"), float("nan"))
         results["fractions"][str(fraction)] = report(  # type: ignore[index]
-            scores, quality, fraction, int(mask.sum()), bits, best_unsup, extra
+            scores, quality, fraction, int(mask.sum()), bits, best_unsup, extra, ablations
         )
     return results
 
@@ -184,8 +191,9 @@ def report(
     bits: list[int],
     best_unsup: str,
     extra: tuple[str, ...] = (),
+    ablations: tuple[str, ...] = ABLATIONS,
 ) -> dict[str, object]:
-    rows = ["lpih", *ABLATIONS, *extra, "base on L", CARRIED, best_unsup, "upper bound"]
+    rows = ["lpih", *ablations, *extra, "base on L", CARRIED, best_unsup, "upper bound"]
     print(f"\n### {100 * fraction:g} % labelled ({n_labelled} rows)")
     head = " | ".join(f"{b} I→T | {b} T→I" for b in bits)
     print(f"| method | {head} | mean |")
@@ -239,11 +247,22 @@ def main() -> None:
     parser.add_argument(
         "--extra", default="", help="more LPIH variants in the same run, ';'-separated"
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="leave out the ablations and every unsupervised method but cca-itq",
+    )
+    parser.add_argument(
+        "--train-limit", type=int, default=0, help="fit on a seeded sample of N training rows"
+    )
     args = parser.parse_args()
     fractions = [float(f) for f in args.fractions.split(",")]
     bits = [int(b) for b in args.bits.split(",")]
     extra = tuple(v for v in args.extra.split(";") if v)
-    results = [run_dataset(p, fractions, bits, args.seed, args.base, extra) for p in args.features]
+    results = [
+        run_dataset(p, fractions, bits, args.seed, args.base, extra, args.quick, args.train_limit)
+        for p in args.features
+    ]
     if args.out is not None:
         args.out.write_text(json.dumps(results, indent=1))
 

@@ -28,9 +28,11 @@ from core.bench.catalogue import Catalogue
 from core.bench.dataset import FeatureDataset
 from core.bench.emoji_source import LabelScheme, load_emoji_catalogue
 from core.bench.image_descriptors import DescriptorSettings, describe_svgs, render_svg
+from core.bench.mdi_source import load_mdi_catalogue
 from core.bench.npm_packages import NpmPackage, PackageFetcher, fetch_package
 from core.bench.phosphor_source import load_phosphor_catalogue
 from core.bench.splits import DEFAULT_QUERY_FRACTION, Split, group_split
+from core.bench.tabler_source import load_tabler_catalogue
 from core.bench.text_features import minilm_features, minilm_version, tfidf_features
 from core.errors import DatasetError
 from core.features.encoder import Encoder
@@ -39,10 +41,12 @@ from core.types import FloatArray
 
 logger = logging.getLogger(__name__)
 
-SourceName = Literal["emoji", "phosphor"]
+SourceName = Literal["emoji", "phosphor", "tabler", "mdi"]
 TextKind = Literal["minilm", "tfidf", "clip"]
 ImageKind = Literal["descriptors", "clip"]
-SOURCES: tuple[SourceName, ...] = ("emoji", "phosphor")
+SOURCES: tuple[SourceName, ...] = ("emoji", "phosphor", "tabler", "mdi")
+#: Sources kept out of every tuning sweep (see docs/benchmarks.md, "Generalisation").
+HELD_OUT_SOURCES: tuple[SourceName, ...] = ("tabler", "mdi")
 CLIP_RENDER_PX = 224
 _CACHE_VERSION = 1
 
@@ -52,7 +56,7 @@ class BuildOptions:
     """What to build.
 
     Attributes:
-        source: ``"emoji"`` or ``"phosphor"``.
+        source: ``"emoji"``, ``"phosphor"``, or the held-out ``"tabler"`` or ``"mdi"``.
         text: Text features: ``"minilm"``, ``"tfidf"`` or ``"clip"``.
         image: Image features: ``"descriptors"`` or ``"clip"``.
         seed: Seed of the split.
@@ -119,7 +123,9 @@ def build_dataset(
         "split": {
             "seed": options.seed,
             "query_fraction": options.query_fraction,
-            "grouped_by": "emoji id" if options.source == "emoji" else "icon name",
+            "grouped_by": catalogue.notes.get(
+                "grouped_by", "emoji id" if options.source == "emoji" else "icon name"
+            ),
             **split.describe(),
         },
         "relevance": "two rows are relevant when they share at least one label",
@@ -145,6 +151,10 @@ def read_catalogue(options: BuildOptions, fetch: PackageFetcher) -> Catalogue:
         return load_emoji_catalogue(fetch, options.label_scheme)
     if options.source == "phosphor":
         return load_phosphor_catalogue(fetch)
+    if options.source == "tabler":
+        return load_tabler_catalogue(fetch)
+    if options.source == "mdi":
+        return load_mdi_catalogue(fetch)
     raise DatasetError(f"Unknown benchmark source {options.source!r}; use one of {SOURCES}.")
 
 

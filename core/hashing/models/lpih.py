@@ -39,6 +39,10 @@ Departures from the spec, and why:
 * r₀ (``base_bits``, 0 = r) is lowered to the largest multiple of 8 below n_l when
   there are fewer labelled rows than bits (𝓜 needs n_l > r₀).
 * No "competitive reconstruction" (optional in the spec).
+* Issue 14 options, both departures (docs/methods/lpih.md, "Soft pseudo-label
+  similarity"): ``pseudo="soft"`` feeds each unlabelled row's top ``soft_top`` fused
+  scores raised to ``soft_power`` into S instead of the hard Ỹ; ``code_similarity`` α
+  mixes the inherited codes' agreement (1 + u_iᵀu_j/r₀)/2 into S with weight α.
 * Bad input: no labelled row or one class among them is refused; with more than 99 %
   labelled there is nothing to predict, and LPIH installs 𝓜 trained on 𝓛 itself
   (logged); rows with a known but empty label set count as unlabelled.
@@ -65,6 +69,7 @@ from core.hashing.models.lpih_labels import (
     ScorerWeights,
     UnlabelledView,
     fit_label_functions,
+    soft_labels,
 )
 from core.hashing.models.preprocess import FeatureKind, fit_paired_feature_maps
 from core.hashing.models.semantic import SemanticMatrix, normalised_labels, prior_omega
@@ -77,6 +82,7 @@ logger = logging.getLogger(__name__)
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
 Weighting = Literal["pulls", "both", "none"]
+PseudoKind = Literal["hard", "soft"]
 MAX_LABELLED_SHARE = 0.99
 """Above this share of labelled rows LPIH has nothing to predict and installs the base."""
 
@@ -103,6 +109,10 @@ class LPIHParams:
     iterations: int = 10
     features: FeatureKind = "kernel"
     anchors: int = 2000
+    pseudo: PseudoKind = "hard"
+    soft_top: int = 3
+    soft_power: float = 2.0
+    code_similarity: float = 0.5
     oracle: bool = False
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect
@@ -173,6 +183,16 @@ class LPIH(LinearHasher):
             )
         if self.params.base_bits and self.params.base_bits % 8:
             raise HashingInputError("LPIH's base code length must be a multiple of 8.", "")
+        if not 0.0 <= self.params.code_similarity <= 1.0:
+            raise HashingInputError(
+                "LPIH's code_similarity is a share and must lie between 0 and 1.",
+                f"code_similarity={self.params.code_similarity}",
+            )
+        if self.params.soft_top < 1 or not self.params.soft_power > 0:
+            raise HashingInputError(
+                "LPIH's soft pseudo-labels need soft_top of at least 1 and a positive soft_power.",
+                f"soft_top={self.params.soft_top}, soft_power={self.params.soft_power}",
+            )
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, data: PairedFeatures, context: FitContext) -> None:
@@ -230,12 +250,12 @@ class LPIH(LinearHasher):
         clock = time.perf_counter()
         rounds = 1 + p.self_training
         context.step(1, 2 + rounds, "learning new hash functions")
-        S = self._semantics(labelled, labels, pseudo)
+        S = self._semantics(labelled, labels, pseudo, U)
         B, W = self._stage3(stage3, S, self._initial_codes(U, rng), context)
         for round_ in range(p.self_training):
             context.step(2 + round_, 2 + rounds, "self-training")
             pseudo = self._pseudo_labels(Phi, labelled, labels, B, _modal_codes(Phi, W))
-            S = self._semantics(labelled, labels, pseudo)
+            S = self._semantics(labelled, labels, pseudo, U)
             B, W = self._stage3(stage3, S, B, context)
         seconds["hash functions"] = time.perf_counter() - clock
         self._set_functions(maps, W[0], W[1])
@@ -288,7 +308,11 @@ class LPIH(LinearHasher):
         return B, _weights(s, B, _procrustes(s.U, B))
 
     def _semantics(
-        self, labelled: npt.NDArray[np.bool_], labels: npt.NDArray[np.uint8], pseudo: PseudoLabels
+        self,
+        labelled: npt.NDArray[np.bool_],
+        labels: npt.NDArray[np.uint8],
+        pseudo: PseudoLabels,
+        codes: F64 | None = None,
     ) -> SemanticMatrix:
         """S from true labels on 𝓛 and Ỹ on 𝓤, weighted by confidence (``weighting``).
 
@@ -296,21 +320,41 @@ class LPIH(LinearHasher):
         item still follows its own pseudo-label; "both": S_ij = 2w_iw_j·ŷ_iᵀŷ_j − 1;
         "none": w = 1. The −1 (dissimilarity) part is never weighted: weighting it would
         turn it into a bias towards the codes of the unconfident items.
+
+        With ``code_similarity`` α > 0 and the inherited ``codes`` U (n, r₀), the label
+        part is fused with the real-valued agreement of the inherited codes:
+        S_ij = 2[(1 − α)·(label part)_ij + α·(1 + u_iᵀu_j/r₀)/2] − 1, still a product of
+        (n, c + 1 + r₀ + 1) factors.
         """
         merged = np.array(labels, dtype=np.float64)
-        merged[~labelled] = pseudo.hard
+        p = self.params
+        if p.pseudo == "soft" and not p.oracle:
+            merged[~labelled] = soft_labels(pseudo.scores, p.soft_top, p.soft_power)
+        else:
+            merged[~labelled] = pseudo.hard
         A = np.hstack([normalised_labels(merged), np.ones((labels.shape[0], 1))])
         omega = prior_omega(labels.shape[1])
         weighting = self.params.weighting
-        if weighting == "none":
-            return SemanticMatrix(A, omega)
-        weight = np.ones(labels.shape[0])
-        weight[~labelled] = pseudo.confidence
-        weighted = A.copy()
-        weighted[:, :-1] *= weight[:, None]
-        if weighting == "both":
-            return SemanticMatrix(weighted, omega)
-        return SemanticMatrix(A, omega, weighted)
+        weighted = A
+        if weighting != "none":
+            weight = np.ones(labels.shape[0])
+            weight[~labelled] = pseudo.confidence
+            weighted = A.copy()
+            weighted[:, :-1] *= weight[:, None]
+            if weighting == "both":
+                A = weighted
+        alpha = p.code_similarity
+        if alpha > 0 and codes is not None:
+            r0 = codes.shape[1]
+            C = np.hstack([np.full((codes.shape[0], 1), 0.5**0.5), codes / np.sqrt(2.0 * r0)])
+            A, weighted = (
+                np.hstack([(1 - alpha) ** 0.5 * F[:, :-1], alpha**0.5 * C, F[:, -1:]])
+                for F in (A, weighted)
+            )
+            omega = prior_omega(A.shape[1] - 1)
+        if weighting == "pulls":
+            return SemanticMatrix(A, omega, weighted)
+        return SemanticMatrix(A, omega)
 
     def _initial_codes(self, U: F64, rng: np.random.Generator) -> F64:
         """UR₀ with R₀ the first r columns of I (U padded with random columns if r > r₀)."""

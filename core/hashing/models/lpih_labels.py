@@ -19,6 +19,11 @@ the arg-max class always kept; at most t_max = ⌈mean labels per row in 𝓛⌉
 confidence w_j = max_c F_cj · max(0, cos(P_xφ_x, P_yφ_y)) · (1 + u^x·u^y/r₀)/2. With
 ``refine=False`` (the "no refinement by inherited codes" ablation) only F_feat is used
 and the code-agreement factor is dropped. Cost O(n·c·(k + r₀)); no n_l × n_u matrix.
+
+:func:`soft_labels` is the real-valued alternative to Ỹ (a departure from the spec,
+see lpih.py): each row keeps its ``top`` best classes with weights F_cj^``power``,
+so stage 3's similarity ŷ_iᵀŷ_j is graded by how sure the label functions are of
+each class instead of all-or-nothing.
 """
 
 from __future__ import annotations
@@ -282,3 +287,19 @@ def hard_labels(scores: F64, thresholds: F64, max_labels: int) -> npt.NDArray[np
 def _times(Phi: npt.NDArray[np.float32], P: F64) -> F64:
     product: F64 = (Phi @ P.astype(np.float32)).astype(np.float64)
     return product
+
+
+def soft_labels(scores: F64, top: int, power: float) -> F64:
+    """Ŷ_soft (n, c): each row's ``top`` best fused scores raised to ``power``, others 0.
+
+    Rows are not normalised here (stage 3 L2-normalises every label row). A row whose
+    kept scores are all 0 keeps its arg-max class with weight 1, so no row is empty.
+    """
+    n, c = scores.shape
+    keep = np.argsort(-scores, axis=1, kind="stable")[:, : max(1, min(top, c))]
+    soft = np.zeros_like(scores)
+    rows = np.arange(n)[:, None]
+    soft[rows, keep] = np.power(np.clip(scores[rows, keep], 0.0, None), power)
+    empty = soft.max(axis=1) <= 0
+    soft[np.flatnonzero(empty), np.argmax(scores[empty], axis=1)] = 1.0
+    return soft

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,11 +14,13 @@ from core.hashing import Hasher, PairedFeatures, create_hasher
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from core.hashing.models.lpih import LPIH, _procrustes, _Stage3, _weights
 from core.hashing.models.lpih_labels import (
+    PseudoLabels,
     _loo_prototype_scores,
     class_prototypes,
     f1_thresholds,
     hard_labels,
     ridge_with_loo,
+    soft_labels,
 )
 from core.hashing.models.semantic import SemanticMatrix, label_factor, prior_omega
 from core.progress import CancelToken
@@ -83,6 +86,38 @@ def test_hard_labels_keep_the_top_class_and_respect_the_cap() -> None:
     scores = np.array([[0.1, 0.2, 0.05], [0.9, 0.8, 0.7]])
     hard = hard_labels(scores, np.array([0.5, 0.5, 0.5]), max_labels=2)
     np.testing.assert_array_equal(hard, [[0, 1, 0], [1, 1, 0]])
+
+
+def test_soft_labels_keep_the_top_classes_weighted_by_sharpened_scores() -> None:
+    scores = np.array([[0.9, 0.3, 0.6, 0.0], [0.0, 0.0, 0.0, 0.0], [0.2, 0.8, 0.1, 0.4]])
+
+    soft = soft_labels(scores, top=2, power=2.0)
+
+    np.testing.assert_allclose(soft[0], [0.81, 0.0, 0.36, 0.0])
+    np.testing.assert_allclose(soft[2], [0.0, 0.64, 0.0, 0.16])
+    assert soft[1].tolist() == [1.0, 0.0, 0.0, 0.0]  # no evidence: the arg-max, never empty
+    np.testing.assert_allclose(soft_labels(scores, top=1, power=1.0)[0], [0.9, 0, 0, 0])
+
+
+def test_soft_pseudo_labels_give_graded_similarities_where_hard_ones_give_two_values() -> None:
+    labels = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 0], [0, 0, 0]], dtype=np.uint8)
+    known = np.array([True, True, False, False])
+    scores = np.array([[0.9, 0.5, 0.1], [0.2, 0.7, 0.6]])
+    pseudo = PseudoLabels(hard_labels(scores, np.ones(3), 1), np.ones(2), scores)
+
+    def similarities(kind: str) -> np.ndarray:
+        lpih = create_hasher("lpih", 16, pseudo=kind, weighting="none", soft_power=1.0)
+        assert isinstance(lpih, LPIH)
+        return lpih._semantics(known, labels, pseudo).dense()
+
+    hard, soft = similarities("hard"), similarities("soft")
+    assert set(np.round(hard, 9).ravel().tolist()) == {-1.0, 1.0}
+    assert hard[0, 2] == 1.0  # all or nothing
+    assert hard[1, 2] == -1.0
+    assert -1 < soft[1, 2] < soft[0, 2] < 1  # row 2 is mostly class 0, partly class 1
+    assert soft[1, 2] > hard[1, 2]
+    assert -1 < soft[2, 3] < 1
+    np.testing.assert_allclose(soft[:2, :2], hard[:2, :2])  # true labels are unchanged
 
 
 def test_prototypes_and_their_leave_one_out_scores() -> None:
@@ -272,6 +307,37 @@ def test_almost_everything_labelled_falls_back_to_the_base(
 def test_the_wrapped_method_must_be_a_registered_supervised_one(base: str, message: str) -> None:
     with pytest.raises(HashingInputError, match=message):
         create_hasher("lpih", 16, base=base)
+
+
+def test_code_similarity_fuses_the_inherited_codes_into_the_semantic_matrix() -> None:
+    labels = np.array([[1, 0], [0, 1], [0, 0]], dtype=np.uint8)
+    known = np.array([True, True, False])
+    pseudo = PseudoLabels(np.array([[1, 0]], np.uint8), np.ones(1), np.array([[0.9, 0.1]]))
+    codes = np.array([[1, 1, -1, 1], [1, -1, -1, 1], [-1, -1, 1, 1]], dtype=np.float64)
+
+    def similarities(alpha: float) -> np.ndarray:
+        lpih = create_hasher("lpih", 16, weighting="none", code_similarity=alpha)
+        assert isinstance(lpih, LPIH)
+        return lpih._semantics(known, labels, pseudo, codes).dense()
+
+    np.testing.assert_allclose(similarities(1.0), codes @ codes.T / 4, atol=1e-12)
+    mixed = (similarities(0.0) + codes @ codes.T / 4) / 2
+    np.testing.assert_allclose(similarities(0.5), mixed, atol=1e-12)
+
+
+@pytest.mark.parametrize("params", [{"soft_top": 0}, {"soft_power": 0.0}, {"code_similarity": 1.5}])
+def test_soft_label_settings_out_of_range_are_refused(params: dict[str, Any]) -> None:
+    with pytest.raises(HashingInputError, match=r"soft pseudo-labels|is a share"):
+        create_hasher("lpih", 16, **params)
+
+
+def test_soft_pseudo_labels_beat_the_base_trained_on_the_labelled_rows() -> None:
+    d, mask = pairs(0), labelled(0)
+    soft = create_hasher("lpih", 32, pseudo="soft").fit(semi(d, mask))
+    base = create_hasher("hpseh", 32).fit(
+        PairedFeatures(d.image[:N][mask], d.text[:N][mask], d.labels[:N][mask])
+    )
+    assert cross_map(soft, d) > cross_map(base, d) + 0.05
 
 
 def test_a_base_code_length_that_is_no_multiple_of_8_is_refused() -> None:
