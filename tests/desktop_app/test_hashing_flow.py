@@ -201,7 +201,8 @@ def test_after_training_searches_use_hamming_codes_and_switching_works(
     panel = wait_for_hashing(qtbot, parts, is_trained=True)
     assert panel.labels_label.text() == (
         "Labels used: 22 from #hashtags (6 classes on 22 pairs).\n"
-        "Settings documented defaults kept (anchors_image=500, anchors_text=1000, xi=1e-05): "
+        "Settings documented defaults kept (anchors_image=500, anchors_text=1000, xi=1e-05, "
+        "eta1=0.05, eta2=0.05): "
         "22 pairs are too few to hold some out for validation at 16 bits (at least 100 are "
         "needed)."
     )
