@@ -11,6 +11,7 @@ from pathlib import Path
 from core import paths
 from core.errors import FolderNotFoundError
 from core.indexing.folders import FolderRegistration, register_folder
+from core.indexing.online_progress import describe_online, online_progress
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import HasherRecord, printable
 from desktop_app.log_setup import LOG_FILENAME
@@ -103,7 +104,12 @@ def status_payload(store: Store) -> dict[str, object]:
 
 
 def _hasher_json(record: HasherRecord) -> dict[str, object]:
-    return {**asdict(record), "details": json.loads(record.details)}
+    progress = online_progress(record.details)
+    return {
+        **asdict(record),
+        "details": json.loads(record.details),
+        "online": progress.to_json() if progress is not None else None,
+    }
 
 
 def cmd_status(store: Store, args: argparse.Namespace) -> int:
@@ -128,6 +134,9 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
             f"Hashing: {hasher.name}, {hasher.n_bits} bits, version {hasher.version} "
             f"({state}, trained {hasher.created_at})"
         )
+        progress = online_progress(hasher.details)
+        if progress is not None:
+            print(f"  {describe_online(progress)}")
     for folder in store.media.folders():
         albums = " (sub-folders are album labels)" if folder.is_album_source else ""
         print(f"  folder: {printable(folder.path)}{albums}")

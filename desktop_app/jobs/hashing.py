@@ -11,6 +11,7 @@ from core.errors import HashingInputError
 from core.features.encoder import LazyEncoder
 from core.hashing.registry import hasher_specs
 from core.indexing.code_writer import load_hasher, write_missing_codes
+from core.indexing.online_progress import OnlineProgress, online_progress
 from core.indexing.own_map import OwnPhotosMap, own_photos_map
 from core.indexing.trainer import Trainer, TrainOptions, TrainReport
 from core.progress import CancelToken, ProgressCallback
@@ -49,6 +50,7 @@ class TrainingDetails:
     labels_by_origin: tuple[tuple[str, int], ...] = ()
     excluded_unlabelled: int = 0
     unlabelled_rows: int = 0
+    online: OnlineProgress | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,7 @@ def training_details(record: HasherRecord) -> TrainingDetails:
             labels_by_origin=tuple(sorted((str(k), int(v)) for k, v in origins.items())),
             excluded_unlabelled=int(raw.get("excluded_unlabelled", 0)),
             unlabelled_rows=int(raw.get("unlabelled_rows", 0)),
+            online=online_progress(record.details),
         )
     except (ValueError, TypeError, AttributeError):
         logger.warning("Unreadable training details of hasher %d", record.id)

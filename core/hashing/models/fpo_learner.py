@@ -38,6 +38,7 @@ import numpy.typing as npt
 from core.hashing.models.fpo_bank import AnchorBank, BankChange
 from core.hashing.models.fpo_heads import SGDSettings, TanhHead
 from core.hashing.models.fpo_labels import PseudoLabeller, labeller_from_state, softmax_rows
+from core.hashing.models.fpo_novelty import NoveltyBank
 from core.hashing.models.preprocess import l2_normalise
 
 Matrix = npt.NDArray[np.float32]
@@ -61,6 +62,17 @@ class StreamSettings:
     sgd: SGDSettings
     cross_targets: bool
     code_temperature: float = 1.0
+    novel_lr: float = 0.0
+    replay_weight: float = 1.0
+    replay_sample: int = 256
+
+
+@dataclass
+class Replay:
+    """Offline items kept for rehearsal: features and the codes the library stored for them."""
+
+    features: tuple[Matrix, Matrix]
+    codes: tuple[Matrix, Matrix]
 
 
 class TargetSpace:
@@ -137,6 +149,8 @@ class OnlineLearner:
         settings: StreamSettings,
         rehearsal: tuple[Matrix, Matrix, Matrix, Matrix],
         caches: StreamCaches | None = None,
+        novelty: NoveltyBank | None = None,
+        replay: Replay | None = None,
     ) -> None:
         self.heads = heads
         self.bank = bank
@@ -150,6 +164,9 @@ class OnlineLearner:
         self.counts = [0, 0]
         self.seen = [0, 0]
         self.labelled = [0, 0]
+        self.novelty = novelty
+        self.replay = replay
+        self.rng = np.random.default_rng(0)
 
     @classmethod
     def start(
@@ -159,6 +176,8 @@ class OnlineLearner:
         labeller: PseudoLabeller,
         targets: TargetSpace,
         settings: StreamSettings,
+        novelty: NoveltyBank | None = None,
+        replay: Replay | None = None,
     ) -> OnlineLearner:
         """A learner at the start of the stream: A⁰ = the bank, B⁰ = sgn(f(A⁰)) in eval mode."""
         anchors0 = [f.copy() for f in bank.features]
@@ -172,7 +191,7 @@ class OnlineLearner:
             signs[0].astype(np.float32),
             signs[1].astype(np.float32),
         )
-        return cls(heads, bank, labeller, targets, settings, rehearsal)
+        return cls(heads, bank, labeller, targets, settings, rehearsal, None, novelty, replay)
 
     # -------------------------------------------------------------------- stream
     def labels_of(self, X: npt.NDArray[Any], modality: int) -> npt.NDArray[np.bool_]:
@@ -189,11 +208,68 @@ class OnlineLearner:
             modality: 0 for image, 1 for text.
             labels: Its classes (pseudo-labels, or given labels).
         """
+        self._spec_item(x, modality, labels)
+        self._count(modality)
+
+    def learn_item(
+        self, xs: tuple[Vector | None, Vector | None], labels: tuple[Sequence[int], Sequence[int]]
+    ) -> None:
+        """Process one streamed item (image, text or both) with novelty detection.
+
+        A side close to a novel row (or paired with one that is) joins that row and is
+        learned through the codeword loss at the next step; a side far from every
+        anchor waits in the novelty pool; any other side takes the spec's path
+        (:meth:`learn`). Without a novelty bank this is :meth:`learn` per side.
+        """
+        novelty = self.novelty
+        if novelty is None:
+            for m in (0, 1):
+                x = xs[m]
+                if x is not None:
+                    self.learn(x, m, labels[m])
+            return
+        present = [m for m in (0, 1) if xs[m] is not None]
+        units = {m: self.targets.embed(xs[m][None, :], m)[0] for m in present}  # type: ignore[index]
+        decisions = {m: novelty.assign(units[m], self._old_units(m), m) for m in present}
+        rows = [d.row for d in decisions.values() if d.row is not None]
+        pooled = any(d.pooled for d in decisions.values())
+        pair_id = novelty.new_pair_id() if len(present) == 2 else -1
+        for m in present:
+            x = xs[m]
+            assert x is not None
+            if rows:
+                novelty.join(rows[0], m, units[m], x)
+                self.seen[m] += 1
+                self.labelled[m] += 1
+            elif pooled:
+                novelty.pool(m, units[m], x, pair_id)
+                self.seen[m] += 1
+                novelty.discover(m, self._relaxed, self.targets.embed, self._old_signs())
+            else:
+                self._spec_item(x, m, labels[m])
+            self._count(m)
+
+    def _old_units(self, m: int) -> Matrix:
+        return self.caches.unit[m]
+
+    def _old_signs(self) -> Matrix:
+        return np.vstack([np.where(c > 0, 1.0, -1.0) for c in self.targets0]).astype(np.float32)
+
+    def _relaxed(self, m: int, X: Matrix) -> Matrix:
+        head = self.heads[m]
+        out: Matrix = np.tanh(head.pre_activation(head.features(X)))
+        return out
+
+    def _count(self, modality: int) -> None:
+        self.counts[modality] += 1
+        if self.counts[modality] >= self.settings.mu:
+            self.step(modality)
+
+    def _spec_item(self, x: Vector, modality: int, labels: Sequence[int]) -> None:
         head = self.heads[modality]
         phi = head.features(x[None, :])
         h = np.tanh(head.pre_activation(phi)[0])
         weight = self._weight(labels)
-        self.counts[modality] += 1
         self.seen[modality] += 1
         if weight > 0.0 and self.bank.size:
             self.labelled[modality] += 1
@@ -202,8 +278,6 @@ class OnlineLearner:
             z = self.caches.z[modality]
             change = self.bank.observe(modality, x, h, labels, lambda r: np.tanh(z[r]))
             self._refresh(modality, change)
-        if self.counts[modality] >= self.settings.mu:
-            self.step(modality)
 
     def _weight(self, labels: Sequence[int]) -> float:
         if not len(labels):
@@ -249,9 +323,53 @@ class OnlineLearner:
             head.grad_b += grad_Z0.sum(axis=0)
         head.grad_W += c.phi[m].T @ c.pending[m]
         c.pending[m].fill(0.0)
+        self._codeword_gradient(m)
         head.step(self.settings.sgd)
         self.counts[m] = 0
         c.z[m] = head.pre_activation(c.phi[m])
+
+    def _codeword_gradient(self, m: int) -> None:
+        """Codeword regression on remembered novel members, rehearsal on offline items.
+
+        λ·mean‖f_m(x) − c_row‖²/k over (a sample of) the novel rows' memories plus
+        ρ·mean‖f_m(x) − b_stored‖²/k over the offline replay items, scaled so that their
+        step size is ``novel_lr`` under the head's SGD (whose lr is the spec's).
+        """
+        s = self.settings
+        if self.novelty is None or s.novel_lr <= 0.0:
+            return
+        X, C = self.novelty.memory_of(m)
+        if not len(X):
+            return
+        if len(X) > s.replay_sample:
+            pick = self.rng.choice(len(X), size=s.replay_sample, replace=False)
+            X, C = X[pick], C[pick]
+        parts = [(X, C, 1.0)]
+        if self.replay is not None and s.replay_weight > 0.0:
+            R, B = self.replay.features[m], self.replay.codes[m]
+            if len(R) > s.replay_sample:
+                pick = self.rng.choice(len(R), size=s.replay_sample, replace=False)
+                R, B = R[pick], B[pick]
+            parts.append((R, B, s.replay_weight))
+        head = self.heads[m]
+        scale = s.novel_lr / max(s.sgd.lr, _EPS)
+        for features, codes, weight in parts:
+            phi = head.features(features)
+            h = np.tanh(head.pre_activation(phi))
+            g = (h - codes) * (1.0 - h * h) * np.float32(2.0 * weight * scale / h.size)
+            head.grad_W += phi.T @ g
+            head.grad_b += g.sum(axis=0)
+
+    def drift(self) -> float | None:
+        """Share of the replay items' stored code bits the current heads code differently."""
+        if self.replay is None or not len(self.replay.features[0]):
+            return None
+        flips, bits = 0, 0
+        for m in (0, 1):
+            z = self.heads[m].pre_activation(self.heads[m].features(self.replay.features[m]))
+            flips += int(((z > 0) != (self.replay.codes[m] > 0)).sum())
+            bits += z.size
+        return flips / max(bits, 1)
 
     # -------------------------------------------------------------------- caches
     def _fresh_caches(self) -> StreamCaches:
@@ -305,6 +423,13 @@ class OnlineLearner:
             out[f"cache/phi_{name}"] = self.caches.phi[m]
             out[f"cache/z_{name}"] = self.caches.z[m]
             out[f"cache/pending_{name}"] = self.caches.pending[m]
+        if self.replay is not None:
+            for m, name in enumerate(_MODALITY):
+                out[f"replay/features_{name}"] = self.replay.features[m]
+                out[f"replay/codes_{name}"] = self.replay.codes[m]
+        if self.novelty is not None:
+            dims = (self.bank.features[0].shape[1], self.bank.features[1].shape[1])
+            out.update(self.novelty.state(dims))
         return out
 
     @classmethod
@@ -342,8 +467,18 @@ class OnlineLearner:
             settings,
             (rehearsal[0], rehearsal[1], rehearsal[2], rehearsal[3]),
             caches,
+            NoveltyBank.from_state(state) if "novelty/thresholds" in state else None,
+            _replay_from_state(state),
         )
         learner.counts = [int(v) for v in state["stream/counts"]]
         learner.seen = [int(v) for v in state["stream/seen"]]
         learner.labelled = [int(v) for v in state["stream/labelled"]]
         return learner
+
+
+def _replay_from_state(state: StateDict) -> Replay | None:
+    if "replay/features_image" not in state:
+        return None
+    features = [np.asarray(state[f"replay/features_{n}"], np.float32) for n in _MODALITY]
+    codes = [np.asarray(state[f"replay/codes_{n}"], np.float32) for n in _MODALITY]
+    return Replay((features[0], features[1]), (codes[0], codes[1]))
