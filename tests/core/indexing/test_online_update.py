@@ -93,6 +93,10 @@ def test_new_items_are_coded_by_the_current_model_then_teach_it(
     assert hasher.learner.seen == [2, 2]  # one pair, one photo alone, one caption alone
     online = json.loads(active(harness).details)["online"]
     assert (online["pairs"], online["images"], online["texts"], online["updates"]) == (1, 1, 1, 1)
+    # the hasher's own summary is kept for status and the hashing card (issue #15)
+    assert (online["images_seen"], online["texts_seen"]) == (2, 2)
+    assert online["bank_rows"] == hasher.learner.bank.size
+    assert 0.0 <= online["drift"] <= 1.0
 
 
 def test_learning_resumes_from_the_stored_state_after_a_restart(
