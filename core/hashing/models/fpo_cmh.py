@@ -31,6 +31,7 @@ from core.hashing.models.fpo_labels import (
 )
 from core.hashing.models.fpo_learner import OnlineLearner, Replay, StreamSettings, TargetSpace
 from core.hashing.models.fpo_novelty import NoveltyBank, NoveltySettings, NoveltyThresholds
+from core.hashing.models.fpo_rls import RecursiveFit
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import l2_normalise
 from core.hashing.registry import create_hasher, get_spec
@@ -59,10 +60,13 @@ class FPOCMHParams:
     code_temperature: float = 1.0
     novelty: bool = False
     novel_quantile: float = 0.2
+    neighbour_quantile: float = 0.999
     min_cluster: int = 8
+    pool_size: int = 256
     margin: int = 0
-    novel_lr: float = 0.3
-    replay_weight: float = 1.0
+    novel_weight: float = 1.0
+    rls_ridge: float = 1.0
+    offline_weight: float = 5.0
     replay_size: int = 256
 
 
@@ -152,11 +156,15 @@ class FPOCMH(Hasher):
         bank = initial_bank(features, (codes[0], codes[1]), (labels[0], labels[1]), p.promote_after)
         targets = TargetSpace(None if cross else _modality_means(data))
         replay = _replay_items(features, heads, p.replay_size, self.seed)
-        novelty = None
+        novelty, fits = None, None
         if p.novelty:
             novelty = self._novelty_bank(features, bank.features, labels, targets, heads)
+            fits = (
+                RecursiveFit.start(heads[0].features(features[0]), p.rls_ridge, p.offline_weight),
+                RecursiveFit.start(heads[1].features(features[1]), p.rls_ridge, p.offline_weight),
+            )
         self._learner = OnlineLearner.start(
-            heads, bank, labeller, targets, self._settings(cross), novelty, replay
+            heads, bank, labeller, targets, self._settings(cross), novelty, replay, fits
         )
 
     def _novelty_bank(
@@ -176,9 +184,10 @@ class FPOCMH(Hasher):
             (labels[0], labels[1]),
             p.novel_quantile,
             np.random.default_rng(self.seed),
+            p.neighbour_quantile,
         )
         margin = p.margin if p.margin > 0 else max(self.n_bits // 4, 1)
-        settings = NoveltySettings(min_cluster=p.min_cluster, margin=margin)
+        settings = NoveltySettings(min_cluster=p.min_cluster, pool_size=p.pool_size, margin=margin)
         signs = [
             np.where(heads[m].pre_activation(heads[m].features(anchors[m])) > 0, 1.0, -1.0)
             for m in (0, 1)
@@ -261,8 +270,7 @@ class FPOCMH(Hasher):
             sgd=SGDSettings(p.lr, p.momentum, p.weight_decay),
             cross_targets=cross,
             code_temperature=p.code_temperature,
-            novel_lr=p.novel_lr,
-            replay_weight=p.replay_weight,
+            novel_weight=p.novel_weight,
         )
 
     # ---------------------------------------------------------------- online phase

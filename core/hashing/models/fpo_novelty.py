@@ -11,8 +11,8 @@ the target space), they become a new bank row — a feature anchor per modality 
 running mean) and a **codeword** (the row's code tier): the sign of the members' mean
 relaxed code, with its least certain bits flipped until it is at least ``margin`` bits
 away from every other row's code. Later items near that anchor are pseudo-labelled with
-the row. The learner then regresses the heads towards the codewords
-(``fpo_learner``), replaying a few members per row (a per-row memory).
+the row. The learner then fits the heads to the codewords by block recursive least
+squares (``fpo_rls``), every member of a row being one training row.
 
 Cross-modal links: a paired item's two sides always share a row. A row found from one
 modality only (a stream with no pairs) joins an existing row of the other modality
@@ -48,7 +48,8 @@ class NoveltySettings:
         min_cluster: Pooled items needed to open a row.
         pool_size: Most items waiting per modality (oldest dropped first).
         cluster_every: Pool additions between density tests.
-        memory: Items kept per row and modality for replay.
+        memory: Latest members kept per row and modality (for inspection: purity
+            diagnostics in the benchmark, tests).
         margin: Minimum Hamming distance of a new codeword to every other row's code.
     """
 
@@ -74,6 +75,7 @@ class NoveltyThresholds:
         labels: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]],
         quantile: float,
         rng: np.random.Generator,
+        neighbour_quantile: float = 0.99,
     ) -> NoveltyThresholds:
         """Thresholds from offline items (unit rows), the bank's anchors and item labels."""
         novel, neighbour = [], []
@@ -81,11 +83,13 @@ class NoveltyThresholds:
             U, A, Y = units[m], anchor_units[m], labels[m]
             nearest = (U @ A.T).max(axis=1) if len(A) else np.ones(len(U), np.float32)
             novel.append(float(np.quantile(nearest, quantile)))
-            i = rng.integers(0, len(U), size=4000)
-            j = rng.integers(0, len(U), size=4000)
+            i = rng.integers(0, len(U), size=20000)
+            j = rng.integers(0, len(U), size=20000)
             apart = ~(Y[i] & Y[j]).any(axis=1) & Y[i].any(axis=1) & Y[j].any(axis=1)
             sims = np.einsum("nd,nd->n", U[i[apart]], U[j[apart]])
-            neighbour.append(float(np.quantile(sims, 0.99)) if len(sims) else novel[-1])
+            neighbour.append(
+                float(np.quantile(sims, neighbour_quantile)) if len(sims) else novel[-1]
+            )
         return cls((novel[0], novel[1]), (neighbour[0], neighbour[1]))
 
 
@@ -156,6 +160,7 @@ class NoveltyBank:
         self.pools = (NovelPool(), NovelPool())
         self.next_pair = 0
         self.novel_seen = [0, 0]
+        self.joined: list[tuple[int, int, Vector]] = []
 
     @property
     def size(self) -> int:
@@ -172,8 +177,10 @@ class NoveltyBank:
     def assign(self, unit: Vector, old_units: Matrix, modality: int) -> Assignment:
         """Novel row if closer to it than to any old anchor, pool if far from all.
 
-        Joining a row takes a similarity to its anchor of at least the neighbour
-        threshold (as close as two pooled items must be), so that rows stay pure.
+        Joining a row takes a similarity to its (unit, averaged) anchor of at least
+        √τ_neighbour: an average of items whose pairwise similarity is τ has about that
+        similarity to each of them, so a joining item is as close to the row as two
+        neighbours are to each other (this keeps rows pure).
         """
         old = float((old_units @ unit).max()) if len(old_units) else -1.0
         best, best_sim = None, -1.0
@@ -184,7 +191,7 @@ class NoveltyBank:
                 if sim > best_sim:
                     best, best_sim = r, sim
         limit = self.thresholds.novel[modality]
-        join = max(limit, self.thresholds.neighbour[modality])
+        join = max(limit, float(np.sqrt(max(self.thresholds.neighbour[modality], 0.0))))
         if best is not None and best_sim >= join and best_sim > old:
             return Assignment(row=best)
         if old < limit:
@@ -192,8 +199,13 @@ class NoveltyBank:
         return Assignment()
 
     def join(self, r: int, modality: int, unit: Vector, x: Vector) -> None:
-        """Fold an item into row r: running-mean anchor, member memory."""
+        """Fold an item into row r: running-mean anchor, member memory.
+
+        The join is also queued in ``joined`` (modality, row, x) for the learner, which
+        drains it after each item: every member becomes a training row for its head.
+        """
         row = self.rows[r]
+        self.joined.append((modality, r, x))
         n = row.counts[modality] = row.counts[modality] + 1
         anchor = row.anchors[modality]
         step = np.float32(1.0 / min(n, 100))
@@ -273,12 +285,14 @@ class NoveltyBank:
         if partners:
             codes = np.vstack([codes, relaxed(o, np.stack(partners))])
         mean_code = codes.mean(axis=0)
-        target = self._link(m, mean_code) if not partners else None
+        units = embed(X, m)
+        target = self._nearest_row(m, units.mean(axis=0))
+        if target is None and not partners:
+            target = self._link(m, mean_code)
         if target is None:
             codeword = self._codeword(mean_code, all_codes)
             self.rows.append(NovelRow([None, None], [None, None], [0, 0], codeword, [[], []]))
             target = len(self.rows) - 1
-        units = embed(X, m)
         for i, x in enumerate(X):
             self.join(target, m, units[i], x)
         if partners:
@@ -287,6 +301,21 @@ class NoveltyBank:
             for i, x in enumerate(P):
                 self.join(target, o, partner_units[i], x)
         return target
+
+    def _nearest_row(self, m: int, centre: Vector) -> int | None:
+        """A row whose anchor in ``m`` is as close to this group's centre as a member is.
+
+        A class found twice (its first group was too small to take every member) then
+        stays one row with one codeword instead of two rows ``margin`` bits apart.
+        """
+        centre = centre / max(float(np.linalg.norm(centre)), 1e-12)
+        limit = float(np.sqrt(max(self.thresholds.neighbour[m], 0.0)))
+        best, best_sim = None, limit
+        for r, row in enumerate(self.rows):
+            anchor = row.units[m]
+            if anchor is not None and float(anchor @ centre) >= best_sim:
+                best, best_sim = r, float(anchor @ centre)
+        return best
 
     def _link(self, m: int, mean_code: Vector) -> int | None:
         """A row with only the other modality whose codeword matches these members."""
@@ -321,16 +350,10 @@ class NoveltyBank:
         return word
 
     # ------------------------------------------------------------------ replay
-    def memory_of(self, modality: int) -> tuple[Matrix, Matrix]:
-        """(features (n, d_m), codewords (n, k)) of every remembered member of ``modality``."""
-        X: list[Vector] = []
-        C: list[Vector] = []
-        for row in self.rows:
-            X.extend(row.memory[modality])
-            C.extend([row.codeword] * len(row.memory[modality]))
-        if not X:
-            return np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32)
-        return np.stack(X).astype(np.float32), np.stack(C).astype(np.float32)
+    def drain(self) -> list[tuple[int, int, Vector]]:
+        """The joins since the last call: (modality, row, features)."""
+        out, self.joined = self.joined, []
+        return out
 
     # ------------------------------------------------------------------ persistence
     def state(self, dims: tuple[int, int]) -> StateDict:

@@ -70,7 +70,7 @@ def test_novel_clusters_get_rows_and_stored_codes_beat_the_frozen_model() -> Non
     frozen, stored = stream_and_score(hasher)
     summary = hasher.online_summary()
     assert summary["novel_rows"] >= 4  # four classes never seen offline
-    assert stored >= frozen + 0.05  # measured: 0.65 → 0.77
+    assert stored >= frozen + 0.05  # measured: 0.65 → 0.87
     assert summary["drift"] is not None
     assert summary["drift"] < 0.05
 
@@ -153,7 +153,7 @@ def test_a_model_saved_by_an_older_version_loads_and_keeps_learning() -> None:
     blob = hasher.to_bytes()
     with np.load(io.BytesIO(blob), allow_pickle=False) as archive:
         assert any(k.startswith("novelty/") for k in archive.files)
-    old = Hasher.from_bytes(without_keys(blob, ("novelty/", "replay/")))
+    old = Hasher.from_bytes(without_keys(blob, ("novelty/", "replay/", "rls/")))
     assert isinstance(old, FPOCMH)
     summary = old.online_summary()
     assert summary["novelty"] is False
