@@ -261,7 +261,7 @@ def print_table(results: list[RunResult]) -> None:
     print(
         "\n| dataset | bits | missing | frozen | FPO stored | FPO re-encoded | CCA-ITQ "
         "retrain | BATCH all labels | stored − frozen | novel queries: frozen / stored | "
-        "flips offline / streamed % | ms/item median (p90) | bank rows (novel) |"
+        "flips offline / streamed % | ms/item median (p90) [mean] | bank rows (novel) |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---|")
     for r in results:
@@ -272,7 +272,8 @@ def print_table(results: list[RunResult]) -> None:
             f"{r.upper.mean:.4f} | {r.stored.mean - r.frozen.mean:+.4f} | "
             f"{r.frozen.novel_mean:.4f} / {r.stored.novel_mean:.4f} | "
             f"{100 * r.flips_offline:.2f} / {100 * r.flips_streamed:.2f} | "
-            f"{r.median_ms:.2f} ({r.p90_ms:.2f}) | {s.get('bank_rows')} "
+            f"{r.median_ms:.2f} ({r.p90_ms:.2f}) [{1000 * r.stream_s / max(r.items, 1):.2f}] | "
+            f"{s.get('bank_rows')} "
             f"({s.get('novel_rows', 0)}) |"
         )
 
