@@ -129,6 +129,11 @@ class FPOCMH(Hasher):
           default 1 is the reference's behaviour.
         * BLAS runs on one thread during ``partial_fit`` (``fpo_heads``): a speed
           measure that changes results by float rounding at most.
+        * ``novelty=True`` (opt-in, issue #15): items far from every anchor open
+          novel-class rows with fixed codewords (``fpo_novelty``), and the heads are
+          then fitted by block recursive least squares (``fpo_rls``) instead of the
+          spec's SGD steps. 256 offline items and their stored codes are always kept
+          to estimate the drift of stored codes (``online_summary()["drift"]``).
     """
 
     name = "fpo-cmh"

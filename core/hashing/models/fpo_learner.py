@@ -68,7 +68,7 @@ class StreamSettings:
 
 @dataclass
 class Replay:
-    """Offline items kept for rehearsal: features and the codes the library stored for them."""
+    """Offline items and the codes the library stored for them: the drift probe."""
 
     features: tuple[Matrix, Matrix]
     codes: tuple[Matrix, Matrix]
