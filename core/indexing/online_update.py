@@ -8,9 +8,14 @@ replaces the stored one; no stored code is recomputed, so codes written before t
 update keep matching the queries of later models only as far as the method keeps its
 hash functions stable (FPO-CMH's rehearsal; docs/methods/fpo-cmh.md).
 
-Items are learned once, right after they are coded. A run cancelled while it learns
-keeps what was learned so far (the model is stored, then the cancellation goes on);
-the items it had not reached stay coded but are never learned from.
+Items are learned once, right after they are coded. A batch the model rejects
+(``HashingInputError``: features of another dimension) is skipped with a warning in
+the log; its items keep their codes and indexing or watching goes on. After each update
+the hasher's own summary (items seen, bank rows, estimated drift of stored codes) is
+kept in its details for ``status`` and the hashing card (``online_progress``). A run
+cancelled while it learns keeps what was learned so far (the model is stored, then the
+cancellation goes on); the items it had not reached stay coded but are never learned
+from.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from core.errors import TaskCancelled
+from core.errors import HashingInputError, TaskCancelled
 from core.hashing import Hasher, StreamBatch
 from core.hashing.registry import get_spec
 from core.indexing.code_writer import MissingItems
+from core.indexing.online_progress import summary_details
 from core.progress import CancelToken, Progress, ProgressCallback
 from core.store.database import Store
 from core.store.media_repo import now_iso
@@ -101,7 +107,13 @@ def learn_from_new_items(
         if cancel is not None and cancel.is_cancelled:
             stopped = TaskCancelled("Indexing was cancelled.")
             break
-        hasher.partial_fit(batch)
+        try:
+            hasher.partial_fit(batch)
+        except HashingInputError as exc:
+            # a batch the model cannot take (e.g. features of another dimension) is
+            # skipped whole; its items keep the codes just written, indexing goes on
+            logger.warning("Online learning skipped %d items: %s", batch.n_items, exc)
+            continue
         counts[kind] += batch.n_items
         if progress is not None:
             progress(Progress("learning", sum(counts), total))
@@ -115,7 +127,7 @@ def learn_from_new_items(
 def _store_model(
     store: Store, record: HasherRecord, hasher: Hasher, learned: OnlineLearned
 ) -> bool:
-    details = _updated_details(record.details, learned)
+    details = _updated_details(record.details, learned, _summary(hasher))
     try:
         with store.atomic():
             store.codes.update_model(record.id, hasher.to_bytes(), details)
@@ -148,7 +160,16 @@ def _batches(
         yield 2, StreamBatch(text=vectors.vectors_of(encoder, "text", ids))
 
 
-def _updated_details(details: str, learned: OnlineLearned) -> str:
+def _summary(hasher: Hasher) -> dict[str, object]:
+    """The hasher's own account of what it learned (``online_summary``), if it has one."""
+    summary = getattr(hasher, "online_summary", None)
+    if not callable(summary):
+        return {}
+    result = summary()
+    return summary_details(result) if isinstance(result, dict) else {}
+
+
+def _updated_details(details: str, learned: OnlineLearned, summary: dict[str, object]) -> str:
     try:
         parsed = json.loads(details) if details else {}
     except json.JSONDecodeError:
@@ -162,6 +183,7 @@ def _updated_details(details: str, learned: OnlineLearned) -> str:
         ("texts", learned.texts),
     ):
         online[key] = int(online.get(key, 0)) + value
+    online.update(summary)
     online["updates"] = int(online.get("updates", 0)) + 1
     online["updated_at"] = now_iso()
     out["online"] = online

@@ -14,6 +14,7 @@ from core.errors import FolderNotFoundError
 from core.features.onnx_cache import read_config_record
 from core.indexing.file_walk import describe_not_indexed
 from core.indexing.folders import FolderRegistration, register_folder
+from core.indexing.online_progress import describe_online, online_progress
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import HasherRecord, printable
 from desktop_app.log_setup import LOG_FILENAME
@@ -136,7 +137,12 @@ def _runtime_json(active: str | None) -> dict[str, str] | None:
 
 
 def _hasher_json(record: HasherRecord) -> dict[str, object]:
-    return {**asdict(record), "details": json.loads(record.details)}
+    progress = online_progress(record.details)
+    return {
+        **asdict(record),
+        "details": json.loads(record.details),
+        "online": progress.to_json() if progress is not None else None,
+    }
 
 
 def cmd_status(store: Store, args: argparse.Namespace) -> int:
@@ -169,6 +175,9 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
             f"Hashing: {hasher.name}, {hasher.n_bits} bits, version {hasher.version} "
             f"({state}, trained {hasher.created_at})"
         )
+        progress = online_progress(hasher.details)
+        if progress is not None:
+            print(f"  {describe_online(progress)}")
     for folder in store.media.folders():
         albums = " (sub-folders are album labels)" if folder.is_album_source else ""
         print(f"  folder: {for_terminal(folder.path)}{albums}")

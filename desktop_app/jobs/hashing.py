@@ -11,6 +11,7 @@ from core.errors import HashingInputError
 from core.features.encoder import LazyEncoder
 from core.hashing.registry import hasher_specs
 from core.indexing.code_writer import load_hasher, write_missing_codes
+from core.indexing.online_progress import OnlineProgress, online_progress
 from core.indexing.own_map import OwnPhotosMap, own_photos_map
 from core.indexing.trainer import Trainer, TrainOptions, TrainReport
 from core.progress import CancelToken, ProgressCallback
@@ -53,6 +54,7 @@ class TrainingDetails:
     """How the settings were chosen (self-tuning), or empty."""
     picked: str = ""
     """Why ``auto`` picked this method, or empty."""
+    online: OnlineProgress | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,7 @@ def training_details(record: HasherRecord) -> TrainingDetails:
             unlabelled_rows=int(raw.get("unlabelled_rows", 0)),
             settings=str((raw.get("tuning") or {}).get("summary", "")),
             picked=str((raw.get("auto") or {}).get("reason", "")),
+            online=online_progress(record.details),
         )
     except (ValueError, TypeError, AttributeError):
         logger.warning("Unreadable training details of hasher %d", record.id)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QPushButton, QVBox
 
 from core.hashing.registry import HasherSpec, hasher_specs
 from core.hashing.selection import AUTO
+from core.indexing.online_progress import describe_online
 from core.indexing.trainer import TrainOptions
 from desktop_app.controllers.indexing_controller import IndexProgress
 from desktop_app.hashing_text import (
@@ -119,7 +120,11 @@ class HashingPanel(QFrame):
         self.footprint_label.setText(
             describe_footprint(overview.footprint) if overview.footprint else ""
         )
-        self.labels_label.setText(describe_labels(active, overview.details) if active else "")
+        labels = describe_labels(active, overview.details) if active else ""
+        online = overview.details.online
+        if active and online is not None:
+            labels = f"{labels}\n{describe_online(online)}"
+        self.labels_label.setText(labels)
         self.own_map_label.setText(describe_own_map(overview.own_map) if overview.own_map else "")
         for label in (self.method_label, self.codes_label, self.footprint_label):
             label.setVisible(active is not None)

@@ -29,7 +29,9 @@ from core.hashing.models.fpo_labels import (
     ZeroShotLabeller,
     fit_ridge_labeller,
 )
-from core.hashing.models.fpo_learner import OnlineLearner, StreamSettings, TargetSpace
+from core.hashing.models.fpo_learner import OnlineLearner, Replay, StreamSettings, TargetSpace
+from core.hashing.models.fpo_novelty import NoveltyBank, NoveltySettings, NoveltyThresholds
+from core.hashing.models.fpo_rls import RecursiveFit
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import l2_normalise
 from core.hashing.registry import create_hasher, get_spec
@@ -56,6 +58,16 @@ class FPOCMHParams:
     promote_after: int = 1
     ridge: float = 0.01
     code_temperature: float = 1.0
+    novelty: bool = False
+    novel_quantile: float = 0.2
+    neighbour_quantile: float = 0.999
+    min_cluster: int = 8
+    pool_size: int = 256
+    margin: int = 0
+    novel_weight: float = 1.0
+    rls_ridge: float = 1.0
+    offline_weight: float = 5.0
+    replay_size: int = 256
 
 
 class FPOCMH(Hasher):
@@ -117,6 +129,11 @@ class FPOCMH(Hasher):
           default 1 is the reference's behaviour.
         * BLAS runs on one thread during ``partial_fit`` (``fpo_heads``): a speed
           measure that changes results by float rounding at most.
+        * ``novelty=True`` (opt-in, issue #15): items far from every anchor open
+          novel-class rows with fixed codewords (``fpo_novelty``), and the heads are
+          then fitted by block recursive least squares (``fpo_rls``) instead of the
+          spec's SGD steps. 256 offline items and their stored codes are always kept
+          to estimate the drift of stored codes (``online_summary()["drift"]``).
     """
 
     name = "fpo-cmh"
@@ -143,7 +160,44 @@ class FPOCMH(Hasher):
         labels = [labeller.scores(features[m], m) > p.theta for m in (0, 1)]
         bank = initial_bank(features, (codes[0], codes[1]), (labels[0], labels[1]), p.promote_after)
         targets = TargetSpace(None if cross else _modality_means(data))
-        self._learner = OnlineLearner.start(heads, bank, labeller, targets, self._settings(cross))
+        replay = _replay_items(features, heads, p.replay_size, self.seed)
+        novelty, fits = None, None
+        if p.novelty:
+            novelty = self._novelty_bank(features, bank.features, labels, targets, heads)
+            fits = (
+                RecursiveFit.start(heads[0].features(features[0]), p.rls_ridge, p.offline_weight),
+                RecursiveFit.start(heads[1].features(features[1]), p.rls_ridge, p.offline_weight),
+            )
+        self._learner = OnlineLearner.start(
+            heads, bank, labeller, targets, self._settings(cross), novelty, replay, fits
+        )
+
+    def _novelty_bank(
+        self,
+        features: tuple[FloatArray, FloatArray],
+        anchors: list[npt.NDArray[np.float32]],
+        labels: list[npt.NDArray[np.bool_]],
+        targets: TargetSpace,
+        heads: tuple[TanhHead, TanhHead],
+    ) -> NoveltyBank:
+        p = self.params
+        units = (targets.embed(features[0], 0), targets.embed(features[1], 1))
+        anchor_units = (targets.embed(anchors[0], 0), targets.embed(anchors[1], 1))
+        thresholds = NoveltyThresholds.fit(
+            units,
+            anchor_units,
+            (labels[0], labels[1]),
+            p.novel_quantile,
+            np.random.default_rng(self.seed),
+            p.neighbour_quantile,
+        )
+        margin = p.margin if p.margin > 0 else max(self.n_bits // 4, 1)
+        settings = NoveltySettings(min_cluster=p.min_cluster, pool_size=p.pool_size, margin=margin)
+        signs = [
+            np.where(heads[m].pre_activation(heads[m].features(anchors[m])) > 0, 1.0, -1.0)
+            for m in (0, 1)
+        ]
+        return NoveltyBank(thresholds, settings, np.vstack(signs).astype(np.float32))
 
     def _check_params(self) -> None:
         p = self.params
@@ -221,6 +275,7 @@ class FPOCMH(Hasher):
             sgd=SGDSettings(p.lr, p.momentum, p.weight_decay),
             cross_targets=cross,
             code_temperature=p.code_temperature,
+            novel_weight=p.novel_weight,
         )
 
     # ---------------------------------------------------------------- online phase
@@ -244,10 +299,11 @@ class FPOCMH(Hasher):
         labels = [self._stream_labels(batch, rows[m], m) for m in (0, 1)]
         with single_threaded_blas():
             for i in range(batch.n_items):
-                for m in (0, 1):
-                    X, Y = rows[m], labels[m]
-                    if X is not None and Y is not None:
-                        learner.learn(X[i], m, np.flatnonzero(Y[i]).tolist())
+                xs = tuple(None if X is None else X[i] for X in rows)
+                item_labels = tuple(
+                    [] if Y is None else np.flatnonzero(Y[i]).tolist() for Y in labels
+                )
+                learner.learn_item((xs[0], xs[1]), (item_labels[0], item_labels[1]))
         return self
 
     def _stream_labels(
@@ -280,17 +336,27 @@ class FPOCMH(Hasher):
         self.dims  # noqa: B018 - raises NotFittedError when unfitted
         return self._base_name
 
-    def online_summary(self) -> dict[str, int]:
-        """Counts for reports: items seen and learned per modality, steps, bank rows."""
+    def online_summary(self) -> dict[str, Any]:
+        """Counts for reports: items seen and learned per modality, steps, bank rows, drift.
+
+        ``bank_rows`` counts the spec's rows and the novel rows; ``drift`` is the share
+        of the replay items' stored code bits the current heads would code differently
+        (None when the model keeps no replay items: novelty off, or an older model).
+        """
         learner = self.learner
+        novelty = learner.novelty
         return {
+            "novelty": novelty is not None,
+            "novel_rows": novelty.size if novelty is not None else 0,
+            "novel_waiting": sum(len(p.units) for p in novelty.pools) if novelty else 0,
+            "drift": learner.drift(),
             "images_seen": learner.seen[0],
             "texts_seen": learner.seen[1],
             "images_labelled": learner.labelled[0],
             "texts_labelled": learner.labelled[1],
             "image_steps": learner.heads[0].steps,
             "text_steps": learner.heads[1].steps,
-            "bank_rows": learner.bank.size,
+            "bank_rows": learner.bank.size + (novelty.size if novelty is not None else 0),
         }
 
     # -------------------------------------------------------------------- encoding
@@ -353,3 +419,22 @@ def _heads_from(base: LinearHasher, data: PairedFeatures) -> tuple[TanhHead, Tan
 def _modality_means(data: PairedFeatures) -> tuple[FloatArray, FloatArray]:
     means = [l2_normalise(X).mean(axis=0).astype(np.float32) for X in (data.image, data.text)]
     return means[0], means[1]
+
+
+def _replay_items(
+    features: tuple[FloatArray, FloatArray],
+    heads: tuple[TanhHead, TanhHead],
+    size: int,
+    seed: int,
+) -> Replay:
+    """A sample of offline items and their codes (the codes the library stores for them)."""
+    n = len(features[0])
+    rows = np.sort(np.random.default_rng(seed).choice(n, size=min(size, n), replace=False))
+    picked = [np.asarray(features[m][rows], np.float32) for m in (0, 1)]
+    codes = [
+        np.where(heads[m].pre_activation(heads[m].features(picked[m])) > 0, 1.0, -1.0).astype(
+            np.float32
+        )
+        for m in (0, 1)
+    ]
+    return Replay((picked[0], picked[1]), (codes[0], codes[1]))

@@ -29,7 +29,7 @@ modality anchor; such targets are computed on features centred per modality.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,8 @@ import numpy.typing as npt
 from core.hashing.models.fpo_bank import AnchorBank, BankChange
 from core.hashing.models.fpo_heads import SGDSettings, TanhHead
 from core.hashing.models.fpo_labels import PseudoLabeller, labeller_from_state, softmax_rows
+from core.hashing.models.fpo_novelty import NoveltyBank
+from core.hashing.models.fpo_rls import RecursiveFit
 from core.hashing.models.preprocess import l2_normalise
 
 Matrix = npt.NDArray[np.float32]
@@ -61,6 +63,15 @@ class StreamSettings:
     sgd: SGDSettings
     cross_targets: bool
     code_temperature: float = 1.0
+    novel_weight: float = 1.0
+
+
+@dataclass
+class Replay:
+    """Offline items and the codes the library stored for them: the drift probe."""
+
+    features: tuple[Matrix, Matrix]
+    codes: tuple[Matrix, Matrix]
 
 
 class TargetSpace:
@@ -137,6 +148,9 @@ class OnlineLearner:
         settings: StreamSettings,
         rehearsal: tuple[Matrix, Matrix, Matrix, Matrix],
         caches: StreamCaches | None = None,
+        novelty: NoveltyBank | None = None,
+        replay: Replay | None = None,
+        fits: tuple[RecursiveFit, RecursiveFit] | None = None,
     ) -> None:
         self.heads = heads
         self.bank = bank
@@ -150,6 +164,10 @@ class OnlineLearner:
         self.counts = [0, 0]
         self.seen = [0, 0]
         self.labelled = [0, 0]
+        self.novelty = novelty
+        self.replay = replay
+        self.fits = fits
+        self.blocks: tuple[Block, Block] = (Block(), Block())
 
     @classmethod
     def start(
@@ -159,6 +177,9 @@ class OnlineLearner:
         labeller: PseudoLabeller,
         targets: TargetSpace,
         settings: StreamSettings,
+        novelty: NoveltyBank | None = None,
+        replay: Replay | None = None,
+        fits: tuple[RecursiveFit, RecursiveFit] | None = None,
     ) -> OnlineLearner:
         """A learner at the start of the stream: A⁰ = the bank, B⁰ = sgn(f(A⁰)) in eval mode."""
         anchors0 = [f.copy() for f in bank.features]
@@ -172,7 +193,7 @@ class OnlineLearner:
             signs[0].astype(np.float32),
             signs[1].astype(np.float32),
         )
-        return cls(heads, bank, labeller, targets, settings, rehearsal)
+        return cls(heads, bank, labeller, targets, settings, rehearsal, None, novelty, replay, fits)
 
     # -------------------------------------------------------------------- stream
     def labels_of(self, X: npt.NDArray[Any], modality: int) -> npt.NDArray[np.bool_]:
@@ -189,11 +210,75 @@ class OnlineLearner:
             modality: 0 for image, 1 for text.
             labels: Its classes (pseudo-labels, or given labels).
         """
+        self._spec_item(x, modality, labels)
+        self._count(modality)
+
+    def learn_item(
+        self, xs: tuple[Vector | None, Vector | None], labels: tuple[Sequence[int], Sequence[int]]
+    ) -> None:
+        """Process one streamed item (image, text or both) with novelty detection.
+
+        A side close to a novel row (or paired with one that is) joins that row and is
+        learned through the codeword loss at the next step; a side far from every
+        anchor waits in the novelty pool; any other side takes the spec's path
+        (:meth:`learn`). Without a novelty bank this is :meth:`learn` per side.
+        """
+        novelty = self.novelty
+        if novelty is None:
+            for m in (0, 1):
+                x = xs[m]
+                if x is not None:
+                    self.learn(x, m, labels[m])
+            return
+        present = [m for m in (0, 1) if xs[m] is not None]
+        units = {m: self.targets.embed(xs[m][None, :], m)[0] for m in present}  # type: ignore[index]
+        decisions = {m: novelty.assign(units[m], self._old_units(m), m) for m in present}
+        rows = [d.row for d in decisions.values() if d.row is not None]
+        pooled = any(d.pooled for d in decisions.values())
+        pair_id = novelty.new_pair_id() if len(present) == 2 else -1
+        for m in present:
+            x = xs[m]
+            assert x is not None
+            if rows:
+                novelty.join(rows[0], m, units[m], x)
+                self.seen[m] += 1
+                self.labelled[m] += 1
+            elif pooled:
+                novelty.pool(m, units[m], x, pair_id)
+                self.seen[m] += 1
+                novelty.discover(m, self._relaxed, self.targets.embed, self._old_signs())
+            else:
+                self._spec_item(x, m, labels[m])
+                if self.fits is not None:  # keep the code it was stored with
+                    head = self.heads[m]
+                    z = head.pre_activation(head.features(x[None, :]))[0]
+                    self.blocks[m].add(x, z, 1.0)
+            for joined_m, r, joined_x in novelty.drain():
+                codeword = novelty.rows[r].codeword
+                self.blocks[joined_m].add(joined_x, codeword, self.settings.novel_weight)
+            self._count(m)
+
+    def _old_units(self, m: int) -> Matrix:
+        return self.caches.unit[m]
+
+    def _old_signs(self) -> Matrix:
+        return np.vstack([np.where(c > 0, 1.0, -1.0) for c in self.targets0]).astype(np.float32)
+
+    def _relaxed(self, m: int, X: Matrix) -> Matrix:
+        head = self.heads[m]
+        out: Matrix = np.tanh(head.pre_activation(head.features(X)))
+        return out
+
+    def _count(self, modality: int) -> None:
+        self.counts[modality] += 1
+        if self.counts[modality] >= self.settings.mu:
+            self.step(modality)
+
+    def _spec_item(self, x: Vector, modality: int, labels: Sequence[int]) -> None:
         head = self.heads[modality]
         phi = head.features(x[None, :])
         h = np.tanh(head.pre_activation(phi)[0])
         weight = self._weight(labels)
-        self.counts[modality] += 1
         self.seen[modality] += 1
         if weight > 0.0 and self.bank.size:
             self.labelled[modality] += 1
@@ -202,8 +287,6 @@ class OnlineLearner:
             z = self.caches.z[modality]
             change = self.bank.observe(modality, x, h, labels, lambda r: np.tanh(z[r]))
             self._refresh(modality, change)
-        if self.counts[modality] >= self.settings.mu:
-            self.step(modality)
 
     def _weight(self, labels: Sequence[int]) -> float:
         if not len(labels):
@@ -241,6 +324,9 @@ class OnlineLearner:
     def step(self, m: int) -> None:
         """Rehearsal on the initial anchors, fold pending gradients in, SGD step of head m."""
         head, c = self.heads[m], self.caches
+        if self.fits is not None and self.novelty is not None:
+            self._recursive_step(m)
+            return
         if len(self.anchors0[m]):
             C0 = np.tanh(head.pre_activation(self.phi0[m]))
             scale = np.float32(2.0 * self.settings.gamma / C0.size)
@@ -252,6 +338,39 @@ class OnlineLearner:
         head.step(self.settings.sgd)
         self.counts[m] = 0
         c.z[m] = head.pre_activation(c.phi[m])
+
+    def _recursive_step(self, m: int) -> None:
+        """Novelty mode: one block least-squares update of head m (``fpo_rls``).
+
+        The block holds this modality's items since the last step: members of novel
+        rows with their row's codeword as target, the other items with the
+        pre-activation their code was stored with. The spec's soft-label gradients
+        accumulated meanwhile are dropped (they would move the solution off the
+        least-squares optimum, and measured ≤ 0.6 % flips over a stream: issue #6).
+        """
+        assert self.fits is not None
+        head, c, block = self.heads[m], self.caches, self.blocks[m]
+        if block.rows:
+            X, T, w = block.arrays()
+            self.fits[m].update(head, head.features(X), T, w)
+            block.clear()
+        head.grad_W.fill(0.0)
+        head.grad_b.fill(0.0)
+        c.pending[m].fill(0.0)
+        head.steps += 1
+        self.counts[m] = 0
+        c.z[m] = head.pre_activation(c.phi[m])
+
+    def drift(self) -> float | None:
+        """Share of the replay items' stored code bits the current heads code differently."""
+        if self.replay is None or not len(self.replay.features[0]):
+            return None
+        flips, bits = 0, 0
+        for m in (0, 1):
+            z = self.heads[m].pre_activation(self.heads[m].features(self.replay.features[m]))
+            flips += int(((z > 0) != (self.replay.codes[m] > 0)).sum())
+            bits += z.size
+        return flips / max(bits, 1)
 
     # -------------------------------------------------------------------- caches
     def _fresh_caches(self) -> StreamCaches:
@@ -305,6 +424,21 @@ class OnlineLearner:
             out[f"cache/phi_{name}"] = self.caches.phi[m]
             out[f"cache/z_{name}"] = self.caches.z[m]
             out[f"cache/pending_{name}"] = self.caches.pending[m]
+        if self.replay is not None:
+            for m, name in enumerate(_MODALITY):
+                out[f"replay/features_{name}"] = self.replay.features[m]
+                out[f"replay/codes_{name}"] = self.replay.codes[m]
+        if self.novelty is not None:
+            dims = (self.bank.features[0].shape[1], self.bank.features[1].shape[1])
+            out.update(self.novelty.state(dims))
+        if self.fits is not None:
+            k = self.heads[0].W.shape[1]
+            for m, name in enumerate(_MODALITY):
+                out[f"rls/inverse_{name}"] = self.fits[m].inverse
+                dim = self.bank.features[m].shape[1]
+                X, T, w = self.blocks[m].arrays(dim, k)
+                out[f"rls/block_x_{name}"], out[f"rls/block_t_{name}"] = X, T
+                out[f"rls/block_w_{name}"] = w
         return out
 
     @classmethod
@@ -342,8 +476,63 @@ class OnlineLearner:
             settings,
             (rehearsal[0], rehearsal[1], rehearsal[2], rehearsal[3]),
             caches,
+            NoveltyBank.from_state(state) if "novelty/thresholds" in state else None,
+            _replay_from_state(state),
+            _fits_from_state(state),
         )
+        if learner.fits is not None:
+            for m, name in enumerate(_MODALITY):
+                X = np.asarray(state[f"rls/block_x_{name}"], np.float32)
+                T = np.asarray(state[f"rls/block_t_{name}"], np.float32)
+                w = np.asarray(state[f"rls/block_w_{name}"], np.float64)
+                for i in range(len(X)):
+                    learner.blocks[m].add(X[i], T[i], float(w[i]))
         learner.counts = [int(v) for v in state["stream/counts"]]
         learner.seen = [int(v) for v in state["stream/seen"]]
         learner.labelled = [int(v) for v in state["stream/labelled"]]
         return learner
+
+
+def _fits_from_state(state: StateDict) -> tuple[RecursiveFit, RecursiveFit] | None:
+    if "rls/inverse_image" not in state:
+        return None
+    return (RecursiveFit(state["rls/inverse_image"]), RecursiveFit(state["rls/inverse_text"]))
+
+
+@dataclass
+class Block:
+    """Rows waiting for a head's next least-squares step: features, targets, weights."""
+
+    rows: list[tuple[Vector, Vector, float]] = field(default_factory=list)
+
+    def add(self, x: Vector, target: npt.NDArray[Any], weight: float) -> None:
+        """Queue one row."""
+        self.rows.append((x.copy(), np.asarray(target, np.float32).copy(), weight))
+
+    def clear(self) -> None:
+        """Forget the queued rows."""
+        self.rows = []
+
+    def arrays(
+        self, dim: int = 0, n_bits: int = 0
+    ) -> tuple[Matrix, Matrix, npt.NDArray[np.float64]]:
+        """(X (B, d), targets (B, k), weights (B,)); empty ones shaped (0, dim), (0, k)."""
+        if not self.rows:
+            return (
+                np.zeros((0, dim), np.float32),
+                np.zeros((0, n_bits), np.float32),
+                np.zeros(0, np.float64),
+            )
+        return (
+            np.stack([r[0] for r in self.rows]).astype(np.float32),
+            np.stack([r[1] for r in self.rows]).astype(np.float32),
+            np.array([r[2] for r in self.rows], np.float64),
+        )
+
+
+def _replay_from_state(state: StateDict) -> Replay | None:
+    if "replay/features_image" not in state:
+        return None
+    features = [np.asarray(state[f"replay/features_{n}"], np.float32) for n in _MODALITY]
+    codes = [np.asarray(state[f"replay/codes_{n}"], np.float32) for n in _MODALITY]
+    return Replay((features[0], features[1]), (codes[0], codes[1]))

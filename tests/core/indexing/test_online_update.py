@@ -9,13 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.hashing import Hasher, StreamBatch
+from core.hashing import Hasher, PairedFeatures, StreamBatch, create_hasher
 from core.hashing.models.fpo_cmh import FPOCMH
-from core.indexing.code_writer import load_hasher
-from core.indexing.online_update import plan_stream
+from core.indexing.code_writer import MissingItems, load_hasher
+from core.indexing.online_update import learn_from_new_items, plan_stream
 from core.indexing.trainer import Trainer, TrainOptions
 from core.store.database import Store
 from core.store.records import HasherRecord
+from tests.core.hashing.clustered import clustered_pairs
 from tests.core.indexing.conftest import Harness
 from tests.core.indexing.test_trainer import encoder_of, make_labelled_photos
 
@@ -93,6 +94,10 @@ def test_new_items_are_coded_by_the_current_model_then_teach_it(
     assert hasher.learner.seen == [2, 2]  # one pair, one photo alone, one caption alone
     online = json.loads(active(harness).details)["online"]
     assert (online["pairs"], online["images"], online["texts"], online["updates"]) == (1, 1, 1, 1)
+    # the hasher's own summary is kept for status and the hashing card (issue #15)
+    assert (online["images_seen"], online["texts_seen"]) == (2, 2)
+    assert online["bank_rows"] == hasher.learner.bank.size
+    assert 0.0 <= online["drift"] <= 1.0
 
 
 def test_learning_resumes_from_the_stored_state_after_a_restart(
@@ -196,3 +201,21 @@ def test_cancelled_learning_keeps_what_it_learned(
     assert [(p.stage, p.done, p.total) for p in seen] == [("learning", 1, 2)]
     assert learner_of(store, record).learner.seen == [1, 1]  # the pair, not the photo alone
     assert json.loads(active(harness).details)["online"]["pairs"] == 1
+
+
+def test_a_batch_the_model_rejects_is_skipped_and_indexing_goes_on(
+    harness: Harness, trained: Path
+) -> None:
+    """Issue #15: features of another dimension must not stop indexing or watching."""
+    store = harness.store
+    record = active(harness)
+    encoder = encoder_of(harness)
+    media = [int(r[0]) for r in store.db.execute("SELECT id FROM media LIMIT 2").fetchall()]
+    other = clustered_pairs(120, dim=20, subspace=4, seed=1)  # a model for 20-d features
+    foreign = create_hasher("fpo-cmh", 8).fit(PairedFeatures(other.image, other.text, other.labels))
+    blob = store.codes.model_bytes(record.id)
+    learned = learn_from_new_items(
+        store, record, foreign, encoder, MissingItems(images=media, texts=[])
+    )
+    assert learned is None  # nothing learned, nothing stored, no exception
+    assert store.codes.model_bytes(record.id) == blob
