@@ -41,6 +41,10 @@ logger = logging.getLogger(__name__)
 ICON_RESOURCE = ("icons", "hashlens.svg")
 THUMBNAIL_FOLDER = "thumbnails"
 SCRATCH_FOLDER = "scratch"
+NO_MODEL_TO_INDEX = (
+    "Indexing needs a model first: press Download on the Model card, or import a weights "
+    "file you copied over (File ▸ Import Model File…)."
+)
 
 
 def app_icon() -> QIcon:
@@ -153,13 +157,15 @@ def _wire_library(window: MainWindow, c: Controllers) -> None:
     c.library.error_raised.connect(window.show_error)
     window.folders_chosen.connect(c.library.add_folders)
     window.folder_removal_confirmed.connect(c.library.remove_folder)
+    c.library.folder_removed.connect(window.search_area.forget_folder)
+    c.library.folder_removed.connect(lambda _path: c.search.library_changed())
     panel.album_labels_toggled.connect(c.library.set_album_labels)
     window.weights_chosen.connect(c.model.import_weights)
     for model_panel in (window.model_panel, window.first_run_model_panel):
         c.model.state_changed.connect(model_panel.show_state)
         model_panel.download_requested.connect(c.model.download)
     c.model.error_raised.connect(window.show_error)
-    panel.index_requested.connect(lambda: _index_if_ready(c))
+    panel.index_requested.connect(lambda: _index_now(window, c))
     panel.cancel_requested.connect(c.indexing.cancel)
     panel.cancel_requested.connect(panel.show_cancelling)
     c.indexing.started.connect(lambda: panel.show_indexing(True))
@@ -190,6 +196,9 @@ def _wire_search(window: MainWindow, c: Controllers) -> None:
     c.search.cleared.connect(lambda: area.show_hint(_photo_count(c)))
     c.search.model_unavailable.connect(c.model.report_unavailable)
     c.search.model_unavailable.connect(area.show_failure)
+    c.search.model_starting.connect(area.show_model_starting)
+    c.search.model_starting.connect(lambda _query: c.model.show_starting())
+    c.search.model_started.connect(c.model.show_started)
 
 
 def _wire_detail(window: MainWindow, c: Controllers) -> None:
@@ -274,6 +283,17 @@ def _index_if_ready(c: Controllers) -> None:
     """Index now if the model is ready; else the model panel asks for one first."""
     if c.model.is_ready:
         c.indexing.start()
+
+
+def _index_now(window: MainWindow, c: Controllers) -> None:
+    """The user asked to index: without a model, say what to do instead of nothing."""
+    if c.model.is_ready:
+        c.indexing.start()
+    elif c.model.state.kind == "working":
+        window.show_message("The model is loading; indexing starts as soon as it is ready.")
+    else:
+        window.show_message(NO_MODEL_TO_INDEX)
+        window.model_panel.setFocus()
 
 
 def _on_overview(c: Controllers, overview: LibraryOverview) -> None:

@@ -46,6 +46,9 @@ class SearchController(QObject):
         model_unavailable: an ``ErrorReport``: the model could not be loaded.
         cleared: the query was cleared.
         busy_changed: ``True`` while the latest request runs.
+        model_starting: the ``SearchQuery`` about to wait for the model to start (the first
+            search after launch: the model process loads for a few seconds).
+        model_started: the model answered (or failed) after ``model_starting``.
     """
 
     results_changed = Signal(object)
@@ -53,6 +56,8 @@ class SearchController(QObject):
     model_unavailable = Signal(object)
     cleared = Signal()
     busy_changed = Signal(bool)
+    model_starting = Signal(object)
+    model_started = Signal()
 
     def __init__(
         self,
@@ -80,6 +85,7 @@ class SearchController(QObject):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._pending_text = ""
+        self._is_model_starting = False
 
     @property
     def query(self) -> SearchQuery | None:
@@ -146,11 +152,15 @@ class SearchController(QObject):
         request_id = self._latest_id
         self._query = query
         self._generation_of[request_id] = self._generation
+        encoder = self._encoder()
         context = SearchContext(
-            self._library_path, self._encoder(), self._config.indexing, self._config.search
+            self._library_path, encoder, self._config.indexing, self._config.search
         )
         snapshot, job = self._snapshot, self._job
         self.busy_changed.emit(True)
+        if not encoder.is_loaded and not self._is_model_starting:
+            self._is_model_starting = True
+            self.model_starting.emit(query)
         self._tasks.submit(
             lambda: _guarded(job, context, query, request_id, snapshot),
             pool="shared",
@@ -168,6 +178,11 @@ class SearchController(QObject):
         generation = self._generation_of.pop(outcome.request_id, -1)
         if isinstance(outcome, SearchOutcome) and generation == self._generation:
             self._snapshot = outcome.snapshot  # still current: reuse it for the next query
+        if self._is_model_starting and (
+            self._encoder().is_loaded or isinstance(outcome, SearchFailure)
+        ):
+            self._is_model_starting = False
+            self.model_started.emit()
         if outcome.request_id != self._latest_id:
             return  # a newer request was made: this answer is stale
         self.busy_changed.emit(False)
@@ -184,6 +199,9 @@ class SearchController(QObject):
 
     @Slot(object)
     def _on_save_error(self, error: Exception) -> None:
+        if self._is_model_starting:
+            self._is_model_starting = False
+            self.model_started.emit()
         self.search_failed.emit(report_for(error, "The search failed"))
 
 

@@ -6,7 +6,7 @@ patching ``QMessageBox`` or ``QFileDialog``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -39,9 +39,14 @@ class Dialogs(Protocol):
         """A file chosen by the user."""
 
     def choose_training(
-        self, parent: QWidget, specs: Sequence[HasherSpec], current: TrainOptions
+        self,
+        parent: QWidget,
+        specs: Sequence[HasherSpec],
+        current: TrainOptions,
+        limits: Mapping[str, tuple[int, str]],
     ) -> TrainOptions | None:
-        """What to train (method, code length, album labels), starting from ``current``."""
+        """What to train (method, code length, album labels), starting from ``current``;
+        ``limits``: per method, the longest code it can train on this library, and why."""
 
 
 class QtDialogs:
@@ -67,6 +72,10 @@ class QtDialogs:
         return Path(chosen) if chosen else None
 
     def choose_training(
-        self, parent: QWidget, specs: Sequence[HasherSpec], current: TrainOptions
+        self,
+        parent: QWidget,
+        specs: Sequence[HasherSpec],
+        current: TrainOptions,
+        limits: Mapping[str, tuple[int, str]],
     ) -> TrainOptions | None:
-        return ask_for_training(parent, specs, current)
+        return ask_for_training(parent, specs, current, limits)

@@ -14,6 +14,8 @@ from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
     QDropEvent,
     QGuiApplication,
     QIcon,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -54,6 +57,10 @@ WINDOW_SIZE = QSize(1180, 760)
 MINIMUM_SIZE = QSize(760, 520)
 SIDEBAR_WIDTH_PX = 380
 STATUS_PATH_WIDTH_PX = 420
+DROP_QSS = (
+    'QWidget#centralArea[dropTarget="true"] '
+    "{ border: 2px dashed palette(highlight); border-radius: 8px; }"
+)
 
 
 def is_image_path(path: Path) -> bool:
@@ -137,7 +144,15 @@ class MainWindow(QMainWindow):
         side.addWidget(self.model_panel)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("librarySplitter")
-        self.splitter.addWidget(sidebar)
+        self.sidebar_scroll = QScrollArea()
+        self.sidebar_scroll.setObjectName("sidebarScroll")
+        self.sidebar_scroll.setWidget(sidebar)
+        self.sidebar_scroll.setWidgetResizable(True)  # too short a window scrolls, never overlaps
+        self.sidebar_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.sidebar_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = self.sidebar_scroll.verticalScrollBar().sizeHint().width()
+        self.sidebar_scroll.setMinimumWidth(sidebar.minimumSizeHint().width() + bar)
+        self.splitter.addWidget(self.sidebar_scroll)
         self.splitter.addWidget(self.search_area)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
@@ -155,6 +170,10 @@ class MainWindow(QMainWindow):
         top.addWidget(self.query_edit, 1)
         top.addWidget(self.photo_button)
         central = QWidget()
+        central.setObjectName("centralArea")
+        central.setStyleSheet(DROP_QSS)
+        central.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._central = central
         layout = QVBoxLayout(central)
         layout.setContentsMargins(16, 12, 16, 8)
         layout.addLayout(top)
@@ -382,15 +401,47 @@ class MainWindow(QMainWindow):
             return True
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
 
+    @property
+    def is_drop_highlighted(self) -> bool:
+        """Whether the window shows that a drag over it can be dropped."""
+        return bool(self._central.property("dropTarget"))
+
+    def _set_drop_highlight(self, is_on: bool) -> None:
+        central = self._central
+        central.setProperty("dropTarget", is_on)
+        central.style().unpolish(central)
+        central.style().polish(central)
+
+    @staticmethod
+    def _accept_as_copy(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+        """Accept the drag as a Copy (or, if the source only offers that, a Link): the files
+        stay where they are, so the source must never be told they were moved."""
+        for action in (Qt.DropAction.CopyAction, Qt.DropAction.LinkAction):
+            if event.possibleActions() & action:
+                event.setDropAction(action)
+                event.accept()
+                return True
+        event.ignore()
+        return False
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        has_files = any(url.isLocalFile() for url in event.mimeData().urls())
+        if has_files and self._accept_as_copy(event):
+            self._set_drop_highlight(True)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
         if any(url.isLocalFile() for url in event.mimeData().urls()):
-            event.acceptProposedAction()
+            self._accept_as_copy(event)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802 - Qt override
+        self._set_drop_highlight(False)
+        super().dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        self._set_drop_highlight(False)
         paths = tuple(Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile())
-        if not paths:
+        if not paths or not self._accept_as_copy(event):
             return
-        event.acceptProposedAction()
         images = [p for p in paths if is_image_path(p)]
         folders = tuple(p for p in paths if not is_image_path(p))
         if folders:

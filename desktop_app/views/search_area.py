@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import QLocale, Slot
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from desktop_app.error_report import ErrorReport
 from desktop_app.jobs.detail import PhotoDetail
-from desktop_app.jobs.search import SearchOutcome
+from desktop_app.jobs.search import SearchOutcome, SearchQuery
 from desktop_app.thumbnails import GRID_SIDE_PX, PREVIEW_SIDE_PX, ThumbnailLoader
 from desktop_app.views.detail_page import DetailPage
 from desktop_app.views.image_query_panel import ImageQueryPanel
@@ -21,6 +23,8 @@ _HINT = (
     "Or drop a photo here (or paste one) to find the captions that describe it and "
     "photos like it."
 )
+
+MODEL_STARTING = "Starting the model… The first search after launch takes a few seconds."
 
 
 class SearchArea(QStackedWidget):
@@ -96,9 +100,22 @@ class SearchArea(QStackedWidget):
         self.status_label.setText(report.message)
         self.setCurrentWidget(self.results_page)
 
+    @Slot(object)
+    def show_model_starting(self, query: SearchQuery) -> None:
+        """The first search waits for the model to start: say so instead of looking idle."""
+        if self.currentWidget() is self.detail_page:
+            return
+        self.results_model.set_hits(())
+        self.image_query_panel.setVisible(False)
+        what = query.image.name if query.image is not None else f"“{query.text}”"
+        self.header_label.setText(f"Searching for {what}")
+        self.status_label.setText(MODEL_STARTING)
+        self.setCurrentWidget(self.results_page)
+
     @Slot(bool)
     def show_busy(self, is_busy: bool) -> None:
-        if is_busy and self.currentWidget() is self.results_page:
+        starting = self.status_label.text() == MODEL_STARTING
+        if is_busy and self.currentWidget() is self.results_page and not starting:
             self.status_label.setText("Searching…")
 
     @Slot(object)
@@ -121,6 +138,21 @@ class SearchArea(QStackedWidget):
         self.setCurrentWidget(self.results_page if has_results else self.hint_page)
         self.results_view.setFocus()
         return True
+
+    @Slot(str)
+    def forget_folder(self, folder: str) -> None:
+        """A folder left the library: drop its photos from the results on show (the search
+        runs again too) and leave the detail view if it shows one of them."""
+        if not folder:
+            return
+        prefix = folder.rstrip("/\\") + os.sep
+        kept = [h for h in self.results_model.hits if not h.path.startswith(prefix)]
+        if len(kept) != len(self.results_model.hits):
+            self.results_model.set_hits(kept)
+        detail = self.detail_page.detail
+        if detail is not None and detail.path.startswith(prefix):
+            self.detail_page.clear()
+            self.back_to_results()
 
     @Slot(str, int)
     def _on_thumbnails_thumbnail_ready(self, path: str, side_px: int) -> None:

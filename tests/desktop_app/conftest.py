@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -39,6 +39,7 @@ class RecordingDialogs:
     file: Path | None = None
     training: TrainOptions | None = None
     training_offered: list[TrainOptions] = field(default_factory=list)
+    training_limits: list[Mapping[str, tuple[int, str]]] = field(default_factory=list)
 
     def error(self, parent: QWidget, report: ErrorReport) -> None:
         self.errors.append(report)
@@ -54,9 +55,14 @@ class RecordingDialogs:
         return self.file
 
     def choose_training(
-        self, parent: QWidget, specs: Sequence[HasherSpec], current: TrainOptions
+        self,
+        parent: QWidget,
+        specs: Sequence[HasherSpec],
+        current: TrainOptions,
+        limits: Mapping[str, tuple[int, str]],
     ) -> TrainOptions | None:
         self.training_offered.append(current)
+        self.training_limits.append(limits)
         return self.training
 
 
