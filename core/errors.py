@@ -113,3 +113,7 @@ class HashingInputError(CoreError, ValueError):
 
 class HasherFileError(CoreError):
     """A saved hasher is truncated, corrupt or names a method this version does not know."""
+
+
+class SearchFilterError(CoreError):
+    """A search filter is unusable (a date that is not a date, a reversed date range...)."""

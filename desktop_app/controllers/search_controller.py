@@ -16,9 +16,15 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
 from core.config import AppConfig
-from core.errors import CoreError, IncompatibleCodesError, ModelNotAvailableError
+from core.errors import (
+    CoreError,
+    IncompatibleCodesError,
+    ModelNotAvailableError,
+    SearchFilterError,
+)
 from core.features.encoder import LazyEncoder
 from core.search.engine import Snapshot
+from core.search.filters import split_query
 from desktop_app.error_report import report_for
 from desktop_app.jobs.search import (
     SearchContext,
@@ -158,7 +164,8 @@ class SearchController(QObject):
         )
         snapshot, job = self._snapshot, self._job
         self.busy_changed.emit(True)
-        if not encoder.is_loaded and not self._is_model_starting:
+        needs_model = query.image is not None or bool(split_query(query.text)[0])
+        if needs_model and not encoder.is_loaded and not self._is_model_starting:
             self._is_model_starting = True
             self.model_starting.emit(query)
         self._tasks.submit(
@@ -176,7 +183,8 @@ class SearchController(QObject):
     @Slot(object)
     def _on_task_result(self, outcome: SearchOutcome | SearchFailure) -> None:
         generation = self._generation_of.pop(outcome.request_id, -1)
-        if isinstance(outcome, SearchOutcome) and generation == self._generation:
+        still_current = generation == self._generation
+        if isinstance(outcome, SearchOutcome) and still_current and outcome.snapshot is not None:
             self._snapshot = outcome.snapshot  # still current: reuse it for the next query
         if self._is_model_starting and (
             self._encoder().is_loaded or isinstance(outcome, SearchFailure)
@@ -192,6 +200,8 @@ class SearchController(QObject):
         error = outcome.error
         if isinstance(error, ModelNotAvailableError):
             self.model_unavailable.emit(report_for(error, "The model could not be loaded"))
+        elif isinstance(error, SearchFilterError):
+            self.search_failed.emit(report_for(error, "No photos match"))
         elif isinstance(error, IncompatibleCodesError):
             self.search_failed.emit(report_for(error, "Nothing to search yet"))
         else:

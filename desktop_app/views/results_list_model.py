@@ -31,6 +31,7 @@ class ResultsListModel(QAbstractListModel):
     def __init__(self, thumbnails: ThumbnailLoader, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._hits: tuple[SearchHit, ...] = ()
+        self.is_ranked = True
         self._rows_by_path: dict[str, list[int]] = {}
         self._thumbnails = thumbnails
         thumbnails.thumbnail_ready.connect(self._on_thumbnails_thumbnail_ready)
@@ -40,9 +41,10 @@ class ResultsListModel(QAbstractListModel):
         """The hits on show."""
         return self._hits
 
-    def set_hits(self, hits: Sequence[SearchHit]) -> None:
-        """Show ``hits`` instead of the current ones."""
+    def set_hits(self, hits: Sequence[SearchHit], *, is_ranked: bool = True) -> None:
+        """Show ``hits`` instead of the current ones (``is_ranked``: they carry scores)."""
         self.beginResetModel()
+        self.is_ranked = is_ranked
         self._hits = tuple(hits)
         self._rows_by_path = {}
         for row, hit in enumerate(self._hits):

@@ -65,7 +65,9 @@ class ResultDelegate(QStyledItemDelegate):
             (metrics.elidedText(caption, Qt.TextElideMode.ElideRight, width), text_color),
             (
                 metrics.elidedText(
-                    f"{hit.score:.2f} · {name}", Qt.TextElideMode.ElideMiddle, width
+                    f"{hit.score:.2f} · {name}" if _is_ranked(index) else name,
+                    Qt.TextElideMode.ElideMiddle,
+                    width,
                 ),
                 subtle_color,
             ),
@@ -94,6 +96,12 @@ class ResultDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
         painter.drawRoundedRect(frame, 6, 6)
+
+
+def _is_ranked(index: Index) -> bool:
+    """Whether the hits carry scores (not a listing of filtered photos by date)."""
+    model = index.model()
+    return bool(getattr(model, "is_ranked", True))
 
 
 class ResultsView(QListView):

@@ -70,7 +70,7 @@ class SearchArea(QStackedWidget):
 
     @Slot(object)
     def show_results(self, outcome: SearchOutcome) -> None:
-        self.results_model.set_hits(outcome.photos)
+        self.results_model.set_hits(outcome.photos, is_ranked=not outcome.by_date)
         count = len(outcome.photos)
         query = outcome.query
         if query.image is not None:
@@ -84,9 +84,12 @@ class SearchArea(QStackedWidget):
             self._query_path = ""
             self.header_label.setText(f"Photos for “{query.text}”")
         self.image_query_panel.setVisible(query.image is not None)
-        self.status_label.setText(
-            f"Best {count} matches, most similar first." if count else "No photos match yet."
-        )
+        if outcome.by_date:
+            self.status_label.setText(f"{count} photos, newest first.")
+        else:
+            self.status_label.setText(
+                f"Best {count} matches, most similar first." if count else "No photos match yet."
+            )
         if self.currentWidget() is not self.detail_page:
             self.setCurrentWidget(self.results_page)
         if count and not self.results_view.currentIndex().isValid():
