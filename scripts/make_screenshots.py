@@ -7,6 +7,11 @@ photos with a caption ending in a #hashtag (their label), a library indexed by
 16``. Each state is then built through the real composition root, offscreen, and grabbed
 once its background work has finished.
 
+The photos get dates taken (``DAYS``) so the grid of every photo, newest first, shows
+them. Offscreen by default; with ``QT_QPA_PLATFORM=xcb`` under Xvfb the shots are of real
+X11 windows: ``xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb
+.venv/bin/python scripts/make_screenshots.py``.
+
 Usage: ``.venv/bin/python scripts/make_screenshots.py [OUT_DIR]`` (default docs/screenshots).
 """
 
@@ -51,6 +56,11 @@ PHOTOS: dict[str, str] = {
     "chessboard_RGB.png": "A chessboard pattern in colour. #graphics",
 }
 QUERY = "a cat on a sofa"
+DAYS = {
+    name: f"20{18 + i % 7:02d}-{1 + (i * 5) % 12:02d}-{1 + (i * 11) % 28:02d}T10:00:00"
+    for i, name in enumerate(PHOTOS)
+}
+"""A date taken per photo (the samples carry none), spread over seven years."""
 WIDTH, HEIGHT = 1180, 760
 
 
@@ -140,6 +150,38 @@ def _search_by_photo(photo: Path) -> Callable[..., None]:
     return drive
 
 
+def date_photos(library: Path) -> None:
+    """Give the sample photos the dates of ``DAYS``, as EXIF would."""
+    from core.store.database import Store
+
+    with Store.open(library) as store, store.atomic():
+        for name, day in DAYS.items():
+            store.db.execute("UPDATE media SET taken_at = ? WHERE path LIKE ?", [day, f"%/{name}"])
+
+
+def _filtered(parts: object) -> None:
+    """A date range, smaller thumbnails, a search (then sorted newest first)."""
+    from PySide6.QtCore import QDate
+
+    bar = parts.window.search_area.filter_bar  # type: ignore[attr-defined]
+    bar.after_edit.setDate(QDate(2019, 1, 1))
+    bar.before_edit.setDate(QDate(2023, 12, 31))
+    bar.size_slider.setValue(128)
+    _search(QUERY)(parts)
+
+
+def _newest_first(parts: object) -> None:
+    bar = parts.window.search_area.filter_bar  # type: ignore[attr-defined]
+    bar.order_combo.activated.emit(bar.order_combo.findData("newest"))
+
+
+def _nothing_matches(parts: object) -> None:
+    from PySide6.QtCore import QDate
+
+    bar = parts.window.search_area.filter_bar  # type: ignore[attr-defined]
+    bar.after_edit.setDate(QDate(2030, 1, 1))
+
+
 def _open_first_hit(parts: object) -> None:
     hits = parts.window.search_area.results_model.hits  # type: ignore[attr-defined]
     parts.controllers.detail.open(hits[0].media_id)  # type: ignore[attr-defined]
@@ -150,7 +192,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="hashlens-shots-") as tmp:
         base = Path(tmp)
-        os.environ.update(QT_QPA_PLATFORM="offscreen", HASHLENS_HOME=str(base / "home"))
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        os.environ.update(HASHLENS_HOME=str(base / "home"))
         os.environ["HF_HUB_OFFLINE"] = "1"
         shooter = Shooter(out)
         shooter.shoot("main-window-empty", base / "empty.sqlite")  # default model: not here
@@ -161,6 +204,11 @@ def main() -> None:
         hashlens(library, "add", str(photos))
         hashlens(library, "index", "--no-progress")
         hashlens(library, "train", "--method", "batch", "--bits", "16")
+        date_photos(library)
+        shooter.shoot("main-window-browse", library)
+        shooter.shoot("main-window-filters", library, _filtered, then=_newest_first)
+        shooter.shoot("main-window-tag", library, _search("#space"))
+        shooter.shoot("main-window-filter-nothing", library, _search(QUERY), then=_nothing_matches)
         shooter.shoot("main-window-search", library, _search(QUERY))
         shooter.shoot("main-window-dark", library, _search(QUERY), scheme="dark")
         by_photo = _search_by_photo(photos / "chelsea.png")

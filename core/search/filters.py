@@ -133,7 +133,10 @@ def matching_photos(store: Store, photo_filter: PhotoFilter) -> npt.NDArray[np.i
 def photos_by_date(
     store: Store, photo_filter: PhotoFilter, limit: int, *, newest_first: bool = True
 ) -> list[tuple[int, str]]:
-    """``(id, date)`` of ready photos that pass the filter, by date taken (ties by id)."""
+    """``(id, date)`` of ready photos that pass the filter, by date taken (ties by id).
+
+    ``limit`` -1 lists them all.
+    """
     where, params = _conditions(photo_filter)
     where.append("m.status = 'ready'")
     order = "DESC" if newest_first else "ASC"

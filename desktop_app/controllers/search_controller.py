@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -24,7 +25,7 @@ from core.errors import (
 )
 from core.features.encoder import LazyEncoder
 from core.search.engine import Snapshot
-from core.search.filters import split_query
+from core.search.filters import PhotoFilter, split_query
 from desktop_app.error_report import report_for
 from desktop_app.jobs.search import (
     SearchContext,
@@ -38,6 +39,8 @@ from desktop_app.tasks import TaskRunner
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 250
+MORE_PAGE = 60
+"""Photos added to a ranked result each time the grid is scrolled near its end."""
 PASTED_IMAGE_NAME = "pasted-image.png"
 
 SearchJob = Callable[[SearchContext, SearchQuery, int, Snapshot | None], SearchOutcome]
@@ -92,11 +95,19 @@ class SearchController(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
         self._pending_text = ""
         self._is_model_starting = False
+        self._filter = PhotoFilter()
+        self._is_more_pending = False
+        self._can_have_more = False
 
     @property
     def query(self) -> SearchQuery | None:
         """The query whose results are (or will be) on show."""
         return self._query
+
+    @property
+    def photo_filter(self) -> PhotoFilter:
+        """The filter every query is narrowed by (tags typed as ``#tag`` come on top)."""
+        return self._filter
 
     @property
     def latest_request_id(self) -> int:
@@ -117,13 +128,38 @@ class SearchController(QObject):
         """Search right away (Enter), without waiting for the pause."""
         self._timer.stop()
         if text.strip():
-            self._submit(SearchQuery(text=text.strip()))
+            self._submit(SearchQuery(text=text.strip(), photo_filter=self._filter))
 
     @Slot(object)
     def search_image(self, path: Path) -> None:
         """Captions that describe the photo at ``path``, and photos like it."""
         self._timer.stop()
-        self._submit(SearchQuery(image=path))
+        self._submit(SearchQuery(image=path, photo_filter=self._filter))
+
+    @Slot()
+    def browse(self) -> None:
+        """Every photo the filter lets through, newest first (no words to rank by)."""
+        self._timer.stop()
+        self._submit(SearchQuery(photo_filter=self._filter))
+
+    @Slot(object)
+    def set_filter(self, photo_filter: PhotoFilter) -> None:
+        """Narrow every query by ``photo_filter``; the query on show runs again."""
+        if photo_filter == self._filter:
+            return
+        self._filter = photo_filter
+        current = self._query or SearchQuery()
+        self._submit(replace(current, photo_filter=photo_filter, limit=0))
+
+    @Slot()
+    def fetch_more(self) -> None:
+        """More hits of the ranked query on show (the grid was scrolled near its end)."""
+        query = self._query
+        if query is None or self._is_more_pending or not self._can_have_more:
+            return
+        self._is_more_pending = True
+        shown = query.limit or self._config.search.k
+        self._submit(replace(query, limit=shown + MORE_PAGE))
 
     @Slot(object)
     def search_pasted_image(self, image: QImage) -> None:
@@ -138,12 +174,10 @@ class SearchController(QObject):
 
     @Slot()
     def clear(self) -> None:
-        """Forget the query; any answer still running is dropped."""
+        """Forget the words; every photo the filter lets through is listed again."""
         self._timer.stop()
-        self._latest_id += 1
-        self._query = None
-        self.busy_changed.emit(False)
         self.cleared.emit()
+        self.browse()
 
     @Slot()
     def library_changed(self) -> None:
@@ -178,7 +212,7 @@ class SearchController(QObject):
     @Slot()
     def _on_timer_timeout(self) -> None:
         if self._pending_text:
-            self._submit(SearchQuery(text=self._pending_text))
+            self._submit(SearchQuery(text=self._pending_text, photo_filter=self._filter))
 
     @Slot(object)
     def _on_task_result(self, outcome: SearchOutcome | SearchFailure) -> None:
@@ -194,9 +228,12 @@ class SearchController(QObject):
         if outcome.request_id != self._latest_id:
             return  # a newer request was made: this answer is stale
         self.busy_changed.emit(False)
+        self._is_more_pending = False
         if isinstance(outcome, SearchOutcome):
+            self._can_have_more = outcome.limit > 0 and len(outcome.photos) >= outcome.limit
             self.results_changed.emit(outcome)
             return
+        self._can_have_more = False
         error = outcome.error
         if isinstance(error, ModelNotAvailableError):
             self.model_unavailable.emit(report_for(error, "The model could not be loaded"))

@@ -9,7 +9,13 @@ from core.config import IndexingConfig, SearchConfig
 from core.errors import IncompatibleCodesError, SearchFilterError
 from core.features.encoder import LazyEncoder
 from core.search.engine import SearchEngine, Snapshot
-from core.search.filters import PhotoFilter, matching_photos, photos_by_date, split_query
+from core.search.filters import (
+    PhotoFilter,
+    dates_of,
+    matching_photos,
+    photos_by_date,
+    split_query,
+)
 from core.store.database import Store
 from core.types import SearchHit
 
@@ -43,7 +49,12 @@ class SearchOutcome:
     captions: tuple[SearchHit, ...]
     snapshot: Snapshot | None
     by_date: bool = False
-    """The photos are listed by date (a filter without words), not ranked by similarity."""
+    """The photos are listed by date (no words: every photo, or those a filter lets
+    through), not ranked by similarity."""
+    dates: dict[int, str] = field(default_factory=dict)
+    """Date taken (else file time) of each photo hit, ISO text, for sorting by date."""
+    limit: int = 0
+    """How many photos were asked for (0: all of them, as a listing returns)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +90,11 @@ def run_search(
         allowed = None if photo_filter.is_empty else matching_photos(store, photo_filter)
         if allowed is not None and len(allowed) == 0:
             raise SearchFilterError(f"No photo is {photo_filter.describe()}.")
-        if query.image is None and not text:  # only filters: the photos they let through
-            dated = photos_by_date(store, photo_filter, k)
+        if query.image is None and not text:  # no words: every photo the filter lets through
+            dated = photos_by_date(store, photo_filter, -1)
+            hits = listed_hits(store, dated)
             return SearchOutcome(
-                request_id, query, listed_hits(store, dated), (), snapshot, by_date=True
+                request_id, query, hits, (), snapshot, by_date=True, dates=dict(dated)
             )
         if snapshot is None and store.known_encoder(context.encoder.config_key) is None:
             raise IncompatibleCodesError(
@@ -98,7 +110,11 @@ def run_search(
         else:
             vector = engine.encode_text_query(text)
             photos, captions = engine.photos_like(vector, k, "text", allowed=allowed), []
-        return SearchOutcome(request_id, query, tuple(photos), tuple(captions), engine.snapshot())
+        dates = dates_of(store, [hit.media_id for hit in photos])
+        return SearchOutcome(
+            request_id, query, tuple(photos), tuple(captions), engine.snapshot(),
+            dates=dates, limit=k,
+        )  # fmt: skip
 
 
 def listed_hits(store: Store, dated: list[tuple[int, str]]) -> tuple[SearchHit, ...]:

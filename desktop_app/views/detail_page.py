@@ -54,7 +54,8 @@ class DetailPage(QWidget):
         caption_added: ``str`` the user's new caption.
         caption_edited: ``(caption id, text)``; empty text removes the caption.
         tags_changed: ``tuple[str, ...]`` the user's tags after an add or remove.
-        open_requested / show_in_folder_requested / search_requested: ``str`` photo path.
+        open_requested / show_in_folder_requested / search_requested / view_requested:
+            ``str`` photo path (``view_requested``: show it in the full-size viewer).
     """
 
     back_requested = Signal()
@@ -64,6 +65,7 @@ class DetailPage(QWidget):
     open_requested = Signal(str)
     show_in_folder_requested = Signal(str)
     search_requested = Signal(str)
+    view_requested = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -100,6 +102,7 @@ class DetailPage(QWidget):
         grid.setSpacing(6)
         actions = (
             ("← Back", self.back_requested.emit),
+            ("View full size", lambda: self._emit_path(self.view_requested)),
             ("Search with this photo", lambda: self._emit_path(self.search_requested)),
             ("Open", lambda: self._emit_path(self.open_requested)),
             ("Show in folder", lambda: self._emit_path(self.show_in_folder_requested)),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from core.hashing.registry import HasherSpec
 from core.indexing.trainer import TrainOptions
@@ -37,6 +37,9 @@ class Dialogs(Protocol):
 
     def pick_file(self, parent: QWidget, title: str, name_filter: str) -> Path | None:
         """A file chosen by the user."""
+
+    def ask_text(self, parent: QWidget, title: str, label: str) -> str | None:
+        """A line of text typed by the user (a tag name...)."""
 
     def choose_training(
         self,
@@ -70,6 +73,10 @@ class QtDialogs:
     def pick_file(self, parent: QWidget, title: str, name_filter: str) -> Path | None:
         chosen, _ = QFileDialog.getOpenFileName(parent, title, "", name_filter)
         return Path(chosen) if chosen else None
+
+    def ask_text(self, parent: QWidget, title: str, label: str) -> str | None:
+        text, is_ok = QInputDialog.getText(parent, title, label)
+        return text if is_ok and text.strip() else None
 
     def choose_training(
         self,

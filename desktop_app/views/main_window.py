@@ -8,6 +8,7 @@ Every text is plain text: paths and captions are never interpreted as markup.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
@@ -37,8 +38,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.features.image_io import SUPPORTED_EXTENSIONS
-from core.types import IndexReport
+from core.types import IndexReport, SearchHit
 from desktop_app.error_report import ErrorReport
+from desktop_app.full_images import FullImageLoader
 from desktop_app.jobs.library import FolderRow, FoldersAdded, LibraryOverview
 from desktop_app.preferences import Preferences
 from desktop_app.thumbnails import ThumbnailLoader
@@ -51,6 +53,7 @@ from desktop_app.views.model_panel import ModelPanel
 from desktop_app.views.pages import EmptyPage, MessagePage
 from desktop_app.views.search_area import SearchArea
 from desktop_app.views.skipped_dialog import SkippedDialog
+from desktop_app.views.viewer import PhotoViewer
 from desktop_app.views.watch_indicator import WatchIndicator
 
 WINDOW_SIZE = QSize(1180, 760)
@@ -97,9 +100,12 @@ class MainWindow(QMainWindow):
         thumbnails: ThumbnailLoader,
         dialogs: Dialogs,
         preferences: Preferences,
+        full_images: FullImageLoader | None = None,
     ) -> None:
         super().__init__()
         self._dialogs = dialogs
+        self._full_images = full_images
+        self.viewer: PhotoViewer | None = None
         self._preferences = preferences
         self._photo_count = 0
         self.skipped_dialog: SkippedDialog | None = None
@@ -225,7 +231,14 @@ class MainWindow(QMainWindow):
         area.results_view.hit_opened.connect(self.hit_opened)
         area.image_query_panel.hit_opened.connect(self.hit_opened)
         area.detail_page.back_requested.connect(area.back_to_results)
+        area.results_view.view_requested.connect(self._on_results_view_view_requested)
+        area.detail_page.view_requested.connect(self._on_detail_page_view_requested)
         area.detail_page.search_requested.connect(self._on_detail_page_search_requested)
+
+    @property
+    def dialogs(self) -> Dialogs:
+        """The questions the window asks (files, folders, confirmations, text)."""
+        return self._dialogs
 
     @property
     def current_page(self) -> str:
@@ -366,6 +379,31 @@ class MainWindow(QMainWindow):
         chosen = self._dialogs.pick_file(self, "Search with a photo", IMAGE_FILTER)
         if chosen is not None:
             self.image_chosen.emit(chosen)
+
+    def open_viewer(self, hits: Sequence[SearchHit], row: int) -> None:
+        """Show ``hits[row]`` full size; next and previous walk ``hits``."""
+        if self._full_images is None or not hits:
+            return
+        if self.viewer is None:
+            self.viewer = PhotoViewer(self._full_images, self)
+        self.viewer.show_hits(hits, row)
+        self.viewer.show()
+        self.viewer.raise_()
+        self.viewer.activateWindow()
+
+    @Slot(int)
+    def _on_results_view_view_requested(self, row: int) -> None:
+        self.open_viewer(self.search_area.results_model.hits, row)
+
+    @Slot(str)
+    def _on_detail_page_view_requested(self, path: str) -> None:
+        hits = self.search_area.results_model.hits
+        row = next((i for i, hit in enumerate(hits) if hit.path == path), None)
+        detail = self.search_area.detail_page.detail
+        if row is not None:
+            self.open_viewer(hits, row)
+        elif detail is not None:
+            self.open_viewer([SearchHit("photo", detail.media_id, path, "", 0.0)], 0)
 
     @Slot(str)
     def _on_detail_page_search_requested(self, path: str) -> None:

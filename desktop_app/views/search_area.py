@@ -12,10 +12,11 @@ from desktop_app.jobs.detail import PhotoDetail
 from desktop_app.jobs.search import SearchOutcome, SearchQuery
 from desktop_app.thumbnails import GRID_SIDE_PX, PREVIEW_SIDE_PX, ThumbnailLoader
 from desktop_app.views.detail_page import DetailPage
+from desktop_app.views.filter_bar import FilterBar
 from desktop_app.views.image_query_panel import ImageQueryPanel
 from desktop_app.views.labels import plain_label
 from desktop_app.views.pages import MessagePage
-from desktop_app.views.results_list_model import ResultsListModel
+from desktop_app.views.results_list_model import ResultsListModel, SortOrder
 from desktop_app.views.results_view import ResultsView
 
 _HINT = (
@@ -23,6 +24,21 @@ _HINT = (
     "Or drop a photo here (or paste one) to find the captions that describe it and "
     "photos like it."
 )
+
+
+def _status(outcome: SearchOutcome, count: int) -> str:
+    """The line under the header: what is listed, in which order."""
+    amount = QLocale.system().toString(count)
+    if outcome.by_date:
+        hint = (
+            "" if outcome.query.text else " Type to search, or drop a photo to find similar ones."
+        )
+        return f"{amount} photos, newest first.{hint}"
+    if not count:
+        return "No photos match yet."
+    more = " Scroll for more." if outcome.limit and count >= outcome.limit else ""
+    return f"Best {amount} matches, most similar first.{more}"
+
 
 MODEL_STARTING = "Starting the model… The first search after launch takes a few seconds."
 
@@ -41,12 +57,17 @@ class SearchArea(QStackedWidget):
         self.results_model = ResultsListModel(thumbnails, self)
         self.results_view = ResultsView()
         self.results_view.setModel(self.results_model)
+        self.filter_bar = FilterBar()
+        self.filter_bar.order_changed.connect(self._on_filter_bar_order_changed)
+        self.filter_bar.thumbnail_side_changed.connect(self.results_view.set_thumbnail_side)
+        self.filter_bar.filter_refused.connect(self.show_filter_problem)
         self.results_page = QWidget()
         self.results_page.setObjectName("resultsPage")
         layout = QVBoxLayout(self.results_page)
         layout.setContentsMargins(0, 8, 0, 0)
         layout.setSpacing(8)
         layout.addWidget(self.header_label)
+        layout.addWidget(self.filter_bar)
         layout.addWidget(self.status_label)
         layout.addWidget(self.image_query_panel)
         layout.addWidget(self.results_view, 1)
@@ -70,9 +91,16 @@ class SearchArea(QStackedWidget):
 
     @Slot(object)
     def show_results(self, outcome: SearchOutcome) -> None:
-        self.results_model.set_hits(outcome.photos, is_ranked=not outcome.by_date)
-        count = len(outcome.photos)
         query = outcome.query
+        count = len(outcome.photos)
+        is_listing = outcome.by_date and not query.text and query.photo_filter.is_empty
+        if is_listing and count == 0:  # nothing indexed yet: say how to start
+            self.show_hint(0)
+            return
+        self.results_model.set_hits(
+            outcome.photos, is_ranked=not outcome.by_date, dates=outcome.dates
+        )
+        self.filter_bar.show_order(self.results_model.order, not outcome.by_date)
         if query.image is not None:
             self._query_path = str(query.image)
             self.header_label.setText(f"Photos like {query.image.name}")
@@ -82,18 +110,26 @@ class SearchArea(QStackedWidget):
             self.image_query_panel.set_captions(outcome.captions)
         else:
             self._query_path = ""
-            self.header_label.setText(f"Photos for “{query.text}”")
-        self.image_query_panel.setVisible(query.image is not None)
-        if outcome.by_date:
-            self.status_label.setText(f"{count} photos, newest first.")
-        else:
-            self.status_label.setText(
-                f"Best {count} matches, most similar first." if count else "No photos match yet."
+            self.header_label.setText(
+                "All photos" if not query.text else f"Photos for “{query.text}”"
             )
+        self.image_query_panel.setVisible(query.image is not None)
+        self.status_label.setText(_status(outcome, count))
         if self.currentWidget() is not self.detail_page:
             self.setCurrentWidget(self.results_page)
         if count and not self.results_view.currentIndex().isValid():
             self.results_view.setCurrentIndex(self.results_model.index(0))
+        self.results_view.check_for_more()
+
+    @Slot(str)
+    def show_filter_problem(self, message: str) -> None:
+        """The filter cannot be used (a reversed date range): say why; results stay."""
+        self.status_label.setText(message)
+
+    @Slot(str)
+    def _on_filter_bar_order_changed(self, order: SortOrder) -> None:
+        self.results_model.set_order(order)
+        self.filter_bar.show_order(self.results_model.order, self.results_model.is_ranked)
 
     @Slot(object)
     def show_failure(self, report: ErrorReport) -> None:

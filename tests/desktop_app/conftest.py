@@ -40,6 +40,7 @@ class RecordingDialogs:
     training: TrainOptions | None = None
     training_offered: list[TrainOptions] = field(default_factory=list)
     training_limits: list[Mapping[str, tuple[int, str]]] = field(default_factory=list)
+    text: str | None = None
 
     def error(self, parent: QWidget, report: ErrorReport) -> None:
         self.errors.append(report)
@@ -53,6 +54,9 @@ class RecordingDialogs:
 
     def pick_file(self, parent: QWidget, title: str, name_filter: str) -> Path | None:
         return self.file
+
+    def ask_text(self, parent: QWidget, title: str, label: str) -> str | None:
+        return self.text
 
     def choose_training(
         self,
