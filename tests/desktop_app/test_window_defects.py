@@ -91,10 +91,13 @@ def test_removing_a_folder_takes_its_photos_out_of_the_open_results_and_detail(
     panel = window.library_panel
     qtbot.waitUntil(lambda: panel.folder_table.rowCount() == 1)
 
-    with qtbot.waitSignal(parts.controllers.library.folder_removed, timeout=TIMEOUT_MS):  # type: ignore[union-attr]
-        window.folder_removal_confirmed.emit(parts.controllers.library.overview.folders[0].id)  # type: ignore[union-attr]
+    library = parts.controllers.library  # type: ignore[union-attr]
+    with qtbot.waitSignal(
+        library.overview_changed, timeout=TIMEOUT_MS, check_params_cb=lambda o: not o.folders
+    ):
+        window.folder_removal_confirmed.emit(library.overview.folders[0].id)  # type: ignore[union-attr]
 
-    assert window.current_view != "detailPage"
+    qtbot.waitUntil(lambda: window.current_view != "detailPage", timeout=5_000)
     assert window.search_area.results_model.hits == ()
     qtbot.wait(500)  # the rerun search must not bring them back
     assert window.search_area.results_model.hits == ()
