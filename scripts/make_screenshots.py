@@ -109,6 +109,7 @@ class Shooter:
         drive: Callable[..., None] | None = None,
         scheme: str = "light",
         then: Callable[..., None] | None = None,
+        grab: Callable[..., object] | None = None,
     ) -> None:
         from PySide6.QtCore import QSettings
 
@@ -128,7 +129,8 @@ class Shooter:
                 step(parts)
                 settle(self.app, parts, parts.window)
         path = self.out / f"{name}.png"
-        if not parts.window.grab().save(str(path), "PNG"):
+        picture = grab(parts) if grab is not None else parts.window.grab()
+        if not picture.save(str(path), "PNG"):  # type: ignore[attr-defined]
             raise OSError(f"could not write {path}")
         print(f"wrote {path}")
         parts.window.close()
@@ -182,6 +184,50 @@ def _nothing_matches(parts: object) -> None:
     bar.after_edit.setDate(QDate(2030, 1, 1))
 
 
+def _select_some(parts: object) -> None:
+    """Three photos selected, and the grid's context menu open over them."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    area = parts.window.search_area  # type: ignore[attr-defined]
+    view, model = area.results_view, area.results_model
+    flag = QItemSelectionModel.SelectionFlag.Select
+    for row in (1, 2, 5):
+        view.selectionModel().select(model.index(row), flag)
+    view.setCurrentIndex(model.index(5))
+    view.selectionModel().select(model.index(1), flag)
+    view.selectionModel().select(model.index(2), flag)
+    rect = view.visualRect(model.index(5))
+    menu = view.context_menu()
+    menu.popup(view.viewport().mapToGlobal(rect.center()))
+    parts.menu = menu  # type: ignore[attr-defined]  # kept alive until the grab
+
+
+def _screen_of_window(parts: object) -> object:
+    """The screen where the window is, popups included (needs a real X server: Xvfb)."""
+    from PySide6.QtGui import QGuiApplication
+
+    window = parts.window  # type: ignore[attr-defined]
+    frame = window.frameGeometry()
+    screen = QGuiApplication.primaryScreen()
+    return screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+
+
+def _view_full_size(parts: object) -> None:
+    view = parts.window.search_area.results_view  # type: ignore[attr-defined]
+    view.setCurrentIndex(parts.window.search_area.results_model.index(1))  # type: ignore[attr-defined]
+    view.view_requested.emit(1)
+
+
+def _zoom_in(parts: object) -> None:
+    viewer = parts.window.viewer  # type: ignore[attr-defined]
+    viewer.resize(WIDTH, HEIGHT)
+    viewer.set_zoom(1.0)
+
+
+def _the_viewer(parts: object) -> object:
+    return parts.window.viewer.grab()  # type: ignore[attr-defined]
+
+
 def _open_first_hit(parts: object) -> None:
     hits = parts.window.search_area.results_model.hits  # type: ignore[attr-defined]
     parts.controllers.detail.open(hits[0].media_id)  # type: ignore[attr-defined]
@@ -208,6 +254,8 @@ def main() -> None:
         shooter.shoot("main-window-browse", library)
         shooter.shoot("main-window-filters", library, _filtered, then=_newest_first)
         shooter.shoot("main-window-tag", library, _search("#space"))
+        shooter.shoot("main-window-selection", library, _select_some, grab=_screen_of_window)
+        shooter.shoot("viewer", library, _view_full_size, then=_zoom_in, grab=_the_viewer)
         shooter.shoot("main-window-filter-nothing", library, _search(QUERY), then=_nothing_matches)
         shooter.shoot("main-window-search", library, _search(QUERY))
         shooter.shoot("main-window-dark", library, _search(QUERY), scheme="dark")

@@ -135,9 +135,10 @@ def _dated(index: Index, name: str) -> str:
 
 
 def _is_ranked(index: Index) -> bool:
-    """Whether the hits carry scores (not a listing of filtered photos by date)."""
+    """Whether to show the score: ranked hits in ranked order (sorted by date, or a listing
+    of photos, shows the date)."""
     model = index.model()
-    return bool(getattr(model, "is_ranked", True))
+    return getattr(model, "order", "relevance") == "relevance"
 
 
 OPEN_AT_ONCE = 10

@@ -26,18 +26,25 @@ _HINT = (
 )
 
 
-def _status(outcome: SearchOutcome, count: int) -> str:
+ORDER_WORDS = {
+    "relevance": "most similar first",
+    "newest": "newest first",
+    "oldest": "oldest first",
+}
+
+
+def _status(outcome: SearchOutcome, count: int, order: SortOrder) -> str:
     """The line under the header: what is listed, in which order."""
     amount = QLocale.system().toString(count)
     if outcome.by_date:
         hint = (
             "" if outcome.query.text else " Type to search, or drop a photo to find similar ones."
         )
-        return f"{amount} photos, newest first.{hint}"
+        return f"{amount} photos, {ORDER_WORDS[order]}.{hint}"
     if not count:
         return "No photos match yet."
     more = " Scroll for more." if outcome.limit and count >= outcome.limit else ""
-    return f"Best {amount} matches, most similar first.{more}"
+    return f"Best {amount} matches, {ORDER_WORDS[order]}.{more}"
 
 
 MODEL_STARTING = "Starting the model… The first search after launch takes a few seconds."
@@ -75,6 +82,7 @@ class SearchArea(QStackedWidget):
         for page in (self.hint_page, self.results_page, self.detail_page):
             self.addWidget(page)
         self._query_path = ""
+        self._outcome: SearchOutcome | None = None
         thumbnails.thumbnail_ready.connect(self._on_thumbnails_thumbnail_ready)
 
     @property
@@ -114,7 +122,8 @@ class SearchArea(QStackedWidget):
                 "All photos" if not query.text else f"Photos for “{query.text}”"
             )
         self.image_query_panel.setVisible(query.image is not None)
-        self.status_label.setText(_status(outcome, count))
+        self._outcome = outcome
+        self.status_label.setText(_status(outcome, count, self.results_model.order))
         if self.currentWidget() is not self.detail_page:
             self.setCurrentWidget(self.results_page)
         if count and not self.results_view.currentIndex().isValid():
@@ -130,6 +139,9 @@ class SearchArea(QStackedWidget):
     def _on_filter_bar_order_changed(self, order: SortOrder) -> None:
         self.results_model.set_order(order)
         self.filter_bar.show_order(self.results_model.order, self.results_model.is_ranked)
+        if self._outcome is not None and self.currentWidget() is self.results_page:
+            count = self.results_model.rowCount()
+            self.status_label.setText(_status(self._outcome, count, self.results_model.order))
 
     @Slot(object)
     def show_failure(self, report: ErrorReport) -> None:
