@@ -198,8 +198,7 @@ def _select_some(parts: object) -> None:
     view.selectionModel().select(model.index(2), flag)
     rect = view.visualRect(model.index(5))
     menu = view.context_menu()
-    menu.popup(view.viewport().mapToGlobal(rect.center()))
-    parts.menu = menu  # type: ignore[attr-defined]  # kept alive until the grab
+    menu.popup(view.viewport().mapToGlobal(rect.center()))  # the view owns the menu
 
 
 def _screen_of_window(parts: object) -> object:
