@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 
 from PySide6.QtCore import (
+    QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
     QRect,
@@ -192,8 +193,10 @@ class ResultsView(QListView):
         self._more_timer.setSingleShot(True)
         self._more_timer.setInterval(0)
         self._more_timer.timeout.connect(self._want_more_if_near_the_end)
+        self._pending_scroll: int | None = None
         bar = self.verticalScrollBar()
         bar.valueChanged.connect(self._want_more_if_near_the_end)
+        bar.rangeChanged.connect(self._restore_scroll)
         bar.rangeChanged.connect(self._want_more_if_near_the_end)
 
     @property
@@ -211,6 +214,27 @@ class ResultsView(QListView):
         self.executeDelayedItemsLayout()
         if current.isValid():
             self.scrollTo(current)
+
+    def keep_place(self, media_id: int | None, scroll_value: int) -> None:
+        """After the same query's hits were read again (new photos landed): the same photo
+        stays current and the grid where it was, once it is laid out again."""
+        model = self.model()
+        if media_id is not None and model is not None:
+            for row in range(model.rowCount()):
+                hit = model.index(row, 0).data(HIT_ROLE)
+                if isinstance(hit, SearchHit) and hit.media_id == media_id:
+                    flag = QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    self.selectionModel().setCurrentIndex(model.index(row, 0), flag)
+                    break
+        self._pending_scroll = scroll_value
+        self._restore_scroll()
+
+    @Slot()
+    def _restore_scroll(self) -> None:
+        bar = self.verticalScrollBar()
+        if self._pending_scroll is not None and bar.maximum() >= self._pending_scroll:
+            bar.setValue(self._pending_scroll)
+            self._pending_scroll = None
 
     @Slot()
     def check_for_more(self) -> None:

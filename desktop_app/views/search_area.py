@@ -105,9 +105,15 @@ class SearchArea(QStackedWidget):
         if is_listing and count == 0:  # nothing indexed yet: say how to start
             self.show_hint(0)
             return
+        view = self.results_view
+        is_refresh = self._outcome is not None and self._outcome.query == query
+        current = view.current_hit() if is_refresh else None
+        place = view.verticalScrollBar().value()
         self.results_model.set_hits(
             outcome.photos, is_ranked=not outcome.by_date, dates=outcome.dates
         )
+        if is_refresh:  # the same query read again (photos landed): stay where the user was
+            view.keep_place(current.media_id if current else None, place)
         self.filter_bar.show_order(self.results_model.order, not outcome.by_date)
         if query.image is not None:
             self._query_path = str(query.image)

@@ -319,3 +319,26 @@ def test_the_viewer_walks_the_results_zooms_goes_full_screen_and_survives_a_dele
     qtbot.waitUntil(lambda: not viewer.isFullScreen())
     qtbot.keyClick(viewer, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not viewer.isVisible())
+
+
+def test_photos_landing_while_browsing_keep_the_grid_where_it_was(
+    qtbot: QtBot, open_window: OpenWindow, indexed_library: Path
+) -> None:
+    parts = open_library_window(qtbot, open_window, indexed_library)
+    window = parts.window
+    window.show()
+    window.resize(900, 600)
+    _wait_for_hits(qtbot, parts, 11)
+    view, model = window.search_area.results_view, window.search_area.results_model
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    view.setCurrentIndex(model.index(9))
+    bar.setValue(bar.maximum())
+    place, current = bar.value(), view.current_hit()
+    assert place > 0
+
+    with qtbot.waitSignal(parts.controllers.search.results_changed, timeout=TIMEOUT_MS):  # type: ignore[union-attr]
+        parts.controllers.search.library_changed()  # type: ignore[union-attr]  # a batch landed
+
+    qtbot.waitUntil(lambda: bar.value() == place)
+    assert view.current_hit() == current
