@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from core.types import SearchHit
 from desktop_app.thumbnails import GRID_SIDE_PX
-from desktop_app.views.results_list_model import DATE_ROLE, HIT_ROLE
+from desktop_app.views.results_list_model import DATE_ROLE, HIT_ROLE, ResultsListModel
 
 CELL_PADDING_PX = 8
 TEXT_LINES = 2
@@ -219,13 +219,12 @@ class ResultsView(QListView):
         """After the same query's hits were read again (new photos landed): the same photo
         stays current and the grid where it was, once it is laid out again."""
         model = self.model()
-        if media_id is not None and model is not None:
-            for row in range(model.rowCount()):
-                hit = model.index(row, 0).data(HIT_ROLE)
-                if isinstance(hit, SearchHit) and hit.media_id == media_id:
-                    flag = QItemSelectionModel.SelectionFlag.ClearAndSelect
-                    self.selectionModel().setCurrentIndex(model.index(row, 0), flag)
-                    break
+        if media_id is not None and isinstance(model, ResultsListModel):
+            rows = (row for row, hit in enumerate(model.hits) if hit.media_id == media_id)
+            row = next(rows, None)
+            if row is not None:
+                flag = QItemSelectionModel.SelectionFlag.ClearAndSelect
+                self.selectionModel().setCurrentIndex(model.index(row, 0), flag)
         self._pending_scroll = scroll_value
         self._restore_scroll()
 
