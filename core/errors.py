@@ -67,6 +67,14 @@ class UnsupportedImageError(CoreError):
     """A file cannot be decoded as an image (corrupt, truncated, too large...)."""
 
 
+class ImageUnreadableError(UnsupportedImageError):
+    """A photo could not be read just now (moved, renamed, no permission, a disk error).
+
+    Unlike its parent, this says nothing about the file's content: the next run tries
+    it again (at its new path, if it was moved).
+    """
+
+
 class CaptionFileError(CoreError):
     """A caption file could not be read at all (single bad rows are only skipped)."""
 

@@ -2,7 +2,10 @@
 
 A library remembers the model it was last indexed with (``Store.remember_encoder``
 stores the configuration key as the active encoder); later runs reuse it unless the
-user picks another one.
+user picks another one. An index run also stores the model it was asked for before
+loading it (``Store.request_encoder``), so a run cancelled while the model loads
+(Ctrl-C) is continued by the next plain ``index`` with that model; search and training
+keep using the active model, whose vectors the library holds, until then.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from core.config import EncoderConfig
 from core.features.encoder import Encoder, LazyEncoder
 from core.features.encoder_process import EncoderProcess
 from core.progress import ProgressCallback
-from core.store.database import ACTIVE_ENCODER_SETTING, Store
+from core.store.database import ACTIVE_ENCODER_SETTING, REQUESTED_ENCODER_SETTING, Store
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +34,16 @@ def encoder_config_key(cfg: EncoderConfig) -> str:
     return json.dumps({k: getattr(cfg, k) for k in MODEL_KEYS}, sort_keys=True)
 
 
-def remembered_encoder_config(default: EncoderConfig, store: Store) -> EncoderConfig:
+def remembered_encoder_config(
+    default: EncoderConfig, store: Store, *, for_indexing: bool = False
+) -> EncoderConfig:
     """The library's last model (architecture and weights) on top of ``default``.
 
-    Device, batch size and threads always come from ``default``.
+    Device, batch size and threads always come from ``default``. With ``for_indexing``,
+    the model the last index run was asked for wins, even if it never finished loading.
     """
-    stored = store.get_setting(ACTIVE_ENCODER_SETTING)
+    requested = store.get_setting(REQUESTED_ENCODER_SETTING) if for_indexing else None
+    stored = requested or store.get_setting(ACTIVE_ENCODER_SETTING)
     if stored is None:
         return default
     try:

@@ -29,6 +29,7 @@ from core.features.captions import (
     decode_caption_bytes,
     read_limited,
 )
+from core.features.confinement import outside_roots, real_roots, refusal
 
 FILE_COLUMNS = ("file", "filename", "file_name", "image", "path", "name")
 CAPTION_COLUMNS = ("caption", "text", "description", "title")
@@ -135,15 +136,20 @@ class _Row:
     labels: list[str]
 
 
-def read_folder_captions(folder: Path) -> FolderCaptions:
+def read_folder_captions(
+    folder: Path, allowed_roots: tuple[str, ...] | None = None
+) -> FolderCaptions:
     """Read and merge every caption file (``CAPTION_FILE_NAMES``) present in a folder.
 
     File names match case-insensitively (``Captions.CSV`` counts). Bad rows and unreadable
     files are skipped and described in ``problems``, with one WARNING logged per file that
-    had problems.
+    had problems. A caption file that is a link to a file outside ``allowed_roots`` is
+    not read (a problem says so).
 
     Args:
         folder: The photo folder.
+        allowed_roots: Folders a caption file may really be in (the library folders);
+            default: ``folder`` itself.
 
     Returns:
         The merged captions (source ``"captions-file"``), labels and problems. Never raises
@@ -156,7 +162,13 @@ def read_folder_captions(folder: Path) -> FolderCaptions:
     captions: dict[str, list[Caption]] = {}
     labels: dict[str, list[str]] = {}
     problems: list[str] = []
+    allowed = real_roots(allowed_roots if allowed_roots is not None else (str(folder),))
     for name in names:
+        real = outside_roots(folder / name, allowed)
+        if real is not None:
+            problems.append(f"{name}: skipped, {refusal(real)}")
+            logger.warning("%s: %s", folder / name, refusal(real))
+            continue
         file_problems: list[str] = []
         for row in _parse_caption_file(folder / name, file_problems):
             _merge_row(row, captions, labels, name, file_problems)

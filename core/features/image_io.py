@@ -26,7 +26,7 @@ import numpy as np
 import pillow_heif
 from PIL import ExifTags, Image, ImageFile, features
 
-from core.errors import UnsupportedImageError
+from core.errors import ImageUnreadableError, UnsupportedImageError
 from core.features.metadata import ImageMetadata, read_embedded_metadata
 
 SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
@@ -44,6 +44,7 @@ SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
         ".tiff",
         ".bmp",
         ".gif",
+        ".mpo",  # multi-picture JPEG (3D and some phone cameras): the first frame is indexed
     }
 )
 MAX_NAME_CHARS = 80
@@ -113,8 +114,10 @@ def open_image(path: Path, *, max_pixels: int, min_side: int | None = 224) -> De
         The decoded image with its full-resolution size and embedded metadata.
 
     Raises:
-        UnsupportedImageError: The file is empty, missing, unreadable, not an image,
-            truncated or corrupt, or larger than ``max_pixels``.
+        ImageUnreadableError: The file could not be read just now: missing (moved or
+            deleted), permission denied, or a disk error. Trying later may succeed.
+        UnsupportedImageError: The file is empty, not an image, truncated or corrupt,
+            or larger than ``max_pixels``: trying again is pointless until it changes.
         ValueError: ``max_pixels`` or ``min_side`` is not positive.
     """
     if max_pixels < 1 or (min_side is not None and min_side < 1):
@@ -126,14 +129,14 @@ def open_image(path: Path, *, max_pixels: int, min_side: int | None = 224) -> De
                 raise _failure(path, "is empty (0 bytes).")
             return _decode(handle, path, max_pixels, min_side)
     except FileNotFoundError as exc:
-        raise _failure(path, "was moved or deleted before it could be read.", exc) from exc
+        raise _unreadable(path, "was moved or deleted before it could be read.", exc) from exc
     except IsADirectoryError as exc:
         raise _failure(path, "is a folder, not an image.", exc) from exc
     except PermissionError as exc:
-        raise _failure(path, "cannot be read: permission denied.", exc) from exc
+        raise _unreadable(path, "cannot be read: permission denied.", exc) from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise _failure(path, f"could not be read ({reason}).", exc) from exc
+        raise _unreadable(path, f"could not be read ({reason}).", exc) from exc
 
 
 def _decode(handle: IO[bytes], path: Path, max_pixels: int, min_side: int | None) -> DecodedImage:
@@ -286,6 +289,12 @@ def _failure(path: Path, problem: str, cause: BaseException | None = None) -> Un
     if cause is not None:
         details = f"{details}: {type(cause).__name__}: {cause}"
     return UnsupportedImageError(f"{_display_name(path)} {problem}", details)
+
+
+def _unreadable(path: Path, problem: str, cause: BaseException) -> ImageUnreadableError:
+    """Like :func:`_failure`, for a read that may succeed later (moved, permissions, I/O)."""
+    failure = _failure(path, problem, cause)
+    return ImageUnreadableError(failure.user_message, failure.details)
 
 
 def _display_name(path: Path) -> str:

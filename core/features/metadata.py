@@ -17,43 +17,17 @@ from pathlib import Path
 
 from PIL import ExifTags, Image, ImageFile, IptcImagePlugin
 
+from core.features.boilerplate import is_boilerplate
+from core.features.xmp_text import MAX_XMP_BYTES, xmp_to_utf8
+
 logger = logging.getLogger(__name__)
 
 MAX_TEXT_CHARS = 2_000
-MAX_SIDECAR_BYTES = 16 * 1024 * 1024
+MAX_SIDECAR_BYTES = MAX_XMP_BYTES
 SOURCE_EXIF = "exif"
 SOURCE_IPTC = "iptc"
 SOURCE_XMP = "xmp"
 
-# Descriptions cameras and phones write by default; they say nothing about the photo.
-BOILERPLATE_DESCRIPTIONS = frozenset(
-    text.casefold()
-    for text in (
-        "OLYMPUS DIGITAL CAMERA",
-        "SONY DSC",
-        "DCIM",
-        "default",
-        "DIGITAL CAMERA",
-        "MINOLTA DIGITAL CAMERA",
-        "KONICA MINOLTA DIGITAL CAMERA",
-        "SAMSUNG DIGITAL CAMERA",
-        "NIKON DIGITAL CAMERA",
-        "LEICA DIGITAL CAMERA",
-        "KODAK Digital Still Camera",
-        "CASIO DIGITAL CAMERA",
-        "PENTAX Image",
-        "PENTAX DIGITAL CAMERA",
-        "EXIF_JPEG_PICTURE",
-        "Exif JPEG",
-        "DSC",
-        "Image",
-        "Picture",
-        "Photo",
-        "untitled",
-        "My beautiful picture",
-    )
-)
-_FILE_NAME_LIKE = re.compile(r"(?:img|dsc[nf]?|pict?|p|imag|photo|mvimg|pxl)[_-]?[\d_-]+", re.I)
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _DATE = re.compile(r"(\d{4})[:-](\d{2})[:-](\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
 
@@ -220,11 +194,7 @@ def _clean_text(value: object) -> str | None:
 
 def _clean_description(value: object) -> str | None:
     text = _clean_text(value)
-    if text is None or text.casefold() in BOILERPLATE_DESCRIPTIONS:
-        return None
-    if not any(ch.isalpha() for ch in text) or _FILE_NAME_LIKE.fullmatch(text):
-        return None
-    return text
+    return None if text is None or is_boilerplate(text) else text
 
 
 def _descriptions(values: Iterable[object], source: str) -> tuple[EmbeddedText, ...]:
@@ -376,18 +346,16 @@ def _xmp_bytes(value: object) -> bytes | None:
 
 
 def _parse_xmp(data: bytes) -> ImageMetadata:
-    """Parse an XMP packet.
+    """Parse an XMP packet in UTF-8, UTF-16 or UTF-32 (see ``xmp_text``).
 
     Raises:
         ET.ParseError: The packet is not well-formed XML.
         LookupError: The XML declaration names an unknown encoding.
-        ValueError: The packet declares a DTD (never needed by XMP; refused for safety).
+        ValueError: The packet is too large or declares a DTD (``UnsafeXmpError``).
     """
-    if data[:2] not in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 packets keep their NULs
-        data = data.strip(b"\x00 \t\r\n")
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise ValueError("XMP with a DTD is not accepted")
-    root = ET.fromstring(data)
+    parser = ET.XMLParser(encoding="utf-8")  # the bytes checked are the bytes parsed
+    parser.feed(xmp_to_utf8(data))
+    root = parser.close()
     dates = (_parse_date(value) for tag in _XMP_DATE_TAGS for value in _xmp_values(root, tag))
     texts = [value for tag in _XMP_DESCRIPTION_TAGS for value in _xmp_values(root, tag)]
     keywords = _xmp_values(root, f"{_DC}subject")

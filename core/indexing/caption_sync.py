@@ -20,6 +20,7 @@ from core.features.captions import (
     read_sidecar_captions,
     sidecar_text_paths,
 )
+from core.features.confinement import outside_roots, real_roots, refusal
 from core.features.metadata import read_xmp_sidecar, xmp_sidecar_paths
 from core.indexing.scanner import ancestors
 from core.store.database import Store
@@ -43,16 +44,22 @@ class FileCaptions:
 
 
 class FolderCaptionCache:
-    """Reads each folder's caption files once per run."""
+    """Reads each folder's caption files once per run.
 
-    def __init__(self) -> None:
+    ``allowed_roots`` (the library folders) are where caption files and sidecars may
+    really be: a link leading elsewhere is refused. Empty: the photo's own library
+    folder (the ``root`` given to :func:`read_file_captions`).
+    """
+
+    def __init__(self, allowed_roots: tuple[str, ...] = ()) -> None:
         self._cache: dict[str, FolderCaptions] = {}
+        self.allowed_roots = real_roots(allowed_roots)
 
-    def get(self, directory: str) -> FolderCaptions:
+    def get(self, directory: str, allowed_roots: tuple[str, ...] = ()) -> FolderCaptions:
         """The caption files of ``directory`` (read on first use)."""
         found = self._cache.get(directory)
         if found is None:
-            found = read_folder_captions(Path(directory))
+            found = read_folder_captions(Path(directory), allowed_roots or self.allowed_roots)
             self._cache[directory] = found
         return found
 
@@ -67,26 +74,36 @@ def read_file_captions(
     """Everything text files say about ``image_path``; bad files become problems, never errors.
 
     Caption files are looked up in the photo's folder and in every parent folder up
-    to ``root`` (the library folder), with the photo's path relative to each.
+    to ``root`` (the library folder), with the photo's path relative to each. A sidecar
+    or caption file that is a link leading outside the library folders is not read.
     """
     out = FileCaptions()
     path = Path(image_path)
+    directory = os.path.dirname(image_path)
+    allowed = folders.allowed_roots or real_roots([root or directory])
+    for sidecar in (*sidecar_text_paths(path), *xmp_sidecar_paths(path)):
+        # the scan only enters folders that really are inside: only a link can lead out
+        real = outside_roots(sidecar, allowed) if os.path.islink(sidecar) else None
+        if real is not None:
+            out.problems.append((str(sidecar), refusal(real)))
+    refused = {p for p, _ in out.problems}
     for sidecar in sidecar_text_paths(path):
+        if str(sidecar) in refused:
+            continue
         try:
             out.captions += [(c.text, c.source) for c in read_sidecar_captions(sidecar)]
         except CaptionFileError as exc:
             out.problems.append((str(sidecar), exc.user_message))
     for xmp_path in xmp_sidecar_paths(path):
-        if xmp_path.is_file():
+        if str(xmp_path) not in refused and xmp_path.is_file():
             meta = read_xmp_sidecar(xmp_path)
             if meta is None:
                 out.problems.append((str(xmp_path), "the XMP sidecar could not be parsed"))
                 continue
             out.captions += [(d.text, "xmp-sidecar") for d in meta.descriptions]
             out.labels += list(meta.keywords)
-    directory = os.path.dirname(image_path)
     for parent in ancestors(directory, root or directory):
-        folder = folders.get(parent)
+        folder = folders.get(parent, allowed)
         relative = os.path.relpath(image_path, parent).replace(os.sep, "/")
         out.captions += [(c.text, c.source) for c in folder.lookup(relative)]
         out.labels += list(folder.lookup_labels(relative))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.errors import UnsupportedImageError
+from core.errors import ImageUnreadableError, UnsupportedImageError
 from core.features.encoder import Encoder
 from core.features.image_io import open_image
 from core.features.metadata import ImageMetadata
@@ -44,11 +44,15 @@ class Decoded:
 
 @dataclass(frozen=True, slots=True)
 class Failed:
-    """A photo that could not be decoded, with the reason shown to the user."""
+    """A photo that could not be decoded, with the reason shown to the user.
+
+    ``retry``: the failure may pass (moved, no permission, I/O), so later scans try again.
+    """
 
     media_id: int
     path: str
     reason: str
+    retry: bool = False
 
 
 @dataclass(slots=True)
@@ -64,6 +68,8 @@ def decode_one(encoder: Encoder, media_id: int, path: str, max_pixels: int) -> D
     try:
         decoded = open_image(Path(path), max_pixels=max_pixels)
         tensor = encoder.preprocess(decoded.image)
+    except ImageUnreadableError as exc:
+        return Failed(media_id, path, exc.user_message, retry=True)
     except UnsupportedImageError as exc:
         return Failed(media_id, path, exc.user_message)
     except Exception as exc:  # a per-file failure must never abort the run
@@ -154,7 +160,7 @@ class ImageStage:
                 labels.set_labels(d.media_id, d.metadata.keywords, ORIGIN_EMBEDDED_KEYWORDS)
                 refresh_hashtags(self._store, d.media_id)
             for f in failed:
-                media.mark_error(f.media_id, f.reason)
+                media.mark_error(f.media_id, f.reason, retry=f.retry)
                 logger.warning("Skipped %s: %s", f.path, f.reason)
         result.encoded += len(ok)
         result.skipped += [SkippedFile(f.path, f.reason) for f in failed]

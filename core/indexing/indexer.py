@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.config import IndexingConfig
-from core.errors import CoreError, TaskCancelled
+from core.errors import CoreError, ModelNotAvailableError, TaskCancelled
 from core.features.encoder import LazyEncoder
 from core.indexing.caption_stage import encode_captions
 from core.indexing.code_writer import find_missing, load_hasher, write_missing_codes
@@ -57,6 +57,7 @@ class Indexer:
         self._encoder = encoder
         self._config = config
         self._options = options or IndexOptions()
+        self._earlier_request: str | None = None
 
     def run(
         self,
@@ -69,6 +70,9 @@ class Indexer:
         started = time.monotonic()
         report = RateLimitedReporter(progress)
         targets = self._store.media.folders() if folders is None else folders
+        # Stored before anything slow, so a run cancelled before the model has loaded
+        # still leaves the model the user asked for to the next run.
+        self._earlier_request = self._store.request_encoder(self._encoder.config_key)
         report(Progress("scan", 0, len(targets)), force=True)
         try:
             plan, applied = self._scan(targets, cancel)
@@ -93,7 +97,10 @@ class Indexer:
         self, targets: list[FolderRecord], cancel: CancelToken | None
     ) -> tuple[ScanPlan, AppliedPlan]:
         stored = {f.id: self._store.media.media_in_folder(f.id) for f in targets}
-        plan = Scanner(self._config).plan(targets, stored, unsettled=self._options.unsettled())
+        everywhere = tuple(f.path for f in self._store.media.folders())  # where links may lead
+        plan = Scanner(self._config).plan(
+            targets, stored, unsettled=self._options.unsettled(), allowed_roots=everywhere
+        )
         return plan, PlanWriter(self._store, cancel).apply(plan, targets)
 
     def _encode(
@@ -104,7 +111,11 @@ class Indexer:
             return 0, 0, []
         if not self._encoder.is_loaded:
             report(Progress("model", 0, 1), force=True)
-        encoder = self._encoder.get()
+        try:
+            encoder = self._encoder.get()
+        except ModelNotAvailableError:  # a model that cannot load is not worth remembering
+            self._store.restore_encoder_request(self._earlier_request)
+            raise
         report(Progress("model", 1, 1), force=True)
         record = self._store.remember_encoder(
             self._encoder.config_key, encoder.model_id, encoder.dim

@@ -15,7 +15,7 @@ from core.indexing.caption_sync import (
     write_file_captions,
 )
 from core.indexing.folders import is_inside
-from core.indexing.scanner import ChangedFile, MovedFile, NewFile, ScanPlan
+from core.indexing.scanner import ChangedFile, MovedFile, NewFile, RetryFile, ScanPlan
 from core.progress import CancelToken
 from core.store.database import Store
 from core.store.records import FolderRecord
@@ -64,6 +64,7 @@ class PlanWriter:
         _in_chunks(self._store, plan.new, self._insert, self._cancel)
         _in_chunks(self._store, plan.moved, self._move, self._cancel)
         _in_chunks(self._store, plan.changed, self._change, self._cancel)
+        _in_chunks(self._store, plan.retry, self._retry, self._cancel)
         with self._store.atomic():
             self._store.media.delete_media(plan.deleted)
         caption_problems = self._recaption_all([f.path for f in folders])
@@ -82,7 +83,7 @@ class PlanWriter:
         media = self._store.media
         media_id = media.insert_media(f.folder_id, f.path, f.size, f.mtime_ns, f.content_hash, "")
         if f.error is not None:
-            media.mark_error(media_id, f.error)
+            media.mark_error(media_id, f.error, retry=True)
             return
         self._recaption[media_id] = (f.path, f.sig)
         twin = media.decoded_twin(f.content_hash, f.size, media_id)
@@ -94,6 +95,12 @@ class PlanWriter:
     def _move(self, m: MovedFile) -> None:
         self._store.media.move_media(m.media_id, m.folder_id, m.new_path, m.mtime_ns, "")
 
+    def _retry(self, r: RetryFile) -> None:
+        if r.error is None:
+            self._store.media.requeue(r.media_id, r.content_hash)
+        else:
+            self._store.media.mark_error(r.media_id, r.error, retry=True)
+
     def _change(self, c: ChangedFile) -> None:
         if c.content_changed:
             self._store.media.mark_changed(c.media_id, c.size, c.mtime_ns, c.content_hash)
@@ -101,7 +108,7 @@ class PlanWriter:
             self._store.media.touch(c.media_id, c.mtime_ns)
 
     def _recaption_all(self, roots: list[str]) -> list[tuple[str, str]]:
-        cache = FolderCaptionCache()
+        cache = FolderCaptionCache(tuple(f.path for f in self._store.media.folders()))
         items = sorted(self._recaption.items(), key=lambda kv: kv[1][0])
         problems: list[tuple[str, str]] = []
 
@@ -123,7 +130,7 @@ class PlanWriter:
         by_folder: dict[int, list[tuple[str, str]]] = {f.id: [] for f in folders}
         for w in plan.withheld:
             by_folder[roots[w.folder_path]].append((w.folder_path, f"Nothing removed: {w.reason}"))
-        for path, reason in plan.unreadable_dirs + extra:
+        for path, reason in plan.unreadable_dirs + plan.skipped + extra:
             owner = next((r for r in roots if is_inside(path, r)), None)
             if owner is not None:
                 by_folder[roots[owner]].append((path, reason))
@@ -131,3 +138,5 @@ class PlanWriter:
         with self._store.atomic():
             for folder_id, problems in by_folder.items():
                 self._store.media.set_problems(folder_id, problems)
+            for folder_id, counts in plan.unsupported.items():
+                self._store.media.set_unsupported(folder_id, counts)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from core.config import IndexingConfig
 from core.features.captions import sidecar_signature
 from core.indexing.content_hash import content_hash
-from core.indexing.file_walk import DirListing, FileStat, WalkResult, walk
+from core.indexing.file_walk import DirListing, FileIdentity, FileStat, WalkResult, walk
 from core.store.records import FolderRecord, MediaRecord
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,19 @@ class ChangedFile:
 
 
 @dataclass(frozen=True, slots=True)
+class RetryFile:
+    """A stored photo that failed for a passing reason (moved, no permission, I/O).
+
+    ``error`` is ``None`` when it can be read now (it goes back to the queue with
+    ``content_hash``), else why it still cannot be read.
+    """
+
+    media_id: int
+    content_hash: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class WithheldDeletion:
     """Deletions not applied because too much of a folder looked missing."""
 
@@ -80,8 +93,11 @@ class ScanPlan:
     changed: list[ChangedFile] = field(default_factory=list)
     recaption: dict[int, tuple[str, str]] = field(default_factory=dict)
     deleted: list[int] = field(default_factory=list)
+    retry: list[RetryFile] = field(default_factory=list)
     withheld: list[WithheldDeletion] = field(default_factory=list)
     unreadable_dirs: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    unsupported: dict[int, dict[str, int]] = field(default_factory=dict)
     unchanged: int = 0
 
 
@@ -129,15 +145,21 @@ class Scanner:
         stored: dict[int, dict[str, MediaRecord]],
         *,
         unsettled: frozenset[str] = frozenset(),
+        allowed_roots: tuple[str, ...] | None = None,
     ) -> ScanPlan:
         """Diff ``folders`` on disk against their ``stored`` media (folder id -> path -> record).
 
-        Folders never nest (``core.indexing.folders`` merges them), so no photo is seen twice.
-        Files in ``unsettled`` (still being written) are left as they are, and nothing is
-        deleted while there are any: a file still arriving may be a stored one moved.
+        Folders never nest (``core.indexing.folders`` merges them), and a file reached
+        twice (through a symlink or a hard link) is indexed once, so no photo is seen
+        twice. Links may lead anywhere inside ``allowed_roots`` (every library folder;
+        default: ``folders``). Files in ``unsettled`` (still being written) are left as
+        they are, and nothing is deleted while there are any: a file still arriving may
+        be a stored one moved.
         """
         plan = ScanPlan()
-        seen = [self._walk(f, stored.get(f.id, {}), plan, unsettled) for f in folders]
+        allowed = allowed_roots if allowed_roots is not None else tuple(f.path for f in folders)
+        seen = [self._walk(f, stored.get(f.id, {}), plan, unsettled, allowed) for f in folders]
+        _index_each_file_once(seen, plan)
         missing = self._missing(seen, plan)
         by_hash: dict[tuple[str, int], list[MediaRecord]] = {}
         for record in missing:
@@ -158,9 +180,13 @@ class Scanner:
         stored: dict[str, MediaRecord],
         plan: ScanPlan,
         unsettled: frozenset[str],
+        allowed: tuple[str, ...],
     ) -> _Seen:
-        result = walk(folder.path)
+        result = walk(folder.path, allowed)
         plan.unreadable_dirs.extend(result.unreadable)
+        plan.skipped.extend(result.skipped)
+        if result.root_exists:
+            plan.unsupported[folder.id] = result.unsupported
         stats = result.image_stats()
         if unsettled:
             stats = {p: st for p, st in stats.items() if p not in unsettled}
@@ -215,6 +241,8 @@ class Scanner:
                 plan.unchanged += 1
                 if record.sidecar_sig != sig:
                     plan.recaption[record.id] = (path, sig)
+                if record.status == "error" and record.retry:
+                    plan.retry.append(_probe(record.id, path, st.size))
 
     def _new_or_moved(
         self,
@@ -228,14 +256,17 @@ class Scanner:
         try:
             digest = content_hash(path, st.size)
         except OSError as exc:
-            reason = f"cannot be read ({exc.strerror or exc})"
-            plan.new.append(NewFile(folder_id, path, st.size, st.mtime_ns, "", sig, reason))
+            plan.new.append(
+                NewFile(folder_id, path, st.size, st.mtime_ns, "", sig, _read_error(exc))
+            )
             return
         candidates = by_hash.get((digest, st.size))
         if candidates:
             old = candidates.pop()
             plan.moved.append(MovedFile(old.id, folder_id, old.path, path, st.mtime_ns, sig))
             plan.recaption[old.id] = (path, sig)
+            if old.status == "error" and old.retry:  # e.g. renamed while it was being read
+                plan.retry.append(RetryFile(old.id, digest))
             return
         plan.new.append(NewFile(folder_id, path, st.size, st.mtime_ns, digest, sig))
 
@@ -252,3 +283,49 @@ class Scanner:
         )
         if record.sidecar_sig != sig or changed:
             plan.recaption[record.id] = (path, sig)
+
+
+def _index_each_file_once(seen: list[_Seen], plan: ScanPlan) -> None:
+    """Keep one path per file reached through a symlink or a hard link; the others are skips.
+
+    The path kept is a real path over a link, then the one already in the library,
+    then the first by name. Paths count as one file only when they share device and
+    inode *and* a link explains it (a symlink resolving to the same real path, or hard
+    links of equal size and mtime), so a file system that reuses inode numbers loses
+    nothing.
+    """
+    paths: dict[tuple[int, int], list[tuple[_Seen, str, FileIdentity, FileStat]]] = {}
+    for s in seen:
+        for path, st in s.stats.items():
+            if st.identity is not None and st.identity.inode is not None:
+                paths.setdefault(st.identity.inode, []).append((s, path, st.identity, st))
+    for group in paths.values():
+        if len(group) < 2 or not any(g[2].is_link or g[2].links > 1 for g in group):
+            continue
+        keep = min(group, key=lambda g: (g[2].is_link, g[1] not in g[0].stored, g[1]))
+        for s, path, identity, st in group:
+            if path != keep[1] and _same_file(path, identity, st, keep[1], keep[2], keep[3]):
+                del s.stats[path]
+                how = "a link to it" if identity.is_link else "a hard link"
+                plan.skipped.append((path, f"the same file as {keep[1]} ({how}): indexed once"))
+
+
+def _same_file(
+    a: str, a_id: FileIdentity, a_st: FileStat, b: str, b_id: FileIdentity, b_st: FileStat
+) -> bool:
+    if a_id.is_link or b_id.is_link:
+        return os.path.realpath(a) == os.path.realpath(b)
+    same_content = (a_st.size, a_st.mtime_ns) == (b_st.size, b_st.mtime_ns)
+    return a_id.links > 1 and b_id.links > 1 and same_content
+
+
+def _read_error(exc: OSError) -> str:
+    return f"cannot be read ({exc.strerror or exc}); tried again at the next scan"
+
+
+def _probe(media_id: int, path: str, size: int) -> RetryFile:
+    """Whether a photo that failed for a passing reason can be read now (at most 128 KiB)."""
+    try:
+        return RetryFile(media_id, content_hash(path, size))
+    except OSError as exc:
+        return RetryFile(media_id, "", _read_error(exc))

@@ -34,6 +34,10 @@ PAGE_SIZE_BYTES = 8192
 BUSY_TIMEOUT_MS = 10_000
 ENCODER_SETTING_PREFIX = "encoder-id:"
 ACTIVE_ENCODER_SETTING = "active-encoder"
+"""The model whose vectors the library holds: search and training use it."""
+REQUESTED_ENCODER_SETTING = "requested-encoder"
+"""The model the last index run was asked to use, stored before it loads: the next
+index run continues with it even if that run was cancelled before the model loaded."""
 
 
 def _applied_migrations(path: Path) -> set[str] | None:
@@ -182,7 +186,23 @@ class Store:
             record = self.vectors.encoder(model_id, dim)
             self.set_setting(ENCODER_SETTING_PREFIX + config_key, model_id)
             self.set_setting(ACTIVE_ENCODER_SETTING, config_key)
+            self.set_setting(REQUESTED_ENCODER_SETTING, config_key)
         return record
+
+    def request_encoder(self, config_key: str) -> str | None:
+        """Remember that indexing was asked to use ``config_key``; returns the earlier request."""
+        previous = self.get_setting(REQUESTED_ENCODER_SETTING)
+        if previous != config_key:
+            self.set_setting(REQUESTED_ENCODER_SETTING, config_key)
+        return previous
+
+    def restore_encoder_request(self, previous: str | None) -> None:
+        """Undo :meth:`request_encoder` (the requested model could not be loaded)."""
+        if previous is not None:
+            self.set_setting(REQUESTED_ENCODER_SETTING, previous)
+            return
+        with self.db.atomic():
+            self.db.execute("DELETE FROM settings WHERE key = ?", [REQUESTED_ENCODER_SETTING])
 
     def known_encoder(self, config_key: str) -> EncoderRecord | None:
         """The encoder a configuration produced before in this library (no model load)."""

@@ -31,13 +31,15 @@ def _folder(row: Sequence[Any]) -> FolderRecord:
     return FolderRecord(int(row[0]), path_from_db(row[1]), bool(row[2]), bool(row[3]), str(row[4]))
 
 
-_MEDIA_COLUMNS = "id, folder_id, path, size, mtime_ns, content_hash, status, sidecar_sig"
+_MEDIA_COLUMNS = (
+    "id, folder_id, path, size, mtime_ns, content_hash, status, sidecar_sig, error_retry"
+)
 
 
 def _media(row: Sequence[Any]) -> MediaRecord:
     return MediaRecord(
         int(row[0]), int(row[1]), path_from_db(row[2]), int(row[3]), int(row[4]), str(row[5]),
-        str(row[6]), str(row[7]),
+        str(row[6]), str(row[7]), bool(row[8]),
     )  # fmt: skip
 
 
@@ -116,7 +118,7 @@ class MediaRepository:
         """The file's bytes changed: back to ``pending`` and its image features dropped."""
         self._db.execute(
             "UPDATE media SET size = ?, mtime_ns = ?, content_hash = ?, status = 'pending',"
-            " error = NULL, updated_at = ? WHERE id = ?",
+            " error = NULL, error_retry = 0, updated_at = ? WHERE id = ?",
             [size, mtime_ns, content_hash, now_iso(), media_id],
         )
         self._db.execute("DELETE FROM image_features WHERE media_id = ?", [media_id])
@@ -142,8 +144,8 @@ class MediaRepository:
     def mark_ready(self, media_id: int, width: int, height: int, taken_at: str | None) -> None:
         """The photo decoded fine; store what was learnt from it."""
         self._db.execute(
-            "UPDATE media SET status = 'ready', error = NULL, width = ?, height = ?,"
-            " taken_at = ?, updated_at = ? WHERE id = ?",
+            "UPDATE media SET status = 'ready', error = NULL, error_retry = 0, width = ?,"
+            " height = ?, taken_at = ?, updated_at = ? WHERE id = ?",
             [width, height, taken_at, now_iso(), media_id],
         )
 
@@ -161,7 +163,7 @@ class MediaRepository:
     ) -> None:
         """Give ``target_id`` what decoding ``source_id`` produced: size, date, embedded text."""
         self._db.execute(
-            "UPDATE media SET status = 'ready', error = NULL,"
+            "UPDATE media SET status = 'ready', error = NULL, error_retry = 0,"
             " width = (SELECT width FROM media WHERE id = :src),"
             " height = (SELECT height FROM media WHERE id = :src),"
             " taken_at = (SELECT taken_at FROM media WHERE id = :src) WHERE id = :dst",
@@ -180,11 +182,24 @@ class MediaRepository:
             [target_id, source_id, *origin_list],
         )
 
-    def mark_error(self, media_id: int, reason: str) -> None:
-        """The photo cannot be used; keep the reason for ``status``. Retried when it changes."""
+    def mark_error(self, media_id: int, reason: str, *, retry: bool = False) -> None:
+        """The photo cannot be used; keep the reason for ``status``.
+
+        With ``retry`` (it was moved, unreadable, an I/O error) every scan tries it
+        again; otherwise (its content is bad) it is tried again only when it changes.
+        """
         self._db.execute(
-            "UPDATE media SET status = 'error', error = ?, updated_at = ? WHERE id = ?",
-            [printable(reason), now_iso(), media_id],
+            "UPDATE media SET status = 'error', error = ?, error_retry = ?, updated_at = ?"
+            " WHERE id = ?",
+            [printable(reason), int(retry), now_iso(), media_id],
+        )
+
+    def requeue(self, media_id: int, content_hash: str) -> None:
+        """A photo that failed for a passing reason can be read again: decode it next."""
+        self._db.execute(
+            "UPDATE media SET status = 'pending', error = NULL, error_retry = 0,"
+            " content_hash = ?, updated_at = ? WHERE id = ?",
+            [content_hash, now_iso(), media_id],
         )
 
     def delete_media(self, media_ids: Iterable[int]) -> int:
@@ -331,6 +346,24 @@ class MediaRepository:
             "SELECT path, message FROM scan_problems ORDER BY path, id"
         ).fetchall()
         return [(path_from_db(r[0]), str(r[1])) for r in rows]
+
+    def set_unsupported(self, folder_id: int, counts: dict[str, int]) -> None:
+        """Replace the folder's counts of files not indexed, by kind (``raw``, ``video``...)."""
+        self._db.execute("DELETE FROM unsupported_files WHERE folder_id = ?", [folder_id])
+        self._db.conn.executemany(
+            "INSERT INTO unsupported_files(folder_id, kind, count) VALUES (?, ?, ?)",
+            [(folder_id, kind, n) for kind, n in sorted(counts.items()) if n],
+        )
+
+    def unsupported(self) -> dict[int, dict[str, int]]:
+        """Folder id -> kind -> how many files of that kind it holds that are not indexed."""
+        out: dict[int, dict[str, int]] = {}
+        rows = self._db.execute(
+            "SELECT folder_id, kind, count FROM unsupported_files ORDER BY folder_id, kind"
+        ).fetchall()
+        for folder_id, kind, count in rows:
+            out.setdefault(int(folder_id), {})[str(kind)] = int(count)
+        return out
 
     def counts(self) -> dict[str, int]:
         """Photo, caption, label and folder counts for ``status``."""

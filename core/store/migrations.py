@@ -144,6 +144,26 @@ def m002_hasher_models(db: Database) -> None:
         )
 
 
+@MIGRATIONS(name="m003_retry_and_unsupported")
+def m003_retry_and_unsupported(db: Database) -> None:
+    """Retryable errors, and counts of the files a folder holds that are not indexed yet.
+
+    ``media.error_retry`` = 1: the photo failed for a passing reason (moved, no
+    permission) and the scan tries it again. Errors recorded before this column existed
+    did not say which kind they were, so each is tried once more; a corrupt file fails
+    again and is then kept as a lasting error until it changes.
+    ``unsupported_files``: RAW photos and videos per folder and kind, for ``status``.
+    """
+    db.execute("ALTER TABLE media ADD COLUMN error_retry INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE media SET error_retry = 1 WHERE status = 'error'")
+    db.execute(
+        "CREATE TABLE unsupported_files ("
+        " folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,"
+        " kind TEXT NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (folder_id, kind))"
+        " WITHOUT ROWID"
+    )
+
+
 def known_migration_names() -> frozenset[str]:
     """Names of every migration this version of HashLens knows."""
     return frozenset(m.name for m in MIGRATIONS._migrations)

@@ -49,6 +49,8 @@ class MediaRecord:
     content_hash: str
     status: str
     sidecar_sig: str
+    retry: bool = False
+    """An ``error`` that may pass (moved, no permission, I/O): the scan tries again."""
 
 
 @dataclass(frozen=True, slots=True)

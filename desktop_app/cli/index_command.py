@@ -32,7 +32,7 @@ def cmd_index(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
         elif not store.media.folders():
             print("The library has no folders yet. Add one: hashlens add ~/Pictures")
             return 1
-        encoder_cfg = effective_encoder_config(config, store, args)
+        encoder_cfg = effective_encoder_config(config, store, args, for_indexing=True)
         with ProgressBars(enabled=not args.no_progress) as bars:
             indexer = Indexer(
                 store,

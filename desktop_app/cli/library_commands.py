@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core import paths
 from core.errors import FolderNotFoundError
+from core.indexing.file_walk import describe_not_indexed
 from core.indexing.folders import FolderRegistration, register_folder
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import HasherRecord, printable
@@ -99,7 +100,17 @@ def status_payload(store: Store) -> dict[str, object]:
         "album_folders": [printable(f.path) for f in store.media.folders() if f.is_album_source],
         "errors": [{"path": printable(p), "reason": r} for p, r in store.media.errors()],
         "problems": [{"path": printable(p), "message": m} for p, m in store.media.problems()],
+        "not_indexed": _unsupported_totals(store),
     }
+
+
+def _unsupported_totals(store: Store) -> dict[str, int]:
+    """Kind (``raw``, ``video``, ``hidden``) -> files of that kind in the folders, not indexed."""
+    totals: dict[str, int] = {}
+    for counts in store.media.unsupported().values():
+        for kind, n in counts.items():
+            totals[kind] = totals.get(kind, 0) + n
+    return totals
 
 
 def _hasher_json(record: HasherRecord) -> dict[str, object]:
@@ -133,6 +144,9 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
         print(f"  folder: {printable(folder.path)}{albums}")
     _print_list("Skipped files", store.media.errors())
     _print_list("Problems", store.media.problems())
+    not_indexed = describe_not_indexed(_unsupported_totals(store))
+    if not_indexed:
+        print(f"Not indexed: {not_indexed}")
     print(f"Log: {printable(str(paths.log_dir() / LOG_FILENAME))}")
     return 0
 

@@ -39,9 +39,13 @@ def _absolute_if_path(value: str | None) -> str | None:
 
 
 def effective_encoder_config(
-    config: AppConfig, store: Store, args: argparse.Namespace
+    config: AppConfig, store: Store, args: argparse.Namespace, *, for_indexing: bool = False
 ) -> EncoderConfig:
-    """Model options given on the command line win; else the library's last model; else config."""
+    """Model options given on the command line win; else the library's last model; else config.
+
+    ``for_indexing`` (``index``, ``watch``): the model the last index run was asked for,
+    even one cancelled before the model loaded (see ``model_choice``).
+    """
     if any(getattr(args, k, None) for k in MODEL_KEYS):
         return config.encoder
-    return remembered_encoder_config(config.encoder, store)
+    return remembered_encoder_config(config.encoder, store, for_indexing=for_indexing)

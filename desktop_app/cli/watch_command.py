@@ -107,7 +107,7 @@ def cmd_watch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
     if config.watch.mode == "off":
         print(WATCHING_OFF)
         return 1
-    encoder_cfg = effective_encoder_config(config, store, args)
+    encoder_cfg = effective_encoder_config(config, store, args, for_indexing=True)
     runner = WatchRunner(store, lazy_encoder(encoder_cfg), config, encoder_cfg.batch_size)
     service = WatchService(
         runner.run,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.config import AppConfig, EncoderConfig
 from core.features.encoder import LazyEncoder
+from core.indexing.file_walk import describe_not_indexed
 from core.indexing.folders import register_folder
 from core.indexing.indexer import Indexer, IndexOptions
 from core.progress import CancelToken, ProgressCallback
@@ -98,6 +99,10 @@ def read_overview(store: Store, default: EncoderConfig) -> LibraryOverview:
     )
     skipped = [SkippedFile(p, r) for p, r in store.media.errors()]
     skipped += [SkippedFile(p, m) for p, m in store.media.problems()]
+    paths = {f.id: f.path for f in store.media.folders()}
+    for folder_id, by_kind in store.media.unsupported().items():
+        if folder_id in paths and (kinds := describe_not_indexed(by_kind)):
+            skipped.append(SkippedFile(paths[folder_id], f"Not indexed: {kinds}"))
     return LibraryOverview(
         library_path=store.path,
         folders=folders,

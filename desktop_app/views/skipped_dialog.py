@@ -19,7 +19,10 @@ from desktop_app.views.labels import plain_label, plain_tooltip
 
 
 class SkippedDialog(QDialog):
-    """A table of skipped files (path, reason); they are retried when they change."""
+    """A table of skipped files (path, reason); they are retried when they change.
+
+    Files that could not be read just then (moved, no permission) are retried at every scan.
+    """
 
     def __init__(self, skipped: tuple[SkippedFile, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,7 +48,8 @@ class SkippedDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(
             plain_label(
-                "These files could not be used. HashLens tries them again when they change.",
+                "These files could not be used. HashLens tries them again when they change, "
+                "and at every scan if they only could not be read just then.",
                 is_subtle=True,
             )
         )

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.errors import UnsupportedImageError
+from core.errors import ImageUnreadableError, UnsupportedImageError
 from core.features.image_io import (
     SUPPORTED_EXTENSIONS,
     DecodedImage,
@@ -393,6 +393,7 @@ def test_open_image_reports_file_deleted_before_decoding(tmp_path: Path, real_jp
     error = decode_error(path)
 
     assert error.user_message == "gone.jpg was moved or deleted before it could be read."
+    assert isinstance(error, ImageUnreadableError)  # tried again by the next scan
 
 
 def test_open_image_refuses_directory_named_like_a_photo(tmp_path: Path) -> None:
@@ -432,6 +433,7 @@ def test_open_image_reports_permission_denied(
     error = decode_error(path)
 
     assert error.user_message == "private.jpg cannot be read: permission denied."
+    assert isinstance(error, ImageUnreadableError)
 
 
 def test_open_image_reports_other_os_errors_with_their_reason(
@@ -448,6 +450,7 @@ def test_open_image_reports_other_os_errors_with_their_reason(
     error = decode_error(path)
 
     assert error.user_message == "nas.jpg could not be read (Input/output error)."
+    assert isinstance(error, ImageUnreadableError)
 
 
 class FailingDuringDecode(io.FileIO):
@@ -582,3 +585,23 @@ def test_open_image_rejects_nonsense_limits(
 ) -> None:
     with pytest.raises(ValueError, match="positive"):
         open_image(real_jpeg, max_pixels=max_pixels, min_side=min_side)
+
+
+def test_bad_content_is_a_lasting_error_not_a_passing_one(tmp_path: Path, real_jpeg: Path) -> None:
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(real_jpeg.read_bytes()[:300])
+
+    error = decode_error(path)
+
+    assert not isinstance(error, ImageUnreadableError)  # not retried until the file changes
+
+
+def test_an_mpo_decodes_its_first_frame(tmp_path: Path) -> None:
+    path = tmp_path / "stereo.mpo"
+    left, right = Image.new("RGB", (300, 240), "red"), Image.new("RGB", (300, 240), "blue")
+    left.save(path, "MPO", save_all=True, append_images=[right])
+
+    decoded = open_image(path, max_pixels=BIG)
+
+    assert (decoded.width, decoded.height) == (300, 240)
+    assert decoded.image.getpixel((10, 10))[0] > 200

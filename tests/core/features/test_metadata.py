@@ -202,12 +202,64 @@ def test_read_embedded_metadata_decodes_non_utf8_description_bytes(
         "IMG_1234",
         "DSC_0042",
         "----",
+        # seen in real libraries (issue 13): maker defaults, Samsung placeholders, hex
+        "SANYO DIGITAL CAMERA",
+        "SAMSUNG CSC",  # Pillow's Tests/images/ignore_frame_size.mpo, a Galaxy photo
+        "<Digimax i50 MP3, Samsung #1 MP3>",
+        "<KENOX S630  / Samsung S630>",
+        "KODAK EasyShare Digital Camera",
+        "FUJIFILM DIGITAL CAMERA",
+        "Konica Minolta Digital Camera",
+        "0x1F2E3D4C5B6A7988",
+        "48 65 6c 6c 6f 00 00 00",
+        "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+        "DSCF0042.JPG",
+        "P1010001.JPG",
+        "100_0001",
+        "DCIM/100OLYMP",
+        "Exif_JPEG_420",
     ],
 )
 def test_read_embedded_metadata_drops_camera_boilerplate(boilerplate: str) -> None:
     metadata = read_bytes(jpeg_bytes(description_exif(boilerplate)))
 
     assert metadata.descriptions == ()
+
+
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "My old Olympus digital camera on the shelf",
+        "Cafe 2019",
+        "decaf facade",
+        "Grandma's 80th birthday, 2019",
+        "Photo 1 of the garden",
+        "<3 beach day",
+        "Sony Center, Berlin",
+        "IMG of the week: the red door",
+        "Canon EOS 5D on a tripod at dawn",
+    ],
+)
+def test_read_embedded_metadata_keeps_real_captions_that_look_a_little_like_defaults(
+    caption: str,
+) -> None:
+    metadata = read_bytes(jpeg_bytes(description_exif(caption)))
+
+    assert [d.text for d in metadata.descriptions] == [caption]
+
+
+def test_boilerplate_in_xmp_is_dropped_too() -> None:
+    packet = xmp_packet(
+        """>
+   <dc:description><rdf:Alt><rdf:li xml:lang="x-default">SANYO DIGITAL CAMERA</rdf:li>
+   </rdf:Alt></dc:description>
+   <dc:title><rdf:Alt><rdf:li xml:lang="x-default">Harbour at night</rdf:li>
+   </rdf:Alt></dc:title>
+  </rdf:Description>"""
+    )
+    metadata = read_bytes(jpeg_bytes(xmp=packet))
+
+    assert [d.text for d in metadata.descriptions] == ["Harbour at night"]
 
 
 def test_read_embedded_metadata_caps_text_length() -> None:
@@ -426,6 +478,71 @@ def test_read_xmp_sidecar_refuses_entity_expansion(tmp_path: Path) -> None:
     )
 
     assert read_xmp_sidecar(path) is None
+
+
+BOMB_DTD = (
+    '<!DOCTYPE x:xmpmeta [<!ENTITY a "a lighthouse in the fog ">'
+    '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+)
+BOMB_BODY = """>
+   <dc:description><rdf:Alt><rdf:li xml:lang="x-default">&b;</rdf:li></rdf:Alt></dc:description>
+  </rdf:Description>"""
+UNICODE_ENCODINGS = [
+    ("utf-16", "utf-16"),  # with a byte order mark
+    ("utf-16-le", "utf-16-le"),  # none: told from the first bytes
+    ("utf-16-be", "utf-16-be"),
+    ("utf-32", "utf-32"),
+    ("utf-32-le", "utf-32-le"),
+    ("utf-32-be", "utf-32-be"),
+    ("utf-8-sig", "utf-8"),
+]
+
+
+@pytest.mark.parametrize(("codec", "declared"), UNICODE_ENCODINGS)
+def test_read_xmp_sidecar_refuses_a_dtd_in_any_unicode_encoding(
+    tmp_path: Path, codec: str, declared: str
+) -> None:
+    """A DTD in UTF-16 slipped past a byte check and its entities were expanded (issue 13)."""
+    packet = xmp_packet(BOMB_BODY).decode().replace("<x:xmpmeta", BOMB_DTD + "<x:xmpmeta", 1)
+    text = f'<?xml version="1.0" encoding="{declared}"?>' + packet.split("?>", 1)[1]
+    path = tmp_path / "bomb.xmp"
+    path.write_bytes(text.encode(codec))
+
+    assert read_xmp_sidecar(path) is None
+
+
+@pytest.mark.parametrize(("codec", "declared"), UNICODE_ENCODINGS)
+def test_read_xmp_sidecar_reads_every_unicode_encoding(
+    tmp_path: Path, codec: str, declared: str
+) -> None:
+    text = f'<?xml version="1.0" encoding="{declared}"?>' + LIGHTROOM_XMP.decode()
+    path = tmp_path / "IMG_1.xmp"
+    path.write_bytes(text.encode(codec))
+
+    metadata = read_xmp_sidecar(path)
+
+    assert metadata is not None
+    assert [d.text for d in metadata.descriptions] == ["A lighthouse in the fog"]
+
+
+def test_read_xmp_sidecar_refuses_a_file_over_the_size_limit(tmp_path: Path) -> None:
+    from core.features.xmp_text import MAX_XMP_BYTES
+
+    padding = "<!-- " + "x" * MAX_XMP_BYTES + " -->"
+    path = tmp_path / "big.xmp"
+    path.write_bytes(LIGHTROOM_XMP.replace(b"<x:xmpmeta", padding.encode() + b"<x:xmpmeta", 1))
+
+    assert read_xmp_sidecar(path) is None
+
+
+def test_embedded_xmp_over_the_size_limit_is_ignored() -> None:
+    from core.features.xmp_text import MAX_XMP_BYTES
+
+    padding = b"<!-- " + b"x" * MAX_XMP_BYTES + b" -->"
+    image = Image.new("RGB", (4, 4))
+    image.info["xmp"] = LIGHTROOM_XMP.replace(b"<x:xmpmeta", padding + b"<x:xmpmeta", 1)
+
+    assert read_embedded_metadata(image).descriptions == ()
 
 
 def test_read_xmp_sidecar_returns_none_for_missing_file_without_warning(
