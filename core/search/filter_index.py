@@ -15,13 +15,17 @@ from core.search.float_index import FloatIndex, IdArray
 
 def restrict_floats(index: FloatIndex, allowed: IdArray) -> FloatIndex:
     """The rows of ``index`` whose ids are in ``allowed``."""
-    keep = np.isin(index.ids, allowed)
+    keep = np.isin(index.ids, allowed, assume_unique=True)
+    if keep.all():  # every item passes: the index itself, no copy
+        return index
     return FloatIndex(index.ids[keep], np.ascontiguousarray(index.vectors[keep]))
 
 
 def restrict_codes(index: CodeIndex, allowed: IdArray) -> CodeIndex:
     """The codes of ``index`` whose item ids are in ``allowed``, in storage order."""
-    keep = np.isin(index.item_ids, allowed)
+    keep = np.isin(index.item_ids, allowed, assume_unique=True)
+    if keep.all():
+        return index
     ids = index.item_ids[keep].copy()
     words = np.ascontiguousarray(index.words[:, keep])
     ids.setflags(write=False)

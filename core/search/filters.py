@@ -162,18 +162,23 @@ def dates_of(store: Store, media_ids: list[int]) -> dict[int, str]:
 
 
 def _conditions(photo_filter: PhotoFilter) -> tuple[list[str], list[object]]:
+    """SQL conditions on ``media m`` for ``photo_filter``.
+
+    Each uses an index or compares plain columns: no date is formatted per row.
+    """
     where: list[str] = []
     params: list[object] = []
     if photo_filter.after is not None:
-        where.append(f"{_DATE_EXPR} >= ?")
-        params.append(photo_filter.after.isoformat())
+        where.append(_ON_OR_AFTER)
+        params += [photo_filter.after.isoformat(), _epoch_ns(photo_filter.after)]
     if photo_filter.before is not None:
-        where.append(f"{_DATE_EXPR} < ?")
-        params.append((photo_filter.before + timedelta(days=1)).isoformat())
+        following = photo_filter.before + timedelta(days=1)
+        where.append(_BEFORE)
+        params += [following.isoformat(), _epoch_ns(following)]
     if photo_filter.folder:
         prefix = str(Path(photo_filter.folder).expanduser().resolve()).rstrip("/\\") + os.sep
-        where.append("substr(m.path, 1, ?) = ?")
-        params += [len(prefix), prefix]
+        where.append("m.path >= ? AND m.path < ?")  # a range on the path index
+        params += [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
     for tag in photo_filter.tags:
         where.append(
             "EXISTS (SELECT 1 FROM media_labels ml JOIN labels l ON l.id = ml.label_id "
@@ -181,3 +186,12 @@ def _conditions(photo_filter: PhotoFilter) -> tuple[list[str], list[object]]:
         )
         params.append(tag)
     return where, params
+
+
+_ON_OR_AFTER = "(m.taken_at >= ? OR (m.taken_at IS NULL AND m.mtime_ns >= ?))"
+_BEFORE = "(m.taken_at < ? OR (m.taken_at IS NULL AND m.mtime_ns < ?))"
+
+
+def _epoch_ns(day: date) -> int:
+    """Nanoseconds from the epoch to the start of ``day`` (UTC, as file times are compared)."""
+    return (day - date(1970, 1, 1)).days * 86_400 * 1_000_000_000

@@ -26,6 +26,7 @@ from core.errors import (
 from core.features.encoder import LazyEncoder
 from core.search.engine import Snapshot
 from core.search.filters import PhotoFilter, split_query
+from core.search.float_index import IdArray
 from desktop_app.error_report import report_for
 from desktop_app.jobs.search import (
     SearchContext,
@@ -96,6 +97,7 @@ class SearchController(QObject):
         self._pending_text = ""
         self._is_model_starting = False
         self._filter = PhotoFilter()
+        self._passing: dict[PhotoFilter, IdArray] = {}
         self._is_more_pending = False
         self._can_have_more = False
 
@@ -183,6 +185,7 @@ class SearchController(QObject):
     def library_changed(self) -> None:
         """New batches landed (or the model changed): read a fresh snapshot, rerun the query."""
         self._snapshot = None
+        self._passing = {}  # photos may have come, gone or changed labels
         self._generation += 1
         if self._query is not None:
             self._submit(self._query)
@@ -194,7 +197,7 @@ class SearchController(QObject):
         self._generation_of[request_id] = self._generation
         encoder = self._encoder()
         context = SearchContext(
-            self._library_path, encoder, self._config.indexing, self._config.search
+            self._library_path, encoder, self._config.indexing, self._config.search, self._passing
         )
         snapshot, job = self._snapshot, self._job
         self.busy_changed.emit(True)

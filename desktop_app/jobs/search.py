@@ -16,6 +16,7 @@ from core.search.filters import (
     photos_by_date,
     split_query,
 )
+from core.search.float_index import IdArray
 from core.store.database import Store
 from core.types import SearchHit
 
@@ -73,6 +74,9 @@ class SearchContext:
     encoder: LazyEncoder
     indexing: IndexingConfig
     search: SearchConfig
+    passing: dict[PhotoFilter, IdArray] = field(default_factory=dict)
+    """Photos each filter let through, kept while the library is unchanged (the controller
+    starts a new dict when batches land), so typing with a filter on selects them once."""
 
 
 def run_search(
@@ -87,7 +91,7 @@ def run_search(
     photo_filter = query.photo_filter.with_tags(tags)
     k = query.limit or context.search.k
     with Store.open(context.library_path) as store:
-        allowed = None if photo_filter.is_empty else matching_photos(store, photo_filter)
+        allowed = None if photo_filter.is_empty else _passing(context, store, photo_filter)
         if allowed is not None and len(allowed) == 0:
             raise SearchFilterError(f"No photo is {photo_filter.describe()}.")
         if query.image is None and not text:  # no words: every photo the filter lets through
@@ -115,6 +119,14 @@ def run_search(
             request_id, query, tuple(photos), tuple(captions), engine.snapshot(),
             dates=dates, limit=k,
         )  # fmt: skip
+
+
+def _passing(context: SearchContext, store: Store, photo_filter: PhotoFilter) -> IdArray:
+    found = context.passing.get(photo_filter)
+    if found is None:
+        found = matching_photos(store, photo_filter)
+        context.passing[photo_filter] = found  # one dict store: safe across pool threads
+    return found
 
 
 def listed_hits(store: Store, dated: list[tuple[int, str]]) -> tuple[SearchHit, ...]:
