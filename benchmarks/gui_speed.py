@@ -21,8 +21,15 @@ weights (real text-encoding cost, no download). Then, offscreen:
   is scrolled top to bottom by half a viewport per 16 ms frame; paint time per frame,
   heartbeat gaps and the process RSS before and after, thumbnails held in memory.
 
+- browsing (issue 17): the library opens on a grid of every photo by date; the scroll part
+  also times re-listing all N photos (Esc) on the GUI thread.
+- ``--filters``: the keystroke and scroll parts run with a folder filter and a date range
+  set in the window's filter bar (both let every photo through, so the work is the same
+  size: each query also selects the filtered ids and ranks among them).
+
 Usage: ``QT_QPA_PLATFORM=offscreen PYTHONPATH=$PWD .venv/bin/python benchmarks/gui_speed.py``
-(``-n 10000 --runs 5 --method cca-itq``). Children are this file run with ``--child``.
+(``-n 10000 --runs 5 --method cca-itq [--filters]``). Children are this file run with
+``--child``.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ QUERIES = (
 MID_QUERY_PAUSE_AFTER_WORDS = 2
 MID_QUERY_PAUSE_MS = 400
 BLOCK_MS = 50.0
+FILTER_ENV = "HASHLENS_BENCH_FILTER_FOLDER"
 STARTUP_TARGET_S = 2.0
 HEARTBEAT_MS = 5
 FRAME_MS = 16
@@ -189,7 +197,8 @@ def report_startup(label: str, library: Path, env: dict[str, str], runs: int) ->
 
 def report_keys(label: str, result: dict[str, Any]) -> None:
     print(
-        f"keystrokes [{label}]: heartbeat gaps on the GUI thread while typing until results "
+        f"keystrokes [{label}{', filters on' if result['filtered'] else ''}]: heartbeat gaps "
+        "on the GUI thread while typing until results "
         f"(torch in the window's process afterwards: {result['torch_after']}; RSS "
         f"{result['rss_mb']:.0f} MiB)"
     )
@@ -213,9 +222,15 @@ def report_keys(label: str, result: dict[str, Any]) -> None:
 
 
 def report_scroll(result: dict[str, Any]) -> None:
-    land = result["landing"]
+    land, browse = result["landing"], result["browsing"]
     print(
-        f"scrolling: {result['rows']:,} results in the grid ({result['columns']} columns, "
+        f"browsing: every photo listed by date ({browse['rows']:,} in the grid): max gap "
+        f"{browse['max_ms']:.1f} ms, >50 ms: {browse['over']} (asked -> grid shown "
+        f"{browse['latency_ms']:.0f} ms) {verdict(browse['max_ms'] <= BLOCK_MS)}"
+    )
+    on = ", filters on" if result["filtered"] else ""
+    print(
+        f"scrolling{on}: {result['rows']:,} results in the grid ({result['columns']} columns, "
         f"{result['range_px']:,} px, {result['steps']} steps of {result['step_px']} px)"
     )
     print(
@@ -246,6 +261,9 @@ def main() -> None:
     parser.add_argument(
         "--modes", default="separate,inline", help="encoder.process modes timed for keystrokes"
     )
+    parser.add_argument(
+        "--filters", action="store_true", help="keystrokes and scrolling with filters on"
+    )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "LIBRARY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -259,13 +277,14 @@ def main() -> None:
         record = prepare_library(library, base / "photos", args.n)
         seconds = time.perf_counter() - started
         print(f"library of {args.n:,} photos (real JPEGs) built in {seconds:.0f} s")
-        env = child_env(base / "home")
+        filters = {FILTER_ENV: str(base / "photos")} if args.filters else {}
+        env = child_env(base / "home", filters)
         parts = set(args.parts.split(","))
         if "startup" in parts:
             report_startup("exact search", library, env, args.runs)
         if "keys" in parts:
             for mode in args.modes.split(","):
-                mode_env = child_env(base / "home", {"HASHLENS_ENCODER_PROCESS": mode})
+                mode_env = child_env(base / "home", {"HASHLENS_ENCODER_PROCESS": mode, **filters})
                 report_keys(f"exact search, model {mode}", run_child("keys", library, mode_env))
         seconds = train_hasher(library, record, args.method)
         print(f"trained {args.method} 64 bits in {seconds:.1f} s")
@@ -274,7 +293,7 @@ def main() -> None:
         if "keys" in parts:
             report_keys(f"{args.method} two-stage, default", run_child("keys", library, env))
         if "scroll" in parts:
-            scroll_env = child_env(base / "home", {"HASHLENS_SEARCH_K": str(args.n)})
+            scroll_env = child_env(base / "home", {"HASHLENS_SEARCH_K": str(args.n), **filters})
             report_scroll(run_child("scroll", library, scroll_env))
 
 
@@ -308,6 +327,22 @@ def _open_window(library: Path) -> tuple[Any, Any]:
     parts.window.show()
     parts.window.reset_layout()
     return app, parts
+
+
+def _apply_filters(parts: Any) -> bool:
+    """With ``--filters``: filter by the photos' folder and a date range from 2000 (every
+    photo passes, so timings compare with the unfiltered run). True if filters are on."""
+    folder = os.environ.get(FILTER_ENV)
+    if not folder:
+        return False
+    from PySide6.QtCore import QDate
+
+    bar = parts.window.search_area.filter_bar
+    _pump_until(lambda: bar.folder_combo.findData(folder) >= 0)
+    bar.set_folder(folder)
+    bar.after_edit.setDate(QDate(2000, 1, 1))
+    assert not parts.controllers.search.photo_filter.is_empty
+    return True
 
 
 def _pump(ms: int) -> None:
@@ -427,6 +462,8 @@ def child_keys(library: Path) -> None:
     app, parts = _open_window(library)
     window, controllers = parts.window, parts.controllers
     _pump_until(lambda: window.current_page == "libraryPage" and controllers.model.is_ready)
+    filtered = _apply_filters(parts)
+    parts.tasks.wait_for_done(600_000)
     landed: list[tuple[float, str, int]] = []
     controllers.search.results_changed.connect(
         lambda o: landed.append((time.perf_counter(), o.query.text, len(o.photos)))
@@ -464,7 +501,12 @@ def child_keys(library: Path) -> None:
                 "long_gaps": sorted(long_gaps, key=lambda p: -p[1]),
             }
         )
-    result = {"queries": out, "torch_after": "torch" in sys.modules, "rss_mb": _rss_mb()}
+    result = {
+        "queries": out,
+        "torch_after": "torch" in sys.modules,
+        "rss_mb": _rss_mb(),
+        "filtered": filtered,
+    }
     print("RESULT " + json.dumps(result), flush=True)
     window.close()
     parts.shut_down()
@@ -479,12 +521,32 @@ def child_scroll(library: Path) -> None:
     app, parts = _open_window(library)
     window, controllers = parts.window, parts.controllers
     _pump_until(lambda: window.current_page == "libraryPage" and controllers.model.is_ready)
+    model = window.search_area.results_model
+    _pump_until(lambda: model.rowCount() > 0)  # the grid of every photo it opens on
+    parts.tasks.wait_for_done(600_000)
+    _pump(300)
+    browse_landed: list[float] = []
+    controllers.search.results_changed.connect(
+        lambda o: browse_landed.append(time.perf_counter()) if not o.query.text else None
+    )
+    heartbeat = Heartbeat()
+    heartbeat.start()
+    listed = time.perf_counter()
+    controllers.search.browse()  # what Esc does: every photo again, newest first
+    _pump_until(lambda: bool(browse_landed))
+    _pump(500)
+    heartbeat.stop()
+    browsing = {
+        **_summary(heartbeat.gaps_ms()),
+        "latency_ms": 1000 * (browse_landed[0] - listed),
+        "rows": model.rowCount(),
+    }
+    filtered = _apply_filters(parts)
     controllers.search.search_text_now("warm up the model")  # model load is not measured here
     _pump_until(lambda: window.current_view == "resultsPage")
     parts.tasks.wait_for_done(600_000)
     _pump(500)
     view = window.search_area.results_view
-    model = window.search_area.results_model
     thumbnails = model._thumbnails
     made = [0]
     thumbnails.thumbnail_ready.connect(lambda *_: made.__setitem__(0, made[0] + 1))
@@ -497,7 +559,6 @@ def child_scroll(library: Path) -> None:
             else None
         )
     )
-    heartbeat = Heartbeat()
     heartbeat.start()
     submitted = time.perf_counter()
     controllers.search.search_text_now(QUERIES[0])
@@ -536,6 +597,8 @@ def child_scroll(library: Path) -> None:
         "steps": len(paints),
         "step_px": step,
         "landing": landing,
+        "browsing": browsing,
+        "filtered": filtered,
         "paint_median_ms": float(np.median(paints)),
         "paint_p99_ms": float(np.percentile(paints, 99)),
         "paint_max_ms": max(paints),

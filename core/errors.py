@@ -6,6 +6,8 @@ The boundary (CLI, GUI) shows ``user_message`` and keeps ``details`` for logs an
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class CoreError(Exception):
     """Base of every error core raises on purpose.
@@ -30,7 +32,31 @@ class ConfigError(CoreError):
 
 
 class ModelNotAvailableError(CoreError):
-    """The CLIP encoder cannot be loaded (no weights, no network, bad file)."""
+    """The CLIP encoder cannot be loaded (no weights, no network, bad file).
+
+    ``user_message`` ends with what to do on the command line (``--pretrained``...). A
+    window words the remedy itself from ``situation`` (what is wrong, without command-line
+    options) and ``remedy``: ``"import"`` (weights are missing: import or download them),
+    ``"architecture"`` (the weights are for another architecture), ``"damaged"`` (the file
+    cannot be read) or ``""`` (no particular advice).
+    """
+
+    def __init__(
+        self, user_message: str, details: str = "", *, situation: str = "", remedy: str = ""
+    ) -> None:
+        super().__init__(user_message, details)
+        self.situation = situation or user_message
+        self.remedy = remedy
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle with every field (it crosses from the model process)."""
+        return (_model_error, (self.user_message, self.details, self.situation, self.remedy))
+
+
+def _model_error(
+    user_message: str, details: str, situation: str, remedy: str
+) -> ModelNotAvailableError:
+    return ModelNotAvailableError(user_message, details, situation=situation, remedy=remedy)
 
 
 class EncoderProcessError(CoreError):
@@ -123,3 +149,7 @@ class EncoderCacheError(CoreError):
 
 class EncoderExportError(CoreError):
     """The model could not be exported for the fast runtime; the torch path is used instead."""
+
+
+class SearchFilterError(CoreError):
+    """A search filter is unusable (a date that is not a date, a reversed date range...)."""

@@ -20,6 +20,7 @@ from core.config import AppConfig, load_config
 from core.errors import CoreError
 from core.indexing.watch.service import own_paths
 from core.types import SearchHit
+from desktop_app.controllers.bulk_controller import BulkController
 from desktop_app.controllers.detail_controller import DetailController
 from desktop_app.controllers.hashing_controller import HashingController
 from desktop_app.controllers.indexing_controller import IndexingController
@@ -28,6 +29,7 @@ from desktop_app.controllers.model_controller import ModelController, ModelState
 from desktop_app.controllers.search_controller import SearchController
 from desktop_app.controllers.watch_controller import WatchController
 from desktop_app.file_manager import FileManager
+from desktop_app.full_images import FullImageLoader
 from desktop_app.hashing_text import training_summary
 from desktop_app.jobs.library import FoldersAdded, LibraryOverview
 from desktop_app.preferences import Preferences, default_settings
@@ -41,6 +43,11 @@ logger = logging.getLogger(__name__)
 ICON_RESOURCE = ("icons", "hashlens.svg")
 THUMBNAIL_FOLDER = "thumbnails"
 SCRATCH_FOLDER = "scratch"
+MAX_FOLDERS_SHOWN = 5
+NO_MODEL_TO_INDEX = (
+    "Indexing needs a model first: press Download on the Model card, or import a weights "
+    "file you copied over (File ▸ Import Model File…)."
+)
 
 
 def app_icon() -> QIcon:
@@ -61,6 +68,7 @@ class Controllers:
     indexing: IndexingController
     search: SearchController
     detail: DetailController
+    bulk: BulkController
     hashing: HashingController
     watch: WatchController
 
@@ -91,7 +99,8 @@ def _window(
     max_pixels = config.indexing.max_image_pixels if config else 120_000_000
     thumbnails = ThumbnailLoader(tasks, paths.cache_dir() / THUMBNAIL_FOLDER, max_pixels)
     preferences = Preferences(settings or default_settings())
-    return MainWindow(library_path, app_icon(), thumbnails, dialogs, preferences)
+    full_images = FullImageLoader(tasks, max_pixels)
+    return MainWindow(library_path, app_icon(), thumbnails, dialogs, preferences, full_images)
 
 
 def compose(
@@ -131,6 +140,7 @@ def _controllers(config: AppConfig, tasks: TaskRunner) -> Controllers:
         ),
         search=SearchController(path, config, lambda: model.encoder, tasks, scratch),
         detail=DetailController(path, tasks),
+        bulk=BulkController(path, tasks),
         hashing=HashingController(path, lambda: model.encoder, tasks),
         watch=watch,
     )
@@ -153,13 +163,15 @@ def _wire_library(window: MainWindow, c: Controllers) -> None:
     c.library.error_raised.connect(window.show_error)
     window.folders_chosen.connect(c.library.add_folders)
     window.folder_removal_confirmed.connect(c.library.remove_folder)
+    c.library.folder_removed.connect(window.search_area.forget_folder)
+    c.library.folder_removed.connect(lambda _path: c.search.library_changed())
     panel.album_labels_toggled.connect(c.library.set_album_labels)
     window.weights_chosen.connect(c.model.import_weights)
     for model_panel in (window.model_panel, window.first_run_model_panel):
         c.model.state_changed.connect(model_panel.show_state)
         model_panel.download_requested.connect(c.model.download)
     c.model.error_raised.connect(window.show_error)
-    panel.index_requested.connect(lambda: _index_if_ready(c))
+    panel.index_requested.connect(lambda: _index_now(window, c))
     panel.cancel_requested.connect(c.indexing.cancel)
     panel.cancel_requested.connect(panel.show_cancelling)
     c.indexing.started.connect(lambda: panel.show_indexing(True))
@@ -187,9 +199,18 @@ def _wire_search(window: MainWindow, c: Controllers) -> None:
     c.search.results_changed.connect(area.show_results)
     c.search.search_failed.connect(area.show_failure)
     c.search.busy_changed.connect(area.show_busy)
-    c.search.cleared.connect(lambda: area.show_hint(_photo_count(c)))
+    area.results_view.more_wanted.connect(c.search.fetch_more)
+    area.filter_bar.filter_changed.connect(c.search.set_filter)
+    window.library_panel.folder_chosen.connect(area.filter_bar.set_folder)
+    c.library.overview_changed.connect(
+        lambda overview: area.filter_bar.set_folders([f.path for f in overview.folders])
+    )
+    c.library.overview_changed.connect(lambda overview: _browse_first(c, overview))
     c.search.model_unavailable.connect(c.model.report_unavailable)
     c.search.model_unavailable.connect(area.show_failure)
+    c.search.model_starting.connect(area.show_model_starting)
+    c.search.model_starting.connect(lambda _query: c.model.show_starting())
+    c.search.model_started.connect(c.model.show_started)
 
 
 def _wire_detail(window: MainWindow, c: Controllers) -> None:
@@ -204,6 +225,51 @@ def _wire_detail(window: MainWindow, c: Controllers) -> None:
     page.open_requested.connect(lambda path: _open_externally(window, Path(path)))
     files = FileManager(lambda folder: _open_externally(window, Path(folder)), parent=window)
     page.show_in_folder_requested.connect(files.reveal)
+    _wire_selection(window, c, files)
+
+
+def _wire_selection(window: MainWindow, c: Controllers, files: FileManager) -> None:
+    """The grid's context menu: actions on every selected photo."""
+    view, bulk = window.search_area.results_view, c.bulk
+    view.search_requested.connect(lambda path: c.search.search_image(Path(path)))
+    view.open_requested.connect(lambda paths: _open_all(window, paths))
+    view.reveal_requested.connect(lambda paths: _reveal_all(files, paths))
+    view.tag_requested.connect(lambda ids: _tag_selected(window, c, ids))
+    view.export_requested.connect(lambda paths: _export_selected(window, c, paths))
+    bulk.done.connect(window.show_message)
+    bulk.error_raised.connect(window.show_error)
+    bulk.labels_changed.connect(c.search.library_changed)
+
+
+def _open_all(window: MainWindow, paths: list[str]) -> None:
+    for path in paths:
+        _open_externally(window, Path(path))
+
+
+def _reveal_all(files: FileManager, paths: list[str]) -> None:
+    for path in _one_per_folder(paths):
+        files.reveal(path)
+
+
+def _one_per_folder(paths: list[str]) -> list[str]:
+    """The first selected photo of each folder (one file-manager window per folder)."""
+    firsts: dict[str, str] = {}
+    for path in paths:
+        firsts.setdefault(str(Path(path).parent), path)
+    return list(firsts.values())[:MAX_FOLDERS_SHOWN]
+
+
+def _tag_selected(window: MainWindow, c: Controllers, media_ids: list[int]) -> None:
+    count = len(media_ids)
+    name = window.dialogs.ask_text(window, "Add a tag", f"Tag for {count} photos:")
+    if name is not None:
+        c.bulk.tag(media_ids, name)
+
+
+def _export_selected(window: MainWindow, c: Controllers, paths: list[str]) -> None:
+    folder = window.dialogs.pick_folder(window, f"Copy {len(paths)} photos to")
+    if folder is not None:
+        c.bulk.export(paths, folder)
 
 
 def _wire_hashing(window: MainWindow, c: Controllers) -> None:
@@ -256,9 +322,10 @@ def _on_model_state(c: Controllers, state: ModelState) -> None:
         c.hashing.refresh()
 
 
-def _photo_count(c: Controllers) -> int:
-    overview = c.library.overview
-    return overview.photos if overview is not None else 0
+def _browse_first(c: Controllers, overview: LibraryOverview) -> None:
+    """The library opens on every photo, newest first (once; later the query rules)."""
+    if c.search.query is None and overview.folders:
+        c.search.browse()
 
 
 def _open_hit(c: Controllers, hit: SearchHit) -> None:
@@ -274,6 +341,17 @@ def _index_if_ready(c: Controllers) -> None:
     """Index now if the model is ready; else the model panel asks for one first."""
     if c.model.is_ready:
         c.indexing.start()
+
+
+def _index_now(window: MainWindow, c: Controllers) -> None:
+    """The user asked to index: without a model, say what to do instead of nothing."""
+    if c.model.is_ready:
+        c.indexing.start()
+    elif c.model.state.kind == "working":
+        window.show_message("The model is loading; indexing starts as soon as it is ready.")
+    else:
+        window.show_message(NO_MODEL_TO_INDEX)
+        window.model_panel.setFocus()
 
 
 def _on_overview(c: Controllers, overview: LibraryOverview) -> None:

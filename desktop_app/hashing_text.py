@@ -41,7 +41,7 @@ SUPERVISION_WORDS = {
         "Without any label it starts from the everyday concepts CLIP recognises with confidence."
     ),
 }
-AUTO_CHOICE = "Automatic (best for this library)"
+AUTO_CHOICE = "Automatic: the best for this library — recommended"
 AUTO_EXPLANATION = (
     "Tries every method your labels allow on a held-out part of your photos and keeps the "
     "one that finds the right captions best. Each method's settings are chosen the same way."
@@ -54,9 +54,47 @@ EMPTY_INVITATION = (
 NOT_INDEXED_INVITATION = "Index some photos first; then train a hashing model on them."
 
 
+PLAIN_NAMES = {
+    "lsh": "Random codes — a quick baseline",
+    "itq": "Photos and captions together, no labels (ITQ)",
+    "cca-itq": "Photos and captions together, no labels (CCA-ITQ)",
+    "cmfh": "Shared meaning of photos and captions, no labels (CMFH)",
+    "batch": "Your labels — baseline (BATCH)",
+    "hpseh": "Your labels (HPsEH)",
+    "lpih": "A few labels, carried to the rest (LPIH)",
+    "fpo-cmh": "Keeps learning as photos arrive (FPO-CMH)",
+}
+"""What each method learns from, in words; the paper's acronym comes last, for reference."""
+RECOMMENDED = ""
+"""A method to mark as recommended in the list; none: "Automatic" above them is."""
+RECOMMENDATION = (
+    "Not sure? “Automatic” is recommended: it tries every method your tags, keywords and "
+    "#hashtags allow, and works without any."
+)
+LABELLED_METHODS = frozenset({"batch", "hpseh"})
+"""Methods that refuse a code as long as (or longer than) their labelled training pairs."""
+FEATURE_BOUND_METHODS = frozenset({"itq", "cca-itq"})
+"""Methods that make at most as many bits as the features have dimensions."""
+
+
 def method_choice(spec: HasherSpec) -> str:
-    """A line of the method list: ``BATCH (supervised)``."""
-    return f"{short_title(spec.title)} ({spec.supervision})"
+    """A line of the method list: ``Your labels (HPsEH)``, marked when recommended."""
+    name = PLAIN_NAMES.get(spec.key, f"{short_title(spec.title)} ({spec.supervision})")
+    return f"{name} — recommended" if spec.key == RECOMMENDED else name
+
+
+def longest_code(key: str, feature_dim: int, labelled_photos: int) -> tuple[int, str] | None:
+    """The longest code ``key`` can train on this library, and why; None when unbounded.
+
+    ``feature_dim`` and ``labelled_photos`` of 0 mean "not known" (nothing is bounded).
+    """
+    if key in FEATURE_BOUND_METHODS and feature_dim:
+        return feature_dim, f"this method makes at most {feature_dim} bits from the features"
+    if key in LABELLED_METHODS and labelled_photos:
+        return labelled_photos - 1, (
+            f"it needs more labelled photos than bits ({labelled_photos:,} are labelled)"
+        )
+    return None
 
 
 def method_explanation(spec: HasherSpec) -> str:

@@ -50,6 +50,14 @@ class Task(QRunnable):
         self._work = work
 
     def run(self) -> None:
+        try:
+            self._run()
+        except RuntimeError as exc:  # the window closed (its signals are gone) mid-task
+            if "deleted" not in str(exc):
+                raise
+            logger.debug("A task finished after the window closed: %s", exc)
+
+    def _run(self) -> None:
         self.signals.started.emit()
         try:
             value = self._work()

@@ -7,6 +7,11 @@ photos with a caption ending in a #hashtag (their label), a library indexed by
 16``. Each state is then built through the real composition root, offscreen, and grabbed
 once its background work has finished.
 
+The photos get dates taken (``DAYS``) so the grid of every photo, newest first, shows
+them. Offscreen by default; with ``QT_QPA_PLATFORM=xcb`` under Xvfb the shots are of real
+X11 windows: ``xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb
+.venv/bin/python scripts/make_screenshots.py``.
+
 Usage: ``.venv/bin/python scripts/make_screenshots.py [OUT_DIR]`` (default docs/screenshots).
 """
 
@@ -51,6 +56,11 @@ PHOTOS: dict[str, str] = {
     "chessboard_RGB.png": "A chessboard pattern in colour. #graphics",
 }
 QUERY = "a cat on a sofa"
+DAYS = {
+    name: f"20{18 + i % 7:02d}-{1 + (i * 5) % 12:02d}-{1 + (i * 11) % 28:02d}T10:00:00"
+    for i, name in enumerate(PHOTOS)
+}
+"""A date taken per photo (the samples carry none), spread over seven years."""
 WIDTH, HEIGHT = 1180, 760
 
 
@@ -99,6 +109,7 @@ class Shooter:
         drive: Callable[..., None] | None = None,
         scheme: str = "light",
         then: Callable[..., None] | None = None,
+        grab: Callable[..., object] | None = None,
     ) -> None:
         from PySide6.QtCore import QSettings
 
@@ -118,7 +129,8 @@ class Shooter:
                 step(parts)
                 settle(self.app, parts, parts.window)
         path = self.out / f"{name}.png"
-        if not parts.window.grab().save(str(path), "PNG"):
+        picture = grab(parts) if grab is not None else parts.window.grab()
+        if not picture.save(str(path), "PNG"):  # type: ignore[attr-defined]
             raise OSError(f"could not write {path}")
         print(f"wrote {path}")
         parts.window.close()
@@ -140,6 +152,81 @@ def _search_by_photo(photo: Path) -> Callable[..., None]:
     return drive
 
 
+def date_photos(library: Path) -> None:
+    """Give the sample photos the dates of ``DAYS``, as EXIF would."""
+    from core.store.database import Store
+
+    with Store.open(library) as store, store.atomic():
+        for name, day in DAYS.items():
+            store.db.execute("UPDATE media SET taken_at = ? WHERE path LIKE ?", [day, f"%/{name}"])
+
+
+def _filtered(parts: object) -> None:
+    """A date range, smaller thumbnails, a search (then sorted newest first)."""
+    from PySide6.QtCore import QDate
+
+    bar = parts.window.search_area.filter_bar  # type: ignore[attr-defined]
+    bar.after_edit.setDate(QDate(2019, 1, 1))
+    bar.before_edit.setDate(QDate(2023, 12, 31))
+    bar.size_slider.setValue(128)
+    _search(QUERY)(parts)
+
+
+def _newest_first(parts: object) -> None:
+    bar = parts.window.search_area.filter_bar  # type: ignore[attr-defined]
+    bar.order_combo.activated.emit(bar.order_combo.findData("newest"))
+
+
+def _nothing_matches(parts: object) -> None:
+    from PySide6.QtCore import QDate
+
+    bar = parts.window.search_area.filter_bar  # type: ignore[attr-defined]
+    bar.after_edit.setDate(QDate(2030, 1, 1))
+
+
+def _select_some(parts: object) -> None:
+    """Three photos selected, and the grid's context menu open over them."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    area = parts.window.search_area  # type: ignore[attr-defined]
+    view, model = area.results_view, area.results_model
+    flag = QItemSelectionModel.SelectionFlag.Select
+    for row in (1, 2, 5):
+        view.selectionModel().select(model.index(row), flag)
+    view.setCurrentIndex(model.index(5))
+    view.selectionModel().select(model.index(1), flag)
+    view.selectionModel().select(model.index(2), flag)
+    rect = view.visualRect(model.index(5))
+    menu = view.context_menu()
+    menu.popup(view.viewport().mapToGlobal(rect.center()))  # the view owns the menu
+
+
+def _screen_of_window(parts: object) -> object:
+    """The screen where the window is, popups included (needs a real X server: Xvfb)."""
+    from PySide6.QtGui import QGuiApplication
+
+    window = parts.window  # type: ignore[attr-defined]
+    frame = window.frameGeometry()
+    screen = QGuiApplication.primaryScreen()
+    return screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+
+
+def _view_full_size(parts: object) -> None:
+    view = parts.window.search_area.results_view  # type: ignore[attr-defined]
+    view.setCurrentIndex(parts.window.search_area.results_model.index(1))  # type: ignore[attr-defined]
+    view.view_requested.emit(1)
+
+
+def _zoom_in(parts: object) -> None:
+    viewer = parts.window.viewer  # type: ignore[attr-defined]
+    viewer.resize(WIDTH, HEIGHT)
+    viewer.set_zoom(1.0)
+
+
+def _the_viewer(parts: object) -> object:
+    return parts.window.viewer.grab()  # type: ignore[attr-defined]
+
+
 def _open_first_hit(parts: object) -> None:
     hits = parts.window.search_area.results_model.hits  # type: ignore[attr-defined]
     parts.controllers.detail.open(hits[0].media_id)  # type: ignore[attr-defined]
@@ -150,7 +237,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="hashlens-shots-") as tmp:
         base = Path(tmp)
-        os.environ.update(QT_QPA_PLATFORM="offscreen", HASHLENS_HOME=str(base / "home"))
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        os.environ.update(HASHLENS_HOME=str(base / "home"))
         os.environ["HF_HUB_OFFLINE"] = "1"
         shooter = Shooter(out)
         shooter.shoot("main-window-empty", base / "empty.sqlite")  # default model: not here
@@ -161,6 +249,13 @@ def main() -> None:
         hashlens(library, "add", str(photos))
         hashlens(library, "index", "--no-progress")
         hashlens(library, "train", "--method", "batch", "--bits", "16")
+        date_photos(library)
+        shooter.shoot("main-window-browse", library)
+        shooter.shoot("main-window-filters", library, _filtered, then=_newest_first)
+        shooter.shoot("main-window-tag", library, _search("#space"))
+        shooter.shoot("main-window-selection", library, _select_some, grab=_screen_of_window)
+        shooter.shoot("viewer", library, _view_full_size, then=_zoom_in, grab=_the_viewer)
+        shooter.shoot("main-window-filter-nothing", library, _search(QUERY), then=_nothing_matches)
         shooter.shoot("main-window-search", library, _search(QUERY))
         shooter.shoot("main-window-dark", library, _search(QUERY), scheme="dark")
         by_photo = _search_by_photo(photos / "chelsea.png")

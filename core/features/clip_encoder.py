@@ -36,7 +36,12 @@ logger = logging.getLogger(__name__)
 
 RANDOM_WEIGHTS_SEED = 0
 _RANDOM_INIT_WARNING = "No pretrained weights loaded"
-_ARCHITECTURE_MISMATCH_HINTS = ("size mismatch", "Missing key", "Unexpected key")
+_ARCHITECTURE_MISMATCH_HINTS = (
+    "size mismatch",
+    "Missing key",
+    "Unexpected key",
+    "pos_embed width changed",  # open_clip resizing a text position table of another width
+)
 _DEVICE_HELP = "Use auto, cpu, cuda, cuda:N or mps."
 
 ImageTransform = Callable[[Image.Image], torch.Tensor]
@@ -256,9 +261,7 @@ def _build(
         else:
             clip, transform = _create(name, str(weights), device, **_tag_overrides(source))
     except Exception as exc:  # torch, pickle, safetensors and open_clip all raise their own
-        raise ModelNotAvailableError(
-            _load_failure_message(source, weights, exc), f"{type(exc).__name__}: {exc}"
-        ) from exc
+        raise _load_failure(source, weights, exc) from exc
     try:
         tokenizer: Tokenizer = open_clip.get_tokenizer(name)
     except Exception as exc:  # e.g. a Hugging Face tokenizer that is not cached
@@ -303,18 +306,31 @@ def _tag_overrides(source: ModelSource) -> dict[str, Any]:
     }
 
 
-def _load_failure_message(source: ModelSource, weights: Path | None, exc: Exception) -> str:
+def _load_failure(
+    source: ModelSource, weights: Path | None, exc: Exception
+) -> ModelNotAvailableError:
+    details = f"{type(exc).__name__}: {exc}"
     if source.kind == "random":
-        return f"The model {source.model_name} could not be built."
+        return ModelNotAvailableError(f"The model {source.model_name} could not be built.", details)
     where = source.location if source.kind == "dir" else str(weights)
     if any(hint in str(exc) for hint in _ARCHITECTURE_MISMATCH_HINTS):
-        return (
-            f"The weights in {where} do not fit the model architecture {source.model_name}. "
-            "Choose the architecture they were trained for (--model)."
+        situation = (
+            f"The weights in {where} were made for another model architecture than "
+            f"{source.model_name}."
         )
-    return (
+        return ModelNotAvailableError(
+            f"The weights in {where} do not fit the model architecture {source.model_name}. "
+            "Choose the architecture they were trained for (--model).",
+            details,
+            situation=situation,
+            remedy="architecture",
+        )
+    situation = (
         f"The weights in {where} could not be loaded for {source.model_name}; the file may "
-        "be damaged or incomplete. Download or copy it again."
+        "be damaged or incomplete."
+    )
+    return ModelNotAvailableError(
+        f"{situation} Download or copy it again.", details, situation=situation, remedy="damaged"
     )
 
 

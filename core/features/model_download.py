@@ -140,12 +140,17 @@ def _offline_error(
     source: ModelSource, cache_dir: Path, problem: str, reason: str
 ) -> ModelNotAvailableError:
     manual = manual_weights_dir(source, cache_dir)
-    return ModelNotAvailableError(
+    situation = (
         f"The model {source.model_name} with pretrained weights '{source.location}' is not "
-        f"downloaded yet, and {problem}. To import it by hand, "
+        f"downloaded yet, and {problem}."
+    )
+    return ModelNotAvailableError(
+        f"{situation} To import it by hand, "
         f"start with --pretrained /path/to/{HF_WEIGHTS_NAME} (or a folder holding it), "
         f"or copy {HF_WEIGHTS_NAME} or {HF_SAFE_WEIGHTS_NAME} into {manual}.",
         reason,
+        situation=situation,
+        remedy="import",
     )
 
 
@@ -176,10 +181,12 @@ def _download(
             if _is_missing_on_hub(exc):
                 last_error = exc
                 continue
+            failed = f"Downloading the model {source.model_name} ({source.location}) failed."
             raise ModelNotAvailableError(
-                f"Downloading the model {source.model_name} ({source.location}) failed. "
-                "Try again, or import a weights file with --pretrained.",
+                f"{failed} Try again, or import a weights file with --pretrained.",
                 f"{type(exc).__name__}: {exc}",
+                situation=failed,
+                remedy="import",
             ) from exc
         path = Path(str(local))
         if progress is not None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.config import IndexingConfig
-from core.errors import ModelNotAvailableError, TaskCancelled
+from core.errors import CoreError, ModelNotAvailableError, TaskCancelled
 from core.features.encoder import LazyEncoder
 from core.indexing.caption_stage import encode_captions
 from core.indexing.code_writer import find_missing, load_hasher, write_missing_codes
@@ -81,6 +81,7 @@ class Indexer:
             hashed = self._hash_new_items(report, cancel)
         except TaskCancelled:
             logger.info("Indexing cancelled after %.1f s", time.monotonic() - started)
+            self._hash_kept_batches(report)
             return IndexReport(cancelled=True)
         out = IndexReport(
             added=applied.added, updated=applied.updated, moved=applied.moved,
@@ -151,6 +152,17 @@ class Indexer:
             self._store, active, hasher, record, missing, progress=report, cancel=cancel
         )
         return written.images + written.texts
+
+    def _hash_kept_batches(self, report: RateLimitedReporter) -> None:
+        """After a cancel, give the kept batches codes from the active hasher.
+
+        Those photos can then be found at once rather than after the next run; coding is
+        fast (no CLIP, one matrix product per batch).
+        """
+        try:
+            self._hash_new_items(report, None)
+        except CoreError as exc:  # the cancel is what the user asked for; report it anyway
+            logger.warning("Codes for the kept batches were not written: %s", exc)
 
     def _has_work(self, record: EncoderRecord) -> bool:
         vectors = self._store.vectors

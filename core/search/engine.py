@@ -16,7 +16,8 @@ from core.config import IndexingConfig, SearchConfig
 from core.errors import IncompatibleCodesError, NothingIndexedError
 from core.features.encoder import LazyEncoder, ReadsLimitedText
 from core.features.image_io import open_image
-from core.search.float_index import FloatIndex, unit_rows
+from core.search.filter_index import restrict_codes, restrict_floats
+from core.search.float_index import FloatIndex, IdArray, unit_rows
 from core.search.hash_stage import (
     HashSnapshot,
     Modality,
@@ -175,11 +176,19 @@ class SearchEngine:
         return self.photos_like(query, k, "image", mode=mode)
 
     def photos_like(
-        self, query: FloatArray, k: int, modality: Modality = "text", *, mode: str | None = None
+        self,
+        query: FloatArray,
+        k: int,
+        modality: Modality = "text",
+        *,
+        mode: str | None = None,
+        allowed: IdArray | None = None,
     ) -> list[SearchHit]:
-        """Photo hits for a query vector of ``modality``."""
+        """Photo hits for a query vector of ``modality`` (only ``allowed`` ids, when given)."""
         snap = self.snapshot()
-        ranked = self._rank(snap, snap.photos, query, k, modality, mode, photos=True)
+        ranked = self._rank(
+            snap, snap.photos, query, k, modality, mode, photos=True, allowed=allowed
+        )
         ids = ranked.ids.tolist()
         media = self._store.media
         paths = media.paths_of(ids)
@@ -218,11 +227,15 @@ class SearchEngine:
         mode: str | None,
         *,
         photos: bool,
+        allowed: IdArray | None = None,
     ) -> Ranked:
         resolved = self.mode(mode)
         hashing = snap.hashing if resolved != "exact" else None
         codes = None if hashing is None else (hashing.photos if photos else hashing.captions)
         code = None if hashing is None else hashing.encode(query, modality)
+        if allowed is not None:  # a filter: rank among the photos it lets through
+            floats = restrict_floats(floats, allowed)
+            codes = None if codes is None else restrict_codes(codes, allowed)
         return rank(floats, codes, code, query, k, resolved, self._search.shortlist)
 
 

@@ -11,6 +11,7 @@ from core.hashing.selection import AUTO
 from core.search.hash_stage import SEARCH_MODES
 from desktop_app.cli.bench_command import add_bench_parser
 from desktop_app.cli.dataset_command import add_dataset_parser
+from desktop_app.cli.search_filters import add_filter_options
 from desktop_app.cli.tag_command import add_tag_parser
 
 
@@ -78,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         "shortlist re-ranked by cosine), auto (rerank once a hasher is trained; default)",
     )
     search.add_argument("--shortlist", type=int, help="Hamming candidates to re-rank (1000)")
+    add_filter_options(search)
     _add_model_options(search)
 
     train = sub.add_parser("train", help="learn binary codes from the stored features")

@@ -14,13 +14,16 @@ from core.store.records import printable
 from core.types import SearchHit
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config
+from desktop_app.cli.search_filters import filtered_search, has_filters
 from desktop_app.model_choice import lazy_encoder
 from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
 
 
 def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
     """Run one query and print the hits."""
-    if (args.text is None) == (args.image is None):
+    if (args.text is None) == (args.image is None) and not (
+        args.image is None and has_filters(args)
+    ):
         raise ConfigError(
             'Give either a text to search for or --image FILE, e.g. "dog on a beach".'
         )
@@ -43,7 +46,9 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
     with ProgressBars(enabled=sys.stderr.isatty()) as bars:  # only a first download shows one
         encoder = lazy_encoder(effective_encoder_config(config, store, args), progress=bars)
         engine = SearchEngine(store, encoder, config.indexing, search)
-        if args.image is not None:
+        if has_filters(args):
+            hits = filtered_search(store, engine, args, k)
+        elif args.image is not None:
             hits = engine.search_image(args.image, k, target=target, mode=args.mode)
         else:
             hits = engine.search_text(args.text, k, target=target, mode=args.mode)

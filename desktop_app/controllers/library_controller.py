@@ -29,12 +29,15 @@ class LibraryController(QObject):
         folders_added: a ``FoldersAdded`` after folders were added.
         library_failed: ``user_message`` when the library cannot be used at all.
         error_raised: an ``ErrorReport`` when a change failed.
+        folder_removed: ``str`` path of a folder whose photos just left the library (results
+            and the detail view on show must forget them).
     """
 
     overview_changed = Signal(object)
     folders_added = Signal(object)
     library_failed = Signal(str)
     error_raised = Signal(object)
+    folder_removed = Signal(str)
 
     def __init__(self, library_path: Path, default_encoder: EncoderConfig, tasks: TaskRunner):
         super().__init__()
@@ -93,10 +96,17 @@ class LibraryController(QObject):
     def remove_folder(self, folder_id: int) -> None:
         """Forget a folder and its photos (the files stay where they are)."""
         path, default = self._library_path, self._default_encoder
+        folders = self._overview.folders if self._overview is not None else ()
+        removed = next((f.path for f in folders if f.id == folder_id), "")
+
+        def on_result(overview: LibraryOverview) -> None:
+            self._on_overview_result(overview)
+            self.folder_removed.emit(removed)
+
         self._tasks.submit(
             lambda: remove_folder(path, folder_id, default),
             pool="writer",
-            on_result=self._on_overview_result,
+            on_result=on_result,
             on_error=self._on_change_error,
         )
 

@@ -19,6 +19,7 @@ from desktop_app.model_choice import download_bytes, encoder_config_key, lazy_en
 from desktop_app.progress_text import RateMeter
 from desktop_app.tasks import TaskRunner
 
+MODEL_STARTING = "Starting… (the first search after launch waits for it)"
 StateKind = Literal["unknown", "ready", "needed", "working", "failed"]
 
 
@@ -126,6 +127,18 @@ class ModelController(QObject):
     def import_weights(self, path: Path) -> None:
         """Use a weights file or folder from this computer (for machines without internet)."""
         self._activate(replace(self._config, pretrained=str(path.expanduser().resolve())))
+
+    @Slot()
+    def show_starting(self) -> None:
+        """A search waits for the model to start (its process loads it): say so on the card."""
+        if self._state.kind == "ready":
+            self._set_state(ModelState("working", self._state.name, MODEL_STARTING))
+
+    @Slot()
+    def show_started(self) -> None:
+        """The model answered the search that waited for it."""
+        if self._state.kind == "working" and self._state.message == MODEL_STARTING:
+            self._set_state(ModelState("ready", self._state.name))
 
     @Slot(object)
     def report_unavailable(self, report: ErrorReport) -> None:

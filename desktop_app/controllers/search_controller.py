@@ -10,15 +10,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
 from core.config import AppConfig
-from core.errors import CoreError, IncompatibleCodesError, ModelNotAvailableError
+from core.errors import (
+    CoreError,
+    IncompatibleCodesError,
+    ModelNotAvailableError,
+    SearchFilterError,
+)
 from core.features.encoder import LazyEncoder
 from core.search.engine import Snapshot
+from core.search.filters import PhotoFilter, split_query
+from core.search.float_index import IdArray
 from desktop_app.error_report import report_for
 from desktop_app.jobs.search import (
     SearchContext,
@@ -32,6 +40,8 @@ from desktop_app.tasks import TaskRunner
 logger = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 250
+MORE_PAGE = 60
+"""Photos added to a ranked result each time the grid is scrolled near its end."""
 PASTED_IMAGE_NAME = "pasted-image.png"
 
 SearchJob = Callable[[SearchContext, SearchQuery, int, Snapshot | None], SearchOutcome]
@@ -46,6 +56,9 @@ class SearchController(QObject):
         model_unavailable: an ``ErrorReport``: the model could not be loaded.
         cleared: the query was cleared.
         busy_changed: ``True`` while the latest request runs.
+        model_starting: the ``SearchQuery`` about to wait for the model to start (the first
+            search after launch: the model process loads for a few seconds).
+        model_started: the model answered (or failed) after ``model_starting``.
     """
 
     results_changed = Signal(object)
@@ -53,6 +66,8 @@ class SearchController(QObject):
     model_unavailable = Signal(object)
     cleared = Signal()
     busy_changed = Signal(bool)
+    model_starting = Signal(object)
+    model_started = Signal()
 
     def __init__(
         self,
@@ -80,11 +95,21 @@ class SearchController(QObject):
         self._timer.setInterval(DEBOUNCE_MS)
         self._timer.timeout.connect(self._on_timer_timeout)
         self._pending_text = ""
+        self._is_model_starting = False
+        self._filter = PhotoFilter()
+        self._passing: dict[PhotoFilter, IdArray] = {}
+        self._is_more_pending = False
+        self._can_have_more = False
 
     @property
     def query(self) -> SearchQuery | None:
         """The query whose results are (or will be) on show."""
         return self._query
+
+    @property
+    def photo_filter(self) -> PhotoFilter:
+        """The filter every query is narrowed by (tags typed as ``#tag`` come on top)."""
+        return self._filter
 
     @property
     def latest_request_id(self) -> int:
@@ -105,13 +130,38 @@ class SearchController(QObject):
         """Search right away (Enter), without waiting for the pause."""
         self._timer.stop()
         if text.strip():
-            self._submit(SearchQuery(text=text.strip()))
+            self._submit(SearchQuery(text=text.strip(), photo_filter=self._filter))
 
     @Slot(object)
     def search_image(self, path: Path) -> None:
         """Captions that describe the photo at ``path``, and photos like it."""
         self._timer.stop()
-        self._submit(SearchQuery(image=path))
+        self._submit(SearchQuery(image=path, photo_filter=self._filter))
+
+    @Slot()
+    def browse(self) -> None:
+        """Every photo the filter lets through, newest first (no words to rank by)."""
+        self._timer.stop()
+        self._submit(SearchQuery(photo_filter=self._filter))
+
+    @Slot(object)
+    def set_filter(self, photo_filter: PhotoFilter) -> None:
+        """Narrow every query by ``photo_filter``; the query on show runs again."""
+        if photo_filter == self._filter:
+            return
+        self._filter = photo_filter
+        current = self._query or SearchQuery()
+        self._submit(replace(current, photo_filter=photo_filter, limit=0))
+
+    @Slot()
+    def fetch_more(self) -> None:
+        """More hits of the ranked query on show (the grid was scrolled near its end)."""
+        query = self._query
+        if query is None or self._is_more_pending or not self._can_have_more:
+            return
+        self._is_more_pending = True
+        shown = query.limit or self._config.search.k
+        self._submit(replace(query, limit=shown + MORE_PAGE))
 
     @Slot(object)
     def search_pasted_image(self, image: QImage) -> None:
@@ -126,17 +176,16 @@ class SearchController(QObject):
 
     @Slot()
     def clear(self) -> None:
-        """Forget the query; any answer still running is dropped."""
+        """Forget the words; every photo the filter lets through is listed again."""
         self._timer.stop()
-        self._latest_id += 1
-        self._query = None
-        self.busy_changed.emit(False)
         self.cleared.emit()
+        self.browse()
 
     @Slot()
     def library_changed(self) -> None:
         """New batches landed (or the model changed): read a fresh snapshot, rerun the query."""
         self._snapshot = None
+        self._passing = {}  # photos may have come, gone or changed labels
         self._generation += 1
         if self._query is not None:
             self._submit(self._query)
@@ -146,11 +195,16 @@ class SearchController(QObject):
         request_id = self._latest_id
         self._query = query
         self._generation_of[request_id] = self._generation
+        encoder = self._encoder()
         context = SearchContext(
-            self._library_path, self._encoder(), self._config.indexing, self._config.search
+            self._library_path, encoder, self._config.indexing, self._config.search, self._passing
         )
         snapshot, job = self._snapshot, self._job
         self.busy_changed.emit(True)
+        needs_model = query.image is not None or bool(split_query(query.text)[0])
+        if needs_model and not encoder.is_loaded and not self._is_model_starting:
+            self._is_model_starting = True
+            self.model_starting.emit(query)
         self._tasks.submit(
             lambda: _guarded(job, context, query, request_id, snapshot),
             pool="shared",
@@ -161,22 +215,33 @@ class SearchController(QObject):
     @Slot()
     def _on_timer_timeout(self) -> None:
         if self._pending_text:
-            self._submit(SearchQuery(text=self._pending_text))
+            self._submit(SearchQuery(text=self._pending_text, photo_filter=self._filter))
 
     @Slot(object)
     def _on_task_result(self, outcome: SearchOutcome | SearchFailure) -> None:
         generation = self._generation_of.pop(outcome.request_id, -1)
-        if isinstance(outcome, SearchOutcome) and generation == self._generation:
+        still_current = generation == self._generation
+        if isinstance(outcome, SearchOutcome) and still_current and outcome.snapshot is not None:
             self._snapshot = outcome.snapshot  # still current: reuse it for the next query
+        if self._is_model_starting and (
+            self._encoder().is_loaded or isinstance(outcome, SearchFailure)
+        ):
+            self._is_model_starting = False
+            self.model_started.emit()
         if outcome.request_id != self._latest_id:
             return  # a newer request was made: this answer is stale
         self.busy_changed.emit(False)
+        self._is_more_pending = False
         if isinstance(outcome, SearchOutcome):
+            self._can_have_more = outcome.limit > 0 and len(outcome.photos) >= outcome.limit
             self.results_changed.emit(outcome)
             return
+        self._can_have_more = False
         error = outcome.error
         if isinstance(error, ModelNotAvailableError):
             self.model_unavailable.emit(report_for(error, "The model could not be loaded"))
+        elif isinstance(error, SearchFilterError):
+            self.search_failed.emit(report_for(error, "No photos match"))
         elif isinstance(error, IncompatibleCodesError):
             self.search_failed.emit(report_for(error, "Nothing to search yet"))
         else:
@@ -184,6 +249,9 @@ class SearchController(QObject):
 
     @Slot(object)
     def _on_save_error(self, error: Exception) -> None:
+        if self._is_model_starting:
+            self._is_model_starting = False
+            self.model_started.emit()
         self.search_failed.emit(report_for(error, "The search failed"))
 
 

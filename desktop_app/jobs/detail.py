@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import LibraryError
+from core.indexing.caption_sync import refresh_hashtags
 from core.indexing.photo_labels import clean_tag_names
 from core.store.database import Store
 from core.store.media_repo import USER_SOURCE
@@ -104,11 +105,15 @@ def set_user_tags(library_path: Path, media_id: int, tags: Sequence[str]) -> Pho
 
 
 def add_caption(library_path: Path, media_id: int, text: str) -> PhotoDetail:
-    """Add a caption typed by the user; it becomes searchable at the next indexing run."""
+    """Add a caption typed by the user; it becomes searchable at the next indexing run.
+
+    Its ``#hashtags`` become labels at once, as those of captions read from files do.
+    """
     with Store.open(library_path) as store:
         read_detail(store, media_id)
         with store.atomic():
             store.media.add_user_caption(media_id, text.strip())
+            refresh_hashtags(store, media_id)
         return read_detail(store, media_id)
 
 
@@ -127,6 +132,8 @@ def edit_caption(library_path: Path, media_id: int, caption_id: int, text: str) 
                 if text
                 else media.delete_user_caption(caption_id)
             )
+            if changed:  # a hashtag typed, changed or removed changes the labels with it
+                refresh_hashtags(store, media_id)
         if not changed:
             raise LibraryError(
                 "Only your own captions can be changed here; the others come from files "

@@ -68,6 +68,8 @@ class HashingOverview:
         details: Its training summary.
         footprint: Its stored codes.
         own_map: Its mAP on the user's labelled photos (or why there is none).
+        feature_dim: Length of the stored CLIP features (0 before indexing).
+        labelled_photos: Photos with at least one stored label (album folders not counted).
     """
 
     is_indexed: bool
@@ -76,6 +78,8 @@ class HashingOverview:
     details: TrainingDetails = TrainingDetails()
     footprint: CodeFootprint | None = None
     own_map: OwnPhotosMap | None = None
+    feature_dim: int = 0
+    labelled_photos: int = 0
 
 
 def short_title(title: str) -> str:
@@ -121,10 +125,16 @@ def read_hashing_overview(store: Store, encoder_key: str) -> HashingOverview:
     records = [h for h in store.codes.hashers() if h.encoder_id == encoder.id]
     trained = tuple(_trained(h) for h in records)
     record = next((h for h in records if h.is_active), None)
+    row = store.db.execute("SELECT COUNT(DISTINCT media_id) FROM media_labels").fetchone()
+    dim, labelled = encoder.dim, int(row[0])
     if record is None:
-        return HashingOverview(is_indexed=True, trained=trained)
+        return HashingOverview(
+            is_indexed=True, trained=trained, feature_dim=dim, labelled_photos=labelled
+        )
     return HashingOverview(
         is_indexed=True,
+        feature_dim=dim,
+        labelled_photos=labelled,
         trained=trained,
         active=_trained(record),
         details=training_details(record),

@@ -2,23 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.config import IndexingConfig, SearchConfig
-from core.errors import IncompatibleCodesError
+from core.errors import IncompatibleCodesError, SearchFilterError
 from core.features.encoder import LazyEncoder
 from core.search.engine import SearchEngine, Snapshot
+from core.search.filters import (
+    PhotoFilter,
+    dates_of,
+    matching_photos,
+    photos_by_date,
+    split_query,
+)
+from core.search.float_index import IdArray
 from core.store.database import Store
 from core.types import SearchHit
 
 
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """One search: a text, or an image file (for captions and similar photos)."""
+    """One search: a text, or an image file (for captions and similar photos).
+
+    ``#tags`` in the text are filters (see ``core.search.filters``); a text of tags alone
+    lists the tagged photos, newest first. ``limit`` is how many photos to return.
+    """
 
     text: str = ""
     image: Path | None = None
+    photo_filter: PhotoFilter = field(default_factory=PhotoFilter)
+    limit: int = 0
 
     @property
     def is_image(self) -> bool:
@@ -34,7 +48,14 @@ class SearchOutcome:
     query: SearchQuery
     photos: tuple[SearchHit, ...]
     captions: tuple[SearchHit, ...]
-    snapshot: Snapshot
+    snapshot: Snapshot | None
+    by_date: bool = False
+    """The photos are listed by date (no words: every photo, or those a filter lets
+    through), not ranked by similarity."""
+    dates: dict[int, str] = field(default_factory=dict)
+    """Date taken (else file time) of each photo hit, ISO text, for sorting by date."""
+    limit: int = 0
+    """How many photos were asked for (0: all of them, as a listing returns)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +74,9 @@ class SearchContext:
     encoder: LazyEncoder
     indexing: IndexingConfig
     search: SearchConfig
+    passing: dict[PhotoFilter, IdArray] = field(default_factory=dict)
+    """Photos each filter let through, kept while the library is unchanged (the controller
+    starts a new dict when batches land), so typing with a filter on selects them once."""
 
 
 def run_search(
@@ -63,7 +87,19 @@ def run_search(
     Raises:
         IncompatibleCodesError: Nothing is indexed with the current model yet.
     """
+    text, tags = split_query(query.text)
+    photo_filter = query.photo_filter.with_tags(tags)
+    k = query.limit or context.search.k
     with Store.open(context.library_path) as store:
+        allowed = None if photo_filter.is_empty else _passing(context, store, photo_filter)
+        if allowed is not None and len(allowed) == 0:
+            raise SearchFilterError(f"No photo is {photo_filter.describe()}.")
+        if query.image is None and not text:  # no words: every photo the filter lets through
+            dated = photos_by_date(store, photo_filter, -1)
+            hits = listed_hits(store, dated)
+            return SearchOutcome(
+                request_id, query, hits, (), snapshot, by_date=True, dates=dict(dated)
+            )
         if snapshot is None and store.known_encoder(context.encoder.config_key) is None:
             raise IncompatibleCodesError(
                 "Nothing is indexed with this model yet: add a folder and let indexing finish."
@@ -71,11 +107,31 @@ def run_search(
         engine = SearchEngine(
             store, context.encoder, context.indexing, context.search, snapshot=snapshot
         )
-        k = context.search.k
         if query.image is not None:
             vector = engine.encode_image_query(query.image)
-            photos = engine.photos_like(vector, k, "image")
-            captions = engine.captions_like(vector, k, "image")
+            photos = engine.photos_like(vector, k, "image", allowed=allowed)
+            captions = engine.captions_like(vector, context.search.k, "image")
         else:
-            photos, captions = engine.search_text(query.text, k), []
-        return SearchOutcome(request_id, query, tuple(photos), tuple(captions), engine.snapshot())
+            vector = engine.encode_text_query(text)
+            photos, captions = engine.photos_like(vector, k, "text", allowed=allowed), []
+        dates = dates_of(store, [hit.media_id for hit in photos])
+        return SearchOutcome(
+            request_id, query, tuple(photos), tuple(captions), engine.snapshot(),
+            dates=dates, limit=k,
+        )  # fmt: skip
+
+
+def _passing(context: SearchContext, store: Store, photo_filter: PhotoFilter) -> IdArray:
+    found = context.passing.get(photo_filter)
+    if found is None:
+        found = matching_photos(store, photo_filter)
+        context.passing[photo_filter] = found  # one dict store: safe across pool threads
+    return found
+
+
+def listed_hits(store: Store, dated: list[tuple[int, str]]) -> tuple[SearchHit, ...]:
+    """Photo hits, in the given order, for photos listed by date (score 0: not ranked)."""
+    ids = [media_id for media_id, _ in dated]
+    paths = store.media.paths_of(ids)
+    firsts = store.media.first_captions(ids)
+    return tuple(SearchHit("photo", m, paths.get(m, ""), firsts.get(m, ""), 0.0) for m in ids)

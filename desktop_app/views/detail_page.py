@@ -30,8 +30,11 @@ from core.store.media_repo import USER_SOURCE
 from desktop_app.jobs.detail import PhotoDetail
 from desktop_app.views.labels import plain_label, plain_tooltip
 
-PREVIEW_MIN = QSize(320, 240)
+PREVIEW_MIN = QSize(160, 120)
 SIDE_COLUMN_WIDTH_PX = 340
+SIDE_COLUMN_MIN_WIDTH_PX = 230
+"""The side column narrows down to this at the window's minimum size (it never runs off)."""
+BUTTON_COLUMNS = 2
 LIST_MAX_HEIGHT_PX = 150
 _ID_ROLE = Qt.ItemDataRole.UserRole + 1
 _ORIGIN_WORDS = {
@@ -51,7 +54,8 @@ class DetailPage(QWidget):
         caption_added: ``str`` the user's new caption.
         caption_edited: ``(caption id, text)``; empty text removes the caption.
         tags_changed: ``tuple[str, ...]`` the user's tags after an add or remove.
-        open_requested / show_in_folder_requested / search_requested: ``str`` photo path.
+        open_requested / show_in_folder_requested / search_requested / view_requested:
+            ``str`` photo path (``view_requested``: show it in the full-size viewer).
     """
 
     back_requested = Signal()
@@ -61,6 +65,7 @@ class DetailPage(QWidget):
     open_requested = Signal(str)
     show_in_folder_requested = Signal(str)
     search_requested = Signal(str)
+    view_requested = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,6 +102,7 @@ class DetailPage(QWidget):
         grid.setSpacing(6)
         actions = (
             ("← Back", self.back_requested.emit),
+            ("View full size", lambda: self._emit_path(self.view_requested)),
             ("Search with this photo", lambda: self._emit_path(self.search_requested)),
             ("Open", lambda: self._emit_path(self.open_requested)),
             ("Show in folder", lambda: self._emit_path(self.show_in_folder_requested)),
@@ -107,12 +113,13 @@ class DetailPage(QWidget):
             button = QPushButton(text)
             button.clicked.connect(handler)
             self.buttons[text] = button
-            grid.addWidget(button, position // 3, position % 3)
+            grid.addWidget(button, position // BUTTON_COLUMNS, position % BUTTON_COLUMNS)
         return grid
 
     def _lay_out(self) -> None:
         side = QWidget()
-        side.setFixedWidth(SIDE_COLUMN_WIDTH_PX)
+        side.setMinimumWidth(SIDE_COLUMN_MIN_WIDTH_PX)
+        side.setMaximumWidth(SIDE_COLUMN_WIDTH_PX)
         column = QVBoxLayout(side)
         column.setContentsMargins(0, 0, 8, 0)
         column.setSpacing(8)
@@ -137,7 +144,9 @@ class DetailPage(QWidget):
         scroll.setWidget(side)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setFixedWidth(SIDE_COLUMN_WIDTH_PX + 16)
+        scroll.setMinimumWidth(SIDE_COLUMN_MIN_WIDTH_PX + 16)
+        scroll.setMaximumWidth(SIDE_COLUMN_WIDTH_PX + 16)
+        scroll.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 8, 0, 0)
@@ -149,6 +158,12 @@ class DetailPage(QWidget):
     def detail(self) -> PhotoDetail | None:
         """The photo on show."""
         return self._detail
+
+    def clear(self) -> None:
+        """Forget the photo on show (it left the library)."""
+        self._detail = None
+        self._preview = None
+        self.preview_label.setPixmap(QPixmap())
 
     @Slot(object)
     def show_detail(self, detail: PhotoDetail) -> None:

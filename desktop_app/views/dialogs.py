@@ -6,12 +6,12 @@ patching ``QMessageBox`` or ``QFileDialog``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from core.hashing.registry import HasherSpec
 from core.indexing.trainer import TrainOptions
@@ -38,10 +38,18 @@ class Dialogs(Protocol):
     def pick_file(self, parent: QWidget, title: str, name_filter: str) -> Path | None:
         """A file chosen by the user."""
 
+    def ask_text(self, parent: QWidget, title: str, label: str) -> str | None:
+        """A line of text typed by the user (a tag name...)."""
+
     def choose_training(
-        self, parent: QWidget, specs: Sequence[HasherSpec], current: TrainOptions
+        self,
+        parent: QWidget,
+        specs: Sequence[HasherSpec],
+        current: TrainOptions,
+        limits: Mapping[str, tuple[int, str]],
     ) -> TrainOptions | None:
-        """What to train (method, code length, album labels), starting from ``current``."""
+        """What to train (method, code length, album labels), starting from ``current``;
+        ``limits``: per method, the longest code it can train on this library, and why."""
 
 
 class QtDialogs:
@@ -66,7 +74,15 @@ class QtDialogs:
         chosen, _ = QFileDialog.getOpenFileName(parent, title, "", name_filter)
         return Path(chosen) if chosen else None
 
+    def ask_text(self, parent: QWidget, title: str, label: str) -> str | None:
+        text, is_ok = QInputDialog.getText(parent, title, label)
+        return text if is_ok and text.strip() else None
+
     def choose_training(
-        self, parent: QWidget, specs: Sequence[HasherSpec], current: TrainOptions
+        self,
+        parent: QWidget,
+        specs: Sequence[HasherSpec],
+        current: TrainOptions,
+        limits: Mapping[str, tuple[int, str]],
     ) -> TrainOptions | None:
-        return ask_for_training(parent, specs, current)
+        return ask_for_training(parent, specs, current, limits)

@@ -20,6 +20,7 @@ from desktop_app.hashing_text import (
     describe_footprint,
     describe_labels,
     describe_own_map,
+    longest_code,
 )
 from desktop_app.jobs.hashing import HashingOverview, TrainedHasher, short_title
 from desktop_app.views.dialogs import Dialogs
@@ -171,6 +172,15 @@ class HashingPanel(QFrame):
         self.train_button.setToolTip(plain_tooltip(_INDEXING_TIP) if self._is_indexing else "")
         self.switch_combo.setEnabled(is_free)
 
+    def code_limits(self) -> dict[str, tuple[int, str]]:
+        """Per method, the longest code it can train on this library, and why."""
+        overview, limits = self._overview, {}
+        for spec in self._specs:
+            limit = longest_code(spec.key, overview.feature_dim, overview.labelled_photos)
+            if limit is not None:
+                limits[spec.key] = limit
+        return limits
+
     def _current_options(self) -> TrainOptions:
         active = self._overview.active
         if active is not None:
@@ -179,7 +189,9 @@ class HashingPanel(QFrame):
 
     @Slot()
     def _on_train_button_clicked(self) -> None:
-        chosen = self._dialogs.choose_training(self, self._specs, self._current_options())
+        chosen = self._dialogs.choose_training(
+            self, self._specs, self._current_options(), self.code_limits()
+        )
         if chosen is not None:
             self.training_requested.emit(chosen)
 

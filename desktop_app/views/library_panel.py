@@ -51,6 +51,8 @@ class LibraryPanel(QWidget):
         skipped_requested: the user wants to see the skipped files.
         album_labels_toggled: ``(folder id, bool)`` whether the folder's first-level
             sub-folders should count as labels (albums) when training.
+        folder_chosen: ``str`` path of a folder the user clicked (the results show its
+            photos only).
     """
 
     add_folder_requested = Signal()
@@ -59,6 +61,7 @@ class LibraryPanel(QWidget):
     cancel_requested = Signal()
     skipped_requested = Signal()
     album_labels_toggled = Signal(int, bool)
+    folder_chosen = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -108,6 +111,7 @@ class LibraryPanel(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         table.setMaximumHeight(FOLDER_TABLE_MAX_HEIGHT_PX)
         table.itemSelectionChanged.connect(self._on_folder_table_selection_changed)
+        table.cellClicked.connect(self._on_folder_table_cell_clicked)
         self.album_action = QAction("Sub-folders Are Labels (Albums)", table)
         self.album_action.setCheckable(True)
         self.album_action.setEnabled(False)
@@ -240,6 +244,11 @@ class LibraryPanel(QWidget):
         if not rows or rows[0].row() >= len(self._folders):
             return None
         return self._folders[rows[0].row()]
+
+    @Slot(int, int)
+    def _on_folder_table_cell_clicked(self, row: int, _column: int) -> None:
+        if 0 <= row < len(self._folders):
+            self.folder_chosen.emit(self._folders[row].path)
 
     @Slot()
     def _on_folder_table_selection_changed(self) -> None:

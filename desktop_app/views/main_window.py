@@ -8,12 +8,15 @@ Every text is plain text: paths and captions are never interpreted as markup.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
     QDropEvent,
     QGuiApplication,
     QIcon,
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -34,8 +38,9 @@ from PySide6.QtWidgets import (
 )
 
 from core.features.image_io import SUPPORTED_EXTENSIONS
-from core.types import IndexReport
+from core.types import IndexReport, SearchHit
 from desktop_app.error_report import ErrorReport
+from desktop_app.full_images import FullImageLoader
 from desktop_app.jobs.library import FolderRow, FoldersAdded, LibraryOverview
 from desktop_app.preferences import Preferences
 from desktop_app.thumbnails import ThumbnailLoader
@@ -48,12 +53,17 @@ from desktop_app.views.model_panel import ModelPanel
 from desktop_app.views.pages import EmptyPage, MessagePage
 from desktop_app.views.search_area import SearchArea
 from desktop_app.views.skipped_dialog import SkippedDialog
+from desktop_app.views.viewer import PhotoViewer
 from desktop_app.views.watch_indicator import WatchIndicator
 
 WINDOW_SIZE = QSize(1180, 760)
 MINIMUM_SIZE = QSize(760, 520)
 SIDEBAR_WIDTH_PX = 380
 STATUS_PATH_WIDTH_PX = 420
+DROP_QSS = (
+    'QWidget#centralArea[dropTarget="true"] '
+    "{ border: 2px dashed palette(highlight); border-radius: 8px; }"
+)
 
 
 def is_image_path(path: Path) -> bool:
@@ -90,9 +100,12 @@ class MainWindow(QMainWindow):
         thumbnails: ThumbnailLoader,
         dialogs: Dialogs,
         preferences: Preferences,
+        full_images: FullImageLoader | None = None,
     ) -> None:
         super().__init__()
         self._dialogs = dialogs
+        self._full_images = full_images
+        self.viewer: PhotoViewer | None = None
         self._preferences = preferences
         self._photo_count = 0
         self.skipped_dialog: SkippedDialog | None = None
@@ -137,7 +150,15 @@ class MainWindow(QMainWindow):
         side.addWidget(self.model_panel)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("librarySplitter")
-        self.splitter.addWidget(sidebar)
+        self.sidebar_scroll = QScrollArea()
+        self.sidebar_scroll.setObjectName("sidebarScroll")
+        self.sidebar_scroll.setWidget(sidebar)
+        self.sidebar_scroll.setWidgetResizable(True)  # too short a window scrolls, never overlaps
+        self.sidebar_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.sidebar_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = self.sidebar_scroll.verticalScrollBar().sizeHint().width()
+        self.sidebar_scroll.setMinimumWidth(sidebar.minimumSizeHint().width() + bar)
+        self.splitter.addWidget(self.sidebar_scroll)
         self.splitter.addWidget(self.search_area)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
@@ -155,6 +176,10 @@ class MainWindow(QMainWindow):
         top.addWidget(self.query_edit, 1)
         top.addWidget(self.photo_button)
         central = QWidget()
+        central.setObjectName("centralArea")
+        central.setStyleSheet(DROP_QSS)
+        central.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._central = central
         layout = QVBoxLayout(central)
         layout.setContentsMargins(16, 12, 16, 8)
         layout.addLayout(top)
@@ -206,7 +231,14 @@ class MainWindow(QMainWindow):
         area.results_view.hit_opened.connect(self.hit_opened)
         area.image_query_panel.hit_opened.connect(self.hit_opened)
         area.detail_page.back_requested.connect(area.back_to_results)
+        area.results_view.view_requested.connect(self._on_results_view_view_requested)
+        area.detail_page.view_requested.connect(self._on_detail_page_view_requested)
         area.detail_page.search_requested.connect(self._on_detail_page_search_requested)
+
+    @property
+    def dialogs(self) -> Dialogs:
+        """The questions the window asks (files, folders, confirmations, text)."""
+        return self._dialogs
 
     @property
     def current_page(self) -> str:
@@ -348,6 +380,31 @@ class MainWindow(QMainWindow):
         if chosen is not None:
             self.image_chosen.emit(chosen)
 
+    def open_viewer(self, hits: Sequence[SearchHit], row: int) -> None:
+        """Show ``hits[row]`` full size; next and previous walk ``hits``."""
+        if self._full_images is None or not hits:
+            return
+        if self.viewer is None:
+            self.viewer = PhotoViewer(self._full_images, self)
+        self.viewer.show_hits(hits, row)
+        self.viewer.show()
+        self.viewer.raise_()
+        self.viewer.activateWindow()
+
+    @Slot(int)
+    def _on_results_view_view_requested(self, row: int) -> None:
+        self.open_viewer(self.search_area.results_model.hits, row)
+
+    @Slot(str)
+    def _on_detail_page_view_requested(self, path: str) -> None:
+        hits = self.search_area.results_model.hits
+        row = next((i for i, hit in enumerate(hits) if hit.path == path), None)
+        detail = self.search_area.detail_page.detail
+        if row is not None:
+            self.open_viewer(hits, row)
+        elif detail is not None:
+            self.open_viewer([SearchHit("photo", detail.media_id, path, "", 0.0)], 0)
+
     @Slot(str)
     def _on_detail_page_search_requested(self, path: str) -> None:
         self.search_area.back_to_results()
@@ -382,15 +439,47 @@ class MainWindow(QMainWindow):
             return True
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
 
+    @property
+    def is_drop_highlighted(self) -> bool:
+        """Whether the window shows that a drag over it can be dropped."""
+        return bool(self._central.property("dropTarget"))
+
+    def _set_drop_highlight(self, is_on: bool) -> None:
+        central = self._central
+        central.setProperty("dropTarget", is_on)
+        central.style().unpolish(central)
+        central.style().polish(central)
+
+    @staticmethod
+    def _accept_as_copy(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+        """Accept the drag as a Copy (or, if the source only offers that, a Link): the files
+        stay where they are, so the source must never be told they were moved."""
+        for action in (Qt.DropAction.CopyAction, Qt.DropAction.LinkAction):
+            if event.possibleActions() & action:
+                event.setDropAction(action)
+                event.accept()
+                return True
+        event.ignore()
+        return False
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        has_files = any(url.isLocalFile() for url in event.mimeData().urls())
+        if has_files and self._accept_as_copy(event):
+            self._set_drop_highlight(True)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
         if any(url.isLocalFile() for url in event.mimeData().urls()):
-            event.acceptProposedAction()
+            self._accept_as_copy(event)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802 - Qt override
+        self._set_drop_highlight(False)
+        super().dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        self._set_drop_highlight(False)
         paths = tuple(Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile())
-        if not paths:
+        if not paths or not self._accept_as_copy(event):
             return
-        event.acceptProposedAction()
         images = [p for p in paths if is_image_path(p)]
         folders = tuple(p for p in paths if not is_image_path(p))
         if folders:

@@ -1,10 +1,15 @@
-"""QAbstractListModel over search hits; thumbnails are asked for only when a row is painted."""
+"""QAbstractListModel over search hits; thumbnails are asked for only when a row is painted.
+
+Hits come best first (or, for a listing of photos, newest first). The user may sort them
+by date instead; more hits of the same query (infinite scrolling) are appended without a
+reset, so the scroll position and the selection stay where they were.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -21,33 +26,106 @@ from desktop_app.views.labels import plain_tooltip
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 """The ``SearchHit`` of a row."""
+DATE_ROLE = Qt.ItemDataRole.UserRole + 2
+"""The photo's date (taken, else file time) as ISO text, or ``""``."""
 
 Index = QModelIndex | QPersistentModelIndex
+SortOrder = Literal["relevance", "newest", "oldest"]
+SORT_ORDERS: tuple[tuple[SortOrder, str], ...] = (
+    ("relevance", "Best match"),
+    ("newest", "Newest first"),
+    ("oldest", "Oldest first"),
+)
 
 
 class ResultsListModel(QAbstractListModel):
-    """The photos of the latest search, best first."""
+    """The photos of the latest search, in the chosen order."""
 
     def __init__(self, thumbnails: ThumbnailLoader, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._given: tuple[SearchHit, ...] = ()
         self._hits: tuple[SearchHit, ...] = ()
+        self._dates: dict[int, str] = {}
         self._rows_by_path: dict[str, list[int]] = {}
         self._thumbnails = thumbnails
+        self.is_ranked = True
+        self._choice: SortOrder = "relevance"
         thumbnails.thumbnail_ready.connect(self._on_thumbnails_thumbnail_ready)
 
     @property
     def hits(self) -> tuple[SearchHit, ...]:
-        """The hits on show."""
+        """The hits on show, in the order shown."""
         return self._hits
 
-    def set_hits(self, hits: Sequence[SearchHit]) -> None:
-        """Show ``hits`` instead of the current ones."""
+    @property
+    def order(self) -> SortOrder:
+        """How the hits are sorted: the user's choice, where it applies (a listing of
+        photos has no relevance, so it is newest first then)."""
+        if self.is_ranked or self._choice == "oldest":
+            return self._choice
+        return "newest"
+
+    def set_hits(
+        self,
+        hits: Sequence[SearchHit],
+        *,
+        is_ranked: bool = True,
+        dates: Mapping[int, str] | None = None,
+    ) -> None:
+        """Show ``hits`` (best first when ``is_ranked``, else newest first).
+
+        When ``hits`` starts with the hits on show (more of the same query), the new ones
+        are appended in place.
+        """
+        given = tuple(hits)
+        self._dates = {**self._dates, **dict(dates or {})} if given else {}
+        is_more = (
+            is_ranked == self.is_ranked
+            and len(given) > len(self._given) > 0
+            and given[: len(self._given)] == self._given
+            and self.order == ("relevance" if is_ranked else "newest")
+        )
+        if is_more:
+            first = len(self._hits)
+            self.beginInsertRows(QModelIndex(), first, len(given) - 1)
+            self._given = given
+            self._hits = given
+            self._index_rows(first)
+            self.endInsertRows()
+            return
         self.beginResetModel()
-        self._hits = tuple(hits)
+        self.is_ranked = is_ranked
+        self._given = given
+        self._hits = self._sorted(given)
         self._rows_by_path = {}
-        for row, hit in enumerate(self._hits):
-            self._rows_by_path.setdefault(hit.path, []).append(row)
+        self._index_rows(0)
         self.endResetModel()
+
+    def set_order(self, order: SortOrder) -> None:
+        """Sort by relevance (ranked hits only) or by date."""
+        if order == self._choice:
+            return
+        self.beginResetModel()
+        self._choice = order
+        self._hits = self._sorted(self._given)
+        self._rows_by_path = {}
+        self._index_rows(0)
+        self.endResetModel()
+
+    def _sorted(self, given: tuple[SearchHit, ...]) -> tuple[SearchHit, ...]:
+        order = self.order
+        if order == "relevance" or (order == "newest" and not self.is_ranked):
+            return given
+        if order == "oldest" and not self.is_ranked:
+            return given[::-1]
+        dates = self._dates
+        return tuple(
+            sorted(given, key=lambda h: dates.get(h.media_id, ""), reverse=order == "newest")
+        )
+
+    def _index_rows(self, first: int) -> None:
+        for row in range(first, len(self._hits)):
+            self._rows_by_path.setdefault(self._hits[row].path, []).append(row)
 
     def thumbnail_count(self) -> int:
         """How many of the hits have their thumbnail in memory."""
@@ -67,9 +145,12 @@ class ResultsListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return plain_tooltip(f"{hit.caption}\n{hit.path}" if hit.caption else hit.path)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{os.path.basename(hit.path)}, score {hit.score:.2f}"
+            name = os.path.basename(hit.path)
+            return f"{name}, score {hit.score:.2f}" if self.is_ranked else name
         if role == HIT_ROLE:
             return hit
+        if role == DATE_ROLE:
+            return self._dates.get(hit.media_id, "")
         return None
 
     @Slot(str, int)

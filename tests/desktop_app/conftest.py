@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -39,6 +39,8 @@ class RecordingDialogs:
     file: Path | None = None
     training: TrainOptions | None = None
     training_offered: list[TrainOptions] = field(default_factory=list)
+    training_limits: list[Mapping[str, tuple[int, str]]] = field(default_factory=list)
+    text: str | None = None
 
     def error(self, parent: QWidget, report: ErrorReport) -> None:
         self.errors.append(report)
@@ -53,10 +55,18 @@ class RecordingDialogs:
     def pick_file(self, parent: QWidget, title: str, name_filter: str) -> Path | None:
         return self.file
 
+    def ask_text(self, parent: QWidget, title: str, label: str) -> str | None:
+        return self.text
+
     def choose_training(
-        self, parent: QWidget, specs: Sequence[HasherSpec], current: TrainOptions
+        self,
+        parent: QWidget,
+        specs: Sequence[HasherSpec],
+        current: TrainOptions,
+        limits: Mapping[str, tuple[int, str]],
     ) -> TrainOptions | None:
         self.training_offered.append(current)
+        self.training_limits.append(limits)
         return self.training
 
 

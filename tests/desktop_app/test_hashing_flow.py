@@ -18,7 +18,7 @@ from core.store.code_footprint import CodeFootprint
 from core.store.database import Store
 from desktop_app.app import Composition
 from desktop_app.controllers.indexing_controller import IndexProgress
-from desktop_app.hashing_text import EMPTY_INVITATION, NOT_INDEXED_INVITATION
+from desktop_app.hashing_text import EMPTY_INVITATION, NOT_INDEXED_INVITATION, longest_code
 from desktop_app.jobs.hashing import HashingOverview, TrainedHasher
 from desktop_app.jobs.search import SearchOutcome
 from desktop_app.model_choice import lazy_encoder
@@ -233,15 +233,67 @@ def test_train_dialog_explains_what_each_method_learns_from(qtbot: QtBot) -> Non
     specs = hasher_specs()
     dialog = TrainDialog(specs, TrainOptions("auto", 64))
     qtbot.addWidget(dialog)
-    assert dialog.method_combo.currentText() == "Automatic (best for this library)"
+    assert dialog.method_combo.currentText() == "Automatic: the best for this library — recommended"
     assert "keeps the one that finds the right captions best" in dialog.explanation_label.text()
     assert dialog.options() == TrainOptions("auto", 64)
     dialog.method_combo.setCurrentIndex(dialog.method_combo.findData("cca-itq"))
     assert dialog.options() == TrainOptions("cca-itq", 64, albums=False)
     assert "labels are not needed" in dialog.explanation_label.text()
     dialog.method_combo.setCurrentIndex(dialog.method_combo.findData("batch"))
-    assert dialog.method_combo.currentText() == "BATCH (supervised)"
+    assert dialog.method_combo.currentText() == "Your labels — baseline (BATCH)"
     assert "Learns from your labels" in dialog.explanation_label.text()
     dialog.bits_combo.setCurrentIndex(dialog.bits_combo.findData(128))
     dialog.albums_check.setChecked(True)
     assert dialog.options() == TrainOptions("batch", 128, albums=True)
+
+
+def test_train_dialog_names_methods_plainly_recommends_one_and_fits_long_explanations(
+    qtbot: QtBot,
+) -> None:
+    dialog = TrainDialog(hasher_specs(), TrainOptions("cca-itq", 64))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    names = [dialog.method_combo.itemText(i) for i in range(dialog.method_combo.count())]
+    assert [n for n in names if n.endswith("— recommended")] == [
+        "Automatic: the best for this library — recommended"
+    ]
+    assert not any("supervised" in n for n in names)  # no jargon in the list
+    assert "recommended" in dialog.recommendation_label.text()
+    label = dialog.explanation_label
+    for row in range(dialog.method_combo.count()):  # HPsEH's text was clipped
+        dialog.method_combo.setCurrentIndex(row)
+        qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()))
+
+
+def test_train_dialog_offers_only_code_lengths_the_method_can_train(qtbot: QtBot) -> None:
+    # a library of 16-dimensional features with 22 labelled photos (the tiny model's)
+    limits = {
+        key: limit
+        for key in ("itq", "cca-itq", "batch", "hpseh", "lsh")
+        if (limit := longest_code(key, feature_dim=16, labelled_photos=22)) is not None
+    }
+    dialog = TrainDialog(hasher_specs(), TrainOptions("cca-itq", 64), limits=limits)
+    qtbot.addWidget(dialog)
+    assert dialog.offered_lengths() == [16]
+    assert dialog.options().n_bits == 16  # 64 would be refused: the choice moved
+    assert "at most 16 bits" in dialog.bits_note_label.text()
+    dialog.method_combo.setCurrentIndex(dialog.method_combo.findData("hpseh"))
+    assert dialog.offered_lengths() == [16]
+    assert "more labelled photos than bits" in dialog.bits_note_label.text()
+    dialog.method_combo.setCurrentIndex(dialog.method_combo.findData("lsh"))
+    assert dialog.offered_lengths() == [16, 32, 64, 128]
+    assert dialog.bits_note_label.isHidden()
+
+
+def test_the_panel_bounds_code_lengths_by_what_the_library_holds(
+    qtbot: QtBot, open_window: OpenWindow, dialogs: RecordingDialogs, tagged_library: Path
+) -> None:
+    parts = open_library_window(qtbot, open_window, tagged_library)
+    panel = wait_for_hashing(qtbot, parts, is_trained=False)
+    dialogs.training = None
+    panel.train_button.click()
+    [limits] = dialogs.training_limits
+    assert limits["cca-itq"][0] == 16  # the tiny model's features have 16 dimensions
+    assert limits["batch"][0] == 21  # 22 labelled photos
+    assert "lsh" not in limits

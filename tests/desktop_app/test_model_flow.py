@@ -38,9 +38,9 @@ def test_download_without_network_fails_fast_and_explains_the_import(
     # The attempt runs in the model process, which imports torch first (5-10 s on a busy
     # 2-core machine); that the hub is given up on at once is asserted in the encoder and
     # CLI tests (test_offline_tag_fails_fast_and_says_how_to_import_a_file).
-    qtbot.waitUntil(
-        lambda: "import it by hand" in panel.message_label.text(), timeout=LOAD_TIMEOUT_MS
-    )
+    qtbot.waitUntil(lambda: "Import file…" in panel.message_label.text(), timeout=LOAD_TIMEOUT_MS)
+    assert "is not downloaded yet" in panel.message_label.text()
+    assert "--pretrained" not in panel.message_label.text()  # a CLI option means nothing here
     assert panel.needs_attention  # still asks: download again or import
     assert panel.title_label.text() == "Choose a model"
 
