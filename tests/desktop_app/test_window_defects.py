@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -15,9 +16,10 @@ from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig, IndexingConfig
 from core.indexing.folders import register_folder
+from core.indexing.image_stage import ImageStage
 from core.indexing.indexer import Indexer, IndexOptions
 from core.indexing.trainer import TrainOptions
-from core.progress import CancelToken, Progress
+from core.progress import CancelToken
 from core.store.database import Store
 from desktop_app.app import NO_MODEL_TO_INDEX
 from desktop_app.controllers.model_controller import MODEL_STARTING as CARD_STARTING
@@ -106,7 +108,11 @@ def test_removing_a_folder_takes_its_photos_out_of_the_open_results_and_detail(
 
 
 def test_photos_indexed_before_a_cancel_get_codes_from_the_active_hasher(
-    tmp_path: Path, indexed_library: Path, photos: Path, tiny_model: EncoderConfig
+    tmp_path: Path,
+    indexed_library: Path,
+    photos: Path,
+    tiny_model: EncoderConfig,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     encoder = lazy_encoder(tiny_model)
     train_hasher(
@@ -120,15 +126,19 @@ def test_photos_indexed_before_a_cancel_get_codes_from_the_active_hasher(
             image.convert("RGB").rotate(90, expand=True).save(more / f"turned_{i}.png")
     cancel = CancelToken()
 
-    def cancel_after_first_batch(progress: Progress) -> None:
-        if progress.stage == "images" and progress.done >= 1:
-            cancel.cancel()
+    real_write = ImageStage._write_batch
+
+    def write_then_cancel(stage: ImageStage, *args: Any, **kwargs: Any) -> None:
+        real_write(stage, *args, **kwargs)  # progress reports are rate-limited: cancel here
+        cancel.cancel()
+
+    monkeypatch.setattr(ImageStage, "_write_batch", write_then_cancel)
 
     with Store.open(indexed_library) as store:
         register_folder(store, str(more.resolve()))
         options = IndexOptions(batch_size=1)
         indexer = Indexer(store, encoder, IndexingConfig(), options)
-        report = indexer.run(progress=cancel_after_first_batch, cancel=cancel)
+        report = indexer.run(cancel=cancel)
         assert report.cancelled
         record = store.known_encoder(encoder.config_key)
         assert record is not None

@@ -61,9 +61,10 @@ def test_restricted_indexes_keep_only_the_allowed_items_in_order() -> None:
     rng = np.random.default_rng(0)
     ids = np.array([2, 5, 7, 9, 11], dtype=np.int64)
     vectors = rng.normal(size=(5, 8)).astype(np.float32)
-    floats = restrict_floats(FloatIndex(ids, vectors), np.array([11, 5, 3], dtype=np.int64))
+    full = FloatIndex(ids, vectors)
+    floats = restrict_floats(full, np.array([11, 5, 3], dtype=np.int64))
     assert floats.ids.tolist() == [5, 11]
-    assert np.array_equal(floats.vectors, vectors[[1, 4]])
+    assert np.array_equal(floats.vectors, full.vectors[[1, 4]])  # rows as the index holds them
     codes = rng.integers(0, 256, size=(5, 8), dtype=np.uint8)
     index = CodeIndex.build(ids, codes, 64)
     narrowed = restrict_codes(index, np.array([7, 2], dtype=np.int64))
