@@ -138,12 +138,23 @@ def describe_labels(hasher: TrainedHasher, details: TrainingDetails) -> str:
     return "\n".join(lines)
 
 
+def pair_words(pseudo_pairs: int) -> str:
+    """What the training rows were: real pairs, or pseudo-pairs in a library without captions."""
+    if pseudo_pairs:
+        return (
+            "pseudo-pairs (no photo has a caption: each photo is paired with the "
+            "concept prompts it resembles)"
+        )
+    return "photo–caption pairs"
+
+
 def _describe_labels(hasher: TrainedHasher, details: TrainingDetails) -> str:
     """Which labels training used, by origin, or why none (without the choices)."""
+    pairs = pair_words(details.pseudo_pairs)
     if hasher.supervision == "unsupervised":
-        return f"Trained on {details.rows:,} photo–caption pairs; this method uses no labels."
+        return f"Trained on {details.rows:,} {pairs}; this method uses no labels."
     if not details.labels_by_origin:
-        return f"Trained on {details.rows:,} photo–caption pairs, without labels."
+        return f"Trained on {details.rows:,} {pairs}, without labels."
     origins = ", ".join(
         f"{count:,} from {ORIGIN_WORDS.get(origin, origin)}"
         for origin, count in details.labels_by_origin

@@ -16,6 +16,10 @@ marking the rows whose photo has a label. When no photo has any label (no keywor
 hashtag, tag or album), the semi-supervised path first stores zero-shot guesses for
 every photo and treats as labelled only the confident few that ``ZeroShotRule``
 accepts; every other row is unlabelled.
+
+A library without a single caption trains on pseudo-pairs: each photo with the CLIP
+text embedding of the concept prompts it resembles (:mod:`core.indexing.pseudo_pairs`),
+which needs the CLIP model that indexed the library. They are reported as such.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -39,11 +44,16 @@ from core.hashing.selection import AUTO, Selection, select_method
 from core.hashing.tuning import TuningReport
 from core.indexing.code_writer import CodesWritten, write_missing_codes
 from core.indexing.concept_prompts import embed_concepts, library_text_encoder
-from core.indexing.training_data import TrainingSet, load_training_set
-from core.indexing.zero_shot_labels import ZeroShotReport, ZeroShotRule, label_zero_shot
+from core.indexing.training_data import TrainingSet, load_pseudo_pairs, load_training_set
+from core.indexing.zero_shot_labels import (
+    ZeroShotReport,
+    ZeroShotRule,
+    refresh_zero_shot_labels,
+)
 from core.progress import CancelToken, Progress, ProgressCallback
 from core.store.database import Store
 from core.store.records import EncoderRecord, HasherRecord
+from core.types import FloatArray
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +91,8 @@ class TrainReport:
             semi-supervised method on a library without labels), else None.
         tuning: How the self-tuning fit chose the method's settings (None: not tuned).
         selection: What ``--method auto`` compared and picked, else None.
+        pseudo_pairs: Rows whose text side is a pseudo-caption (a library without
+            captions), not a caption.
     """
 
     hasher: HasherRecord
@@ -95,6 +107,7 @@ class TrainReport:
     zero_shot: ZeroShotReport | None = None
     tuning: TuningReport | None = None
     selection: Selection | None = None
+    pseudo_pairs: int = 0
 
     @property
     def unlabelled_rows(self) -> int:
@@ -118,6 +131,7 @@ class Trainer:
         self._store = store
         self._encoder = encoder
         self._text_encoder = text_encoder
+        self._concepts: FloatArray | None = None
 
     def train(
         self,
@@ -175,6 +189,7 @@ class Trainer:
             zero_shot=zero_shot,
             tuning=hasher.tuning,
             selection=selection,
+            pseudo_pairs=data.pseudo_pairs,
         )
 
     def _select(
@@ -184,9 +199,7 @@ class Trainer:
         cancel: CancelToken | None,
     ) -> Selection:
         """``--method auto``: every pair, with the labelled ones marked, to core.hashing."""
-        data = load_training_set(self._store, self._encoder, albums=options.albums)
-        if data is None:
-            raise _no_pairs()
+        data = self._load(options, progress, cancel)
         features = data.features
         labelled = data.labelled_rows
         if features.labels is not None and labelled.any():
@@ -212,9 +225,7 @@ class Trainer:
             The rows, how many unlabelled rows were left out, and the zero-shot run
             that stood in for missing labels (or None).
         """
-        data = load_training_set(self._store, self._encoder, albums=options.albums)
-        if data is None:
-            raise _no_pairs()
+        data = self._load(options, progress, cancel)
         if supervision == "supervised":
             data, excluded = _labelled_only(data, options.method)
             return data, excluded, None
@@ -234,9 +245,7 @@ class Trainer:
     ) -> tuple[ZeroShotReport, TrainingSet]:
         """Store fresh zero-shot guesses and reload the rows with the confident ones."""
         try:
-            report = label_zero_shot(
-                self._store, self._encoder, self._text_encoder, progress=progress, cancel=cancel
-            )
+            concepts = self._concept_embeddings(progress, cancel)
         except (IncompatibleCodesError, ModelNotAvailableError) as exc:
             raise HashingInputError(
                 f"The {options.method} method needs some labelled photos, but no captioned "
@@ -244,11 +253,17 @@ class Trainer:
                 f"cannot stand in for them: {exc.user_message} {_LABEL_ADVICE}",
                 exc.details or "0 labelled rows",
             ) from exc
-        rule = ZeroShotRule()
-        labelled = load_training_set(
-            self._store, self._encoder, albums=options.albums, zero_shot=rule
+        report = refresh_zero_shot_labels(
+            self._store,
+            self._encoder,
+            load_vocabulary().names,
+            concepts,
+            progress=progress,
+            cancel=cancel,
         )
-        if labelled is None or not labelled.labelled_rows.any():
+        rule = ZeroShotRule()
+        labelled = self._load(options, progress, cancel, zero_shot=rule)
+        if not labelled.labelled_rows.any():
             raise HashingInputError(
                 f"The {options.method} method needs some labelled photos, but no captioned "
                 "photo has a keyword, hashtag, tag or album label, and no zero-shot guess "
@@ -273,12 +288,75 @@ class Trainer:
         if CONCEPT_EMBEDDINGS not in wanted or self._text_encoder is None:
             return {}
         try:
-            encoder = library_text_encoder(self._text_encoder, self._encoder)
+            embeddings = self._concept_embeddings(progress, cancel)
         except IncompatibleCodesError as exc:
             logger.warning("Not computing concept prompts: %s", exc.details)
             return {}
-        embeddings = embed_concepts(encoder, load_vocabulary(), progress=progress, cancel=cancel)
         return {CONCEPT_EMBEDDINGS: embeddings}
+
+    def _concept_embeddings(
+        self, progress: ProgressCallback | None, cancel: CancelToken | None
+    ) -> FloatArray:
+        """The concept prompts embedded by the library's CLIP model (once per trainer).
+
+        Raises:
+            IncompatibleCodesError: No model, or not the one that made the features.
+            ModelNotAvailableError: The model cannot be loaded.
+        """
+        if self._concepts is None:
+            encoder = library_text_encoder(self._text_encoder, self._encoder)
+            vocabulary = load_vocabulary()
+            self._concepts = embed_concepts(encoder, vocabulary, progress=progress, cancel=cancel)
+        return self._concepts
+
+    def _load(
+        self,
+        options: TrainOptions,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+        zero_shot: ZeroShotRule | None = None,
+    ) -> TrainingSet:
+        """The photo–caption pairs; pseudo-pairs when no photo has a caption.
+
+        Raises:
+            HashingInputError: Nothing is indexed, or the library has no captions and
+                the CLIP model needed for pseudo-captions cannot be had.
+        """
+        data = load_training_set(
+            self._store, self._encoder, albums=options.albums, zero_shot=zero_shot
+        )
+        if data is not None:
+            return data
+        data = load_pseudo_pairs(
+            self._store,
+            self._encoder,
+            self._pseudo_concepts(progress, cancel),
+            albums=options.albums,
+            zero_shot=zero_shot,
+        )
+        if data is None:
+            raise _no_photos()
+        logger.info("No captions: training on %d pseudo-pairs", data.pseudo_pairs)
+        return data
+
+    def _pseudo_concepts(
+        self, progress: ProgressCallback | None, cancel: CancelToken | None
+    ) -> Callable[[], FloatArray]:
+        """Concept embeddings for pseudo-captions, fetched only if a photo needs one."""
+
+        def concepts() -> FloatArray:
+            try:
+                return self._concept_embeddings(progress, cancel)
+            except (IncompatibleCodesError, ModelNotAvailableError) as exc:
+                raise HashingInputError(
+                    "No photo in this library has a caption, so training pairs each photo "
+                    "with the concept prompts it resembles, which needs the CLIP model that "
+                    f"indexed the library: {exc.user_message} Or add captions (sidecar .txt "
+                    "files, embedded descriptions or captions.csv) and run `hashlens index`.",
+                    exc.details or "no captions, no model for pseudo-captions",
+                ) from exc
+
+        return concepts
 
     def _store_hasher(self, options: TrainOptions, model: bytes, details: str) -> HasherRecord:
         codes = self._store.codes
@@ -298,12 +376,11 @@ class Trainer:
             )
 
 
-def _no_pairs() -> HashingInputError:
+def _no_photos() -> HashingInputError:
     return HashingInputError(
-        "Training needs photos with captions: none of the indexed photos has one yet. "
-        "Add captions (sidecar .txt files, embedded descriptions or captions.csv) "
-        "and run `hashlens index`.",
-        "no (photo, caption) pairs",
+        "Training needs indexed photos, and this library has none yet: add a folder "
+        "(`hashlens add FOLDER`) and run `hashlens index`.",
+        "no photo features",
     )
 
 
@@ -325,8 +402,8 @@ def _labelled_only(data: TrainingSet, key: str) -> tuple[TrainingSet, int]:
     labelled = data.labelled_rows
     if not labelled.any():
         raise HashingInputError(
-            f"The {key} method learns from labels, but no captioned photo has a keyword, "
-            f"hashtag or tag. {_LABEL_ADVICE}",
+            f"The {key} method learns from labels, but no photo it can train on has a "
+            f"keyword, hashtag, tag or album label. {_LABEL_ADVICE}",
             "0 labelled rows",
         )
     excluded = int((~labelled).sum())
@@ -353,6 +430,7 @@ def _details(
         "unlabelled_rows": data.features.n_items - labelled,
         "excluded_unlabelled": excluded,
         "zero_shot_fallback": zero_shot is not None,
+        "pseudo_pairs": data.pseudo_pairs,
         "fit_seconds": round(fit_seconds, 3),
     }
     if zero_shot is not None:

@@ -8,12 +8,15 @@ album sources): a photo in ``<library folder>/<album>/...`` gets the label ``<al
 Zero-shot guesses (origin ``zero-shot``) are left out unless a :class:`ZeroShotRule`
 asks for them; then only the confident few it accepts count.
 Photos without any caption cannot form a pair and are not training rows (they still
-get codes from the trained image function).
+get codes from the trained image function), except in a library with no caption at
+all: there every photo is paired with a pseudo-caption made from the concept prompts
+it resembles (:func:`load_pseudo_pairs`, :mod:`core.indexing.pseudo_pairs`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -21,9 +24,11 @@ import numpy as np
 import numpy.typing as npt
 
 from core.hashing import PairedFeatures
+from core.indexing.pseudo_pairs import pseudo_captions
 from core.indexing.zero_shot_labels import ZERO_SHOT_ORIGIN, ZeroShotRule, confident_guesses
 from core.store.database import Store
 from core.store.records import EncoderRecord
+from core.types import FloatArray
 
 IdArray = npt.NDArray[np.int64]
 ALBUM_ORIGIN = "album"
@@ -36,9 +41,11 @@ class TrainingSet:
     Attributes:
         features: Image/text features and the 0/1 label matrix (None without labels).
         media_ids: (n,) photo of each row.
-        caption_ids: (n,) caption of each row.
+        caption_ids: (n,) caption of each row (-1: a pseudo-caption).
         label_names: Class names, one per label column.
         origin_counts: Label assignments used, by origin ("keyword", "album"...).
+        pseudo_pairs: Rows whose text side is a pseudo-caption (the library has no
+            captions), not a caption of the photo.
     """
 
     features: PairedFeatures
@@ -46,6 +53,7 @@ class TrainingSet:
     caption_ids: IdArray
     label_names: tuple[str, ...]
     origin_counts: dict[str, int]
+    pseudo_pairs: int = 0
 
     @property
     def n_photos(self) -> int:
@@ -71,6 +79,7 @@ class TrainingSet:
             self.caption_ids[rows],
             self.label_names,
             self.origin_counts,
+            int(np.count_nonzero(self.caption_ids[rows] < 0)),
         )
 
 
@@ -95,13 +104,64 @@ def load_training_set(
         return None
     image_rows = np.array([r[0] for r in rows], dtype=np.int64)
     text_rows = np.array([r[1] for r in rows], dtype=np.int64)
-    row_media = media_ids[image_rows]
+    return _assemble(
+        store,
+        media_ids[image_rows],
+        image_x[image_rows],
+        text_x[text_rows],
+        caption_ids[text_rows],
+        albums=albums,
+        zero_shot=zero_shot,
+    )
+
+
+def load_pseudo_pairs(
+    store: Store,
+    encoder: EncoderRecord,
+    concepts: Callable[[], FloatArray],
+    *,
+    albums: bool,
+    zero_shot: ZeroShotRule | None = None,
+) -> TrainingSet | None:
+    """Every photo with a stored feature, paired with its pseudo-caption; None: no photo.
+
+    For a library without captions (:mod:`core.indexing.pseudo_pairs`); labels as in
+    :func:`load_training_set`.
+
+    Args:
+        store: The library.
+        encoder: The model whose stored image features form the rows.
+        concepts: Gives the (C, d) concept prompt embeddings made by that model; called
+            only when there is a photo (embedding them loads the model).
+        albums: Count every folder's albums as labels.
+        zero_shot: Also count the zero-shot guesses this rule accepts (default: none).
+    """
+    media_ids, image_x = store.vectors.image_matrix(encoder)
+    if len(media_ids) == 0:
+        return None
+    image = np.asarray(image_x, dtype=np.float32)
+    no_caption = np.full(len(media_ids), -1, dtype=np.int64)
+    text = pseudo_captions(image, concepts())
+    return _assemble(store, media_ids, image, text, no_caption, albums=albums, zero_shot=zero_shot)
+
+
+def _assemble(
+    store: Store,
+    row_media: IdArray,
+    image: FloatArray,
+    text: FloatArray,
+    caption_ids: IdArray,
+    *,
+    albums: bool,
+    zero_shot: ZeroShotRule | None,
+) -> TrainingSet:
     in_rows = set(row_media.tolist())
     assignments = _label_assignments(store, albums, zero_shot, in_rows)
     names = sorted({name for media_id, name, _ in assignments if media_id in in_rows})
     labels, counts = _label_matrix(row_media, assignments, names)
-    features = PairedFeatures(image_x[image_rows], text_x[text_rows], labels)
-    return TrainingSet(features, row_media, caption_ids[text_rows], tuple(names), counts)
+    features = PairedFeatures(image, text, labels)
+    pseudo = int(np.count_nonzero(caption_ids < 0))
+    return TrainingSet(features, row_media, caption_ids, tuple(names), counts, pseudo)
 
 
 def _label_assignments(

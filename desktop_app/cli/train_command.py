@@ -12,6 +12,7 @@ from core.indexing.trainer import Trainer, TrainOptions, TrainReport
 from core.store.database import Store
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config, encoder_config_key, lazy_encoder
+from desktop_app.hashing_text import pair_words
 
 
 def cmd_train(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
@@ -41,7 +42,8 @@ def describe(report: TrainReport) -> str:
         lines.append(f"Method auto: {report.selection.reason}")
     lines.append(
         f"Trained {h.name} ({h.n_bits} bits, version {h.version}) on {report.rows:,} "
-        f"photo–caption pairs from {report.photos:,} photos in {report.fit_seconds:.2f} s."
+        f"{pair_words(report.pseudo_pairs)} from {report.photos:,} photos "
+        f"in {report.fit_seconds:.2f} s."
     )
     if report.tuning is not None and report.tuning.status != "explicit":
         lines.append(f"Settings {report.tuning.summary()}.")

@@ -50,6 +50,8 @@ class TrainingDetails:
     labels_by_origin: tuple[tuple[str, int], ...] = ()
     excluded_unlabelled: int = 0
     unlabelled_rows: int = 0
+    pseudo_pairs: int = 0
+    """Rows paired with a pseudo-caption (the library had no captions)."""
     settings: str = ""
     """How the settings were chosen (self-tuning), or empty."""
     picked: str = ""
@@ -108,6 +110,7 @@ def training_details(record: HasherRecord) -> TrainingDetails:
             labels_by_origin=tuple(sorted((str(k), int(v)) for k, v in origins.items())),
             excluded_unlabelled=int(raw.get("excluded_unlabelled", 0)),
             unlabelled_rows=int(raw.get("unlabelled_rows", 0)),
+            pseudo_pairs=int(raw.get("pseudo_pairs", 0)),
             settings=str((raw.get("tuning") or {}).get("summary", "")),
             picked=str((raw.get("auto") or {}).get("reason", "")),
             online=online_progress(record.details),

@@ -12,8 +12,13 @@ import pytest
 from PIL import Image
 
 from core.errors import HashingInputError
+from core.features.concepts import load_vocabulary
+from core.hashing import list_hashers
+from core.hashing.registry import get_spec
 from core.indexing.code_writer import load_hasher
+from core.indexing.concept_prompts import embed_concepts
 from core.indexing.trainer import Trainer, TrainOptions
+from core.indexing.training_data import load_pseudo_pairs
 from core.store.records import EncoderRecord
 from tests.core.indexing.conftest import Harness
 
@@ -116,7 +121,7 @@ def test_album_folders_become_labels_when_asked(harness: Harness, tmp_path: Path
     harness.add(folder)
     harness.index()
     trainer = Trainer(harness.store, encoder_of(harness))
-    with pytest.raises(HashingInputError, match="no captioned photo has a keyword"):
+    with pytest.raises(HashingInputError, match="no photo it can train on has a keyword"):
         trainer.train(TrainOptions("batch", 8))
     report = trainer.train(TrainOptions("batch", 8, albums=True))
     assert report.origin_counts == {"album": 18}
@@ -154,17 +159,71 @@ def test_retraining_at_another_length_keeps_the_other_lengths(
     assert {v for name, bits, v in kept if bits == 8} == {3}
 
 
-def test_library_without_captions_explains_what_training_needs(
-    harness: Harness, tmp_path: Path
-) -> None:
+def _captionless(harness: Harness, tmp_path: Path) -> None:
+    """The colour albums again, with no caption anywhere (a typical camera folder)."""
     folder = tmp_path / "bare"
-    folder.mkdir()
-    Image.new("RGB", (30, 30), (9, 9, 9)).save(folder / "a.png")
+    make_labelled_photos(folder)
+    for sidecar in folder.rglob("*.txt"):
+        sidecar.unlink()
     harness.add(folder)
     harness.index()
-    with pytest.raises(HashingInputError, match="photos with captions"):
+
+
+@pytest.mark.parametrize("method", list_hashers())
+def test_a_library_without_captions_trains_every_method_on_pseudo_pairs(
+    harness: Harness, tmp_path: Path, method: str
+) -> None:
+    _captionless(harness, tmp_path)
+    albums = get_spec(method).supervision == "supervised"  # labels from the album folders
+    trainer = Trainer(harness.store, encoder_of(harness), harness.lazy())
+    report = trainer.train(TrainOptions(method, 8, albums=albums))
+    assert report.rows == report.photos == report.pseudo_pairs == 18
+    assert report.codes.images == 18
+    assert report.codes.texts == 0  # no captions to code
+    assert report.hasher.is_active
+    assert json.loads(report.hasher.details)["pseudo_pairs"] == 18
+
+
+def test_pseudo_pairs_pair_each_photo_with_the_prompts_it_resembles(
+    harness: Harness, tmp_path: Path
+) -> None:
+    _captionless(harness, tmp_path)
+    encoder = encoder_of(harness)
+    concepts = embed_concepts(harness.lazy().get(), load_vocabulary())
+    data = load_pseudo_pairs(harness.store, encoder, lambda: concepts, albums=True)
+    assert data is not None
+    assert (data.caption_ids == -1).all()
+    assert data.label_names == ("blue", "green", "red")
+    # the text side is the prompt mix the photo is closest to, not the photo itself
+    best = np.argmax(data.features.image @ concepts.T, axis=1)
+    agreement = np.sum(data.features.text * concepts[best], axis=1)
+    assert float(agreement.min()) > 0.5
+    assert not np.allclose(data.features.text, data.features.image)
+
+
+def test_a_library_without_captions_and_without_its_model_says_what_training_needs(
+    harness: Harness, tmp_path: Path
+) -> None:
+    _captionless(harness, tmp_path)
+    with pytest.raises(HashingInputError, match="No photo in this library has a caption"):
         Trainer(harness.store, encoder_of(harness)).train(TrainOptions("lsh", 8))
     assert harness.store.codes.hashers() == []
+
+
+def test_a_library_with_captions_trains_on_its_real_pairs_only(
+    harness: Harness, labelled: Path, tmp_path: Path
+) -> None:
+    bare = tmp_path / "more"
+    bare.mkdir()
+    Image.new("RGB", (30, 30), (9, 9, 9)).save(bare / "uncaptioned.png")
+    harness.add(bare)
+    harness.index()
+    report = Trainer(harness.store, encoder_of(harness), harness.lazy()).train(
+        TrainOptions("lsh", 8)
+    )
+    assert report.rows == 18
+    assert report.pseudo_pairs == 0
+    assert report.codes.images == 19  # the uncaptioned photo still gets its code
 
 
 def test_bad_code_length_changes_nothing(harness: Harness, labelled: Path) -> None:

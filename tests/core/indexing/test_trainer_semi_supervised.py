@@ -137,7 +137,7 @@ def test_stored_guesses_never_stand_in_for_real_labels(harness: Harness, untagge
     trainer = Trainer(harness.store, encoder_of(harness), harness.lazy())
     trainer.train(TrainOptions(METHOD, 8))  # stores zero-shot guesses
     assert harness.store.labels.assignments(origins=[ZERO_SHOT_ORIGIN])
-    with pytest.raises(HashingInputError, match="no captioned photo has a keyword"):
+    with pytest.raises(HashingInputError, match="no photo it can train on has a keyword"):
         trainer.train(TrainOptions("batch", 8))  # a supervised method ignores the guesses
     _tag(harness, [untagged / "green" / "green0.png"], "green")
     report = trainer.train(TrainOptions(METHOD, 8))
