@@ -17,6 +17,7 @@ from core.indexing.folders import FolderRegistration, register_folder
 from core.indexing.online_progress import describe_online, online_progress
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import HasherRecord, printable
+from desktop_app.hashing_text import pair_words
 from desktop_app.log_setup import LOG_FILENAME
 from desktop_app.model_choice import MODEL_KEYS
 from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
@@ -110,6 +111,14 @@ def status_payload(store: Store) -> dict[str, object]:
     }
 
 
+def _pseudo_pairs(hasher: HasherRecord) -> int:
+    """Training rows that were pseudo-pairs (a library without captions), 0 if unknown."""
+    try:
+        return int(json.loads(hasher.details).get("pseudo_pairs", 0))
+    except (ValueError, TypeError, AttributeError):
+        return 0
+
+
 def _unsupported_totals(store: Store) -> dict[str, int]:
     """Kind (``raw``, ``video``, ``hidden``) -> files of that kind in the folders, not indexed."""
     totals: dict[str, int] = {}
@@ -175,6 +184,9 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
             f"Hashing: {hasher.name}, {hasher.n_bits} bits, version {hasher.version} "
             f"({state}, trained {hasher.created_at})"
         )
+        pseudo = _pseudo_pairs(hasher)
+        if pseudo:
+            print(f"  trained on {pseudo:,} {pair_words(pseudo)}")
         progress = online_progress(hasher.details)
         if progress is not None:
             print(f"  {describe_online(progress)}")

@@ -41,3 +41,13 @@ def test_train_works_without_a_single_caption_and_says_it_used_pseudo_pairs(
     hits = json.loads(capsys.readouterr().out)
     assert len(hits) == 3
     assert all(h["kind"] == "photo" and h["distance"] is not None for h in hits)
+
+
+def test_status_says_the_hasher_learned_from_pseudo_pairs(
+    captionless: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lib = ["--library", str(captionless)]
+    assert run([*lib, "train", "--method", "lsh", "--bits", "16", "--no-progress"]) == 0
+    capsys.readouterr()
+    assert run([*lib, "status"]) == 0
+    assert "pseudo-pairs (no photo has a caption" in capsys.readouterr().out
