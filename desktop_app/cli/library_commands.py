@@ -15,6 +15,7 @@ from core.features.onnx_cache import read_config_record
 from core.indexing.file_walk import describe_not_indexed
 from core.indexing.folders import FolderRegistration, register_folder
 from core.indexing.online_progress import describe_online, online_progress
+from core.indexing.training_summary import TrainingSummary
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import HasherRecord, printable
 from desktop_app.hashing_text import pair_words
@@ -114,8 +115,8 @@ def status_payload(store: Store) -> dict[str, object]:
 def _pseudo_pairs(hasher: HasherRecord) -> int:
     """Training rows that were pseudo-pairs (a library without captions), 0 if unknown."""
     try:
-        return int(json.loads(hasher.details).get("pseudo_pairs", 0))
-    except (ValueError, TypeError, AttributeError):
+        return TrainingSummary.from_json(hasher.details).pseudo_pairs
+    except ValueError:
         return 0
 
 
@@ -147,9 +148,13 @@ def _runtime_json(active: str | None) -> dict[str, str] | None:
 
 def _hasher_json(record: HasherRecord) -> dict[str, object]:
     progress = online_progress(record.details)
+    try:
+        details: dict[str, object] | None = TrainingSummary.from_json(record.details).to_dict()
+    except ValueError:
+        details = None
     return {
         **asdict(record),
-        "details": json.loads(record.details),
+        "details": details,
         "online": progress.to_json() if progress is not None else None,
     }
 
