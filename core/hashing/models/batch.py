@@ -1,7 +1,7 @@
 """BATCH: label-based asymmetric discrete hashing, the supervised shallow baseline.
 
 Wang, Zhang, Zhang, Xu & Shen (Y. Wang et al.), "BATCH: a scalable asymmetric discrete
-cross-modal hashing", IEEE TKDE 33(11), 2021 (online 2020); research/hpseh-lpih.md §4.3.
+cross-modal hashing", IEEE TKDE 33(11), 2021 (online 2020); docs/design/research/hpseh-lpih.md §4.3.
 
 Objective (rows are items; S = L̂L̂ᵀ the label cosine, never formed):
 ‖r·S − B Vᵀ‖² + η₁‖Φ_x − V U_x‖² + η₂‖Φ_y − V U_y‖² + η₀‖L − V U_l‖² + ω‖B − V‖²

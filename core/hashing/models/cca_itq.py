@@ -2,7 +2,7 @@
 
 Gong, Lazebnik, Gordo & Perronnin, "Iterative quantization: a Procrustean approach
 to learning binary codes for large-scale image retrieval", TPAMI 35(12), 2013, §5;
-research/hpseh-lpih.md §4.1 (steps 1–6 map one to one onto ``_fit``).
+docs/design/research/hpseh-lpih.md §4.1 (steps 1–6 map one to one onto ``_fit``).
 
 Symbols (rows are items): Φ_x (n, k_x), Φ_y (n, k_y) the centred features of §0;
 C_xx = Φ_xᵀΦ_x/n + εI with ε = reg·tr(C_xx)/k_x (likewise C_yy), C_xy = Φ_xᵀΦ_y/n;

@@ -3,7 +3,7 @@
 Wong, Fei, Qin, Zhao, Wen & He, "Heterogeneous Pairwise-Semantic Enhancement Hashing
 for Large-Scale Cross-Modal Retrieval", IEEE Transactions on Multimedia 27, 2025,
 3238–3250. Only the abstract is public: this follows the reconstruction in
-research/hpseh-lpih.md §1 (a method in the spirit of HPsEH, not the authors' code).
+docs/design/research/hpseh-lpih.md §1 (a method in the spirit of HPsEH, not the authors' code).
 docs/methods/hpseh.md has the derivation, the complexity and the measurements.
 
 Symbols (spec → code; rows are items, so the spec's matrices appear transposed):

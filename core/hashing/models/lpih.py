@@ -2,7 +2,7 @@
 
 Jiang, Wong, Qin, Fang, Wen, Chen & Gao, "Label Prediction Inherited Hashing", ACM
 Multimedia 2025, 6343–6352. Only the abstract is public: this follows the
-reconstruction in research/hpseh-lpih.md §2.3 (a method in the spirit of LPIH, built
+reconstruction in docs/design/research/hpseh-lpih.md §2.3 (a method in the spirit of LPIH, built
 on the first author's public "Regenerate" code as the spec reads it, not the authors'
 own LPIH code). docs/methods/lpih.md has the long form and the measurements.
 

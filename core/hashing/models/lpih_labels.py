@@ -1,6 +1,6 @@
 """LPIH stages 1 and 2: label functions, and pseudo-labels refined with inherited codes.
 
-research/hpseh-lpih.md §2.3 (rows are items, so the spec's matrices appear transposed).
+docs/design/research/hpseh-lpih.md §2.3 (rows are items, so the spec's matrices appear transposed).
 
 Stage 1 fits three scorers on the labelled rows 𝓛 only:
 
