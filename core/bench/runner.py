@@ -37,7 +37,7 @@ from core.hashing.metrics import (
     relevance,
 )
 from core.hashing.models.cca_itq import CCAITQ
-from core.hashing.registry import get_spec
+from core.hashing.registry import resolve
 from core.progress import CancelToken, Progress, ProgressCallback
 from core.types import FloatArray
 
@@ -58,6 +58,8 @@ class BenchRow:
     fit_seconds: float
     encode_us_per_item: float
     note: str = ""
+    given_labels: bool = False
+    """Whether the method was fitted with the training labels (it uses them)."""
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,12 @@ def _method_rows(
     n_bits: int,
     options: BenchOptions,
 ) -> list[BenchRow]:
-    supervised = get_spec(variant.key).supervision != "unsupervised"
+    # every method that learns from labels gets them, including the unsupervised ones
+    # that use them when given (FPO-CMH's pseudo-labeller); the table says which did
+    given_labels = resolve(variant.key).learns_from_labels()
     train = data.train
     paired = PairedFeatures(
-        data.image[train], data.text[train], data.labels[train] if supervised else None
+        data.image[train], data.text[train], data.labels[train] if given_labels else None
     )
     hasher = create_hasher(variant.key, n_bits, seed=options.seed, **variant.params)
     started = time.perf_counter()
@@ -144,7 +148,17 @@ def _method_rows(
         q_side, d_side = _sides(direction)
         distances = hamming_matrix(codes[q_side][0], codes[d_side][1], n_bits)
         metrics = evaluate_ranking(distances, relevant)
-        rows.append(BenchRow(variant.label, n_bits, direction, metrics, fit_seconds, encode_us))
+        rows.append(
+            BenchRow(
+                variant.label,
+                n_bits,
+                direction,
+                metrics,
+                fit_seconds,
+                encode_us,
+                given_labels=given_labels,
+            )
+        )
     return rows
 
 

@@ -99,6 +99,9 @@ class Hasher(ABC):
         supervision: What ``fit`` needs: "unsupervised" ignores labels, "supervised"
             requires labels for every row, "semi-supervised" takes ``label_mask``.
         supports_partial_fit: Whether ``partial_fit`` learns online.
+        labels_when_given: An unsupervised method that still learns from labels when it
+            gets them (FPO-CMH fits its pseudo-labeller to them); callers that hold labels
+            pass them (see :meth:`learns_from_labels`).
         uses_aux: ``PairedFeatures.aux`` keys the method uses when given; callers that
             can compute them (the trainer: CLIP prompt embeddings) pass them to ``fit``.
         tunable: Settings the self-tuning fit chooses from the data (core.hashing.tuning).
@@ -112,12 +115,18 @@ class Hasher(ABC):
     name: ClassVar[str]
     supervision: ClassVar[Supervision] = "unsupervised"
     supports_partial_fit: ClassVar[bool] = False
+    labels_when_given: ClassVar[bool] = False
     uses_aux: ClassVar[frozenset[str]] = frozenset()
     tunable: ClassVar[tuple[TunedSetting, ...]] = ()
 
     Params: ClassVar[type[Any]] = NoParams
     """Frozen dataclass of the method's hyperparameters (JSON scalars, with defaults)."""
     params: Any
+
+    @classmethod
+    def learns_from_labels(cls) -> bool:
+        """Whether ``fit`` uses labels it is given (required or optional)."""
+        return cls.supervision != "unsupervised" or cls.labels_when_given
 
     def __init__(
         self,

@@ -66,6 +66,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.plot is not None:
         paths = write_pr_plots(result, args.plot)
         print(f"Wrote {len(paths)} precision–recall plots to {args.plot}")
+    if result.failures:
+        print(f"{len(result.failures)} method runs did not complete (see above).", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -82,10 +85,11 @@ def format_table(result: BenchResult, directions: Sequence[Direction]) -> str:
     lines = [
         f"{result.dataset}: train {result.n_train:,}, query {result.n_query:,}, "
         f"database {result.n_database:,}, {result.n_classes} classes. "
-        "mAP over the whole database (queries without a relevant item skipped).",
+        "mAP over the whole database (queries without a relevant item skipped); "
+        "labels: whether the method was fitted with the training labels.",
         "",
-        "| method | bits | " + " | ".join(titles) + " | fit s | encode µs/item |",
-        "|---|---:|" + "---:|" * len(titles) + "---:|---:|",
+        "| method | bits | labels | " + " | ".join(titles) + " | fit s | encode µs/item |",
+        "|---|---:|---|" + "---:|" * len(titles) + "---:|---:|",
     ]
     grouped: dict[tuple[str, int], dict[str, BenchRow]] = {}
     for row in result.rows:
@@ -98,8 +102,11 @@ def format_table(result: BenchResult, directions: Sequence[Direction]) -> str:
         bits_cell = "float" if method == REFERENCE else str(bits)
         timing = "–" if method == REFERENCE else f"{first.fit_seconds:.2f}"
         encode = "–" if method == REFERENCE else f"{first.encode_us_per_item:.1f}"
+        given = "–" if method == REFERENCE else ("yes" if first.given_labels else "no")
         lines.append(
-            f"| {method} | {bits_cell} | " + " | ".join(cells) + f" | {timing} | {encode} |"
+            f"| {method} | {bits_cell} | {given} | "
+            + " | ".join(cells)
+            + f" | {timing} | {encode} |"
         )
     notes = {row.note for row in result.rows if row.note and row.note != "cosine"}
     lines.extend(f"\n{REFERENCE}: {note} for cross-modal directions." for note in sorted(notes))
@@ -127,6 +134,7 @@ def result_json(result: BenchResult) -> dict[str, object]:
                 "fit_seconds": row.fit_seconds,
                 "encode_us_per_item": row.encode_us_per_item,
                 "note": row.note,
+                "given_labels": row.given_labels,
             }
         )
     header = {k: v for k, v in asdict(result).items() if k not in ("rows", "failures")}

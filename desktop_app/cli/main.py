@@ -15,6 +15,7 @@ from core.store.database import OpenMode, Store
 from core.store.sqlite_errors import library_error
 from desktop_app.cli.bench_command import cmd_bench
 from desktop_app.cli.dataset_command import cmd_dataset
+from desktop_app.cli.hashers_command import cmd_hashers
 from desktop_app.cli.index_command import cmd_index
 from desktop_app.cli.library_commands import cmd_add, cmd_remove, cmd_status
 from desktop_app.cli.parser import build_parser
@@ -47,6 +48,8 @@ def _dispatch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
             return cmd_train(store, config, args)
         case "status":
             return cmd_status(store, args)
+        case "hashers":
+            return cmd_hashers(store, config, args)
         case "tag":
             return cmd_tag(store, args)
         case "watch":
@@ -63,7 +66,7 @@ def open_mode(args: argparse.Namespace) -> OpenMode:
     """
     if args.command == "add" or (args.command == "index" and args.dirs):
         return "create"
-    if args.command in ("search", "status"):
+    if args.command in ("search", "status", "hashers"):
         return "read"
     if args.command == "tag" and not (args.add or args.remove):
         return "read"

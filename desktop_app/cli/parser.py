@@ -11,6 +11,7 @@ from core.hashing.selection import AUTO
 from core.search.hash_stage import SEARCH_MODES
 from desktop_app.cli.bench_command import add_bench_parser
 from desktop_app.cli.dataset_command import add_dataset_parser
+from desktop_app.cli.hashers_command import add_hashers_parser
 from desktop_app.cli.search_filters import add_filter_options
 from desktop_app.cli.tag_command import add_tag_parser
 
@@ -95,7 +96,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--albums", action="store_true", help="count album folders (first sub-folder) as labels"
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.add_argument(
+        "--activate",
+        action="store_true",
+        help="do not train: switch search to the --method/--bits model trained earlier "
+        "(`hashlens hashers` lists them)",
+    )
     _add_model_options(train)
+    _add_model_options(add_hashers_parser(sub))
 
     watch = sub.add_parser(
         "watch", help="keep the library up to date as its folders change (Ctrl-C stops)"

@@ -1,4 +1,7 @@
-"""``train``: fit a hashing method on the library's stored features and switch search to it."""
+"""``train``: fit a hashing method on the stored features and switch search to it.
+
+``train --activate`` switches to a method trained earlier without fitting anything.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,11 @@ import sys
 from core.config import AppConfig
 from core.errors import ConfigError
 from core.hashing.registry import get_spec
+from core.hashing.selection import AUTO
+from core.indexing.hasher_switch import find_trained, switch_to
 from core.indexing.trainer import Trainer, TrainOptions, TrainReport
 from core.store.database import Store
+from core.store.records import EncoderRecord
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config, encoder_config_key, lazy_encoder
 from desktop_app.hashing_text import pair_words
@@ -24,6 +30,8 @@ def cmd_train(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
         raise ConfigError(
             "This library has no features from that model yet. Run `hashlens index` first."
         )
+    if args.activate:
+        return _activate(store, encoder, args)
     options = TrainOptions(args.method, args.bits, seed=args.seed, albums=args.albums)
     show = sys.stderr.isatty() and not args.no_progress
     with ProgressBars(enabled=show) as bars:
@@ -31,6 +39,34 @@ def cmd_train(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
         trainer = Trainer(store, encoder, text_encoder=lazy_encoder(encoder_config))
         report = trainer.train(options, progress=bars)
     print(describe(report))
+    return 0
+
+
+def _activate(store: Store, encoder: EncoderRecord, args: argparse.Namespace) -> int:
+    """Switch search to a hasher trained earlier; nothing is fitted."""
+    if args.method == AUTO:
+        raise ConfigError(
+            "Name the hashing model to switch to: --method KEY --bits N "
+            "(`hashlens hashers` lists the trained ones)."
+        )
+    record = find_trained(store, encoder, args.method, args.bits)
+    if record is None:
+        raise ConfigError(
+            f"No {args.method} model with {args.bits}-bit codes is trained for this library's "
+            f"model. `hashlens hashers` lists the trained ones; "
+            f"`hashlens train --method {args.method} --bits {args.bits}` trains it."
+        )
+    active, written = switch_to(store, encoder, record.id)
+    added = ""
+    if written.images or written.texts:
+        added = (
+            f" Coded {written.images:,} photos and {written.texts:,} captions "
+            "indexed since it was trained."
+        )
+    print(
+        f"Search now uses {active.name} ({active.n_bits} bits, version {active.version}, "
+        f"trained {active.created_at}).{added}"
+    )
     return 0
 
 

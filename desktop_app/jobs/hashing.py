@@ -9,7 +9,7 @@ from pathlib import Path
 from core.errors import HashingInputError
 from core.features.encoder import LazyEncoder
 from core.hashing.registry import hasher_specs
-from core.indexing.code_writer import load_hasher, write_missing_codes
+from core.indexing.hasher_switch import GONE, switch_to
 from core.indexing.online_progress import OnlineProgress, online_progress
 from core.indexing.own_map import OwnPhotosMap, own_photos_map
 from core.indexing.trainer import Trainer, TrainOptions, TrainReport
@@ -89,7 +89,8 @@ def short_title(title: str) -> str:
     return title.split(" (")[0].split(",")[0].strip()
 
 
-def _trained(record: HasherRecord) -> TrainedHasher:
+def trained_hasher(record: HasherRecord) -> TrainedHasher:
+    """A stored hasher in words (its registry title and supervision)."""
     spec = next((s for s in hasher_specs() if s.key == record.name), None)
     return TrainedHasher(
         record.id, record.name, spec.title if spec else record.name,
@@ -125,7 +126,7 @@ def read_hashing_overview(store: Store, encoder_key: str) -> HashingOverview:
     if encoder is None or store.stats().photos_ready == 0:
         return HashingOverview(is_indexed=False)
     records = [h for h in store.codes.hashers() if h.encoder_id == encoder.id]
-    trained = tuple(_trained(h) for h in records)
+    trained = tuple(trained_hasher(h) for h in records)
     record = next((h for h in records if h.is_active), None)
     row = store.db.execute("SELECT COUNT(DISTINCT media_id) FROM media_labels").fetchone()
     dim, labelled = encoder.dim, int(row[0])
@@ -138,7 +139,7 @@ def read_hashing_overview(store: Store, encoder_key: str) -> HashingOverview:
         feature_dim=dim,
         labelled_photos=labelled,
         trained=trained,
-        active=_trained(record),
+        active=trained_hasher(record),
         details=training_details(record),
         footprint=code_footprint(store, record.id),
         own_map=own_photos_map(store, encoder, record),
@@ -195,16 +196,7 @@ def activate_hasher(library_path: Path, encoder_key: str, hasher_id: int) -> Tra
     """
     with Store.open(library_path) as store:
         encoder = store.known_encoder(encoder_key)
-        try:
-            record = store.codes.hasher(hasher_id)
-        except KeyError:
-            record = None
-        if encoder is None or record is None or record.encoder_id != encoder.id:
-            raise HashingInputError(
-                "That hashing model is no longer in this library; train one again.",
-                f"hasher {hasher_id}",
-            )
-        write_missing_codes(store, record, load_hasher(store, record), encoder)
-        with store.atomic():
-            store.codes.activate(record.id)
-        return _trained(store.codes.hasher(record.id))
+        if encoder is None:
+            raise HashingInputError(GONE, f"hasher {hasher_id}")
+        record, _ = switch_to(store, encoder, hasher_id)
+        return trained_hasher(record)

@@ -138,6 +138,7 @@ class FPOCMH(Hasher):
 
     name = "fpo-cmh"
     supports_partial_fit = True
+    labels_when_given = True
     uses_aux = frozenset({CONCEPTS_AUX})
 
     Params = FPOCMHParams

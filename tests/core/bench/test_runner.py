@@ -14,6 +14,7 @@ from core.bench.synthetic import make_synthetic
 from core.errors import HashingInputError
 from core.hashing import PairedFeatures, create_hasher
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
+from core.hashing.registry import hasher_specs, resolve
 from desktop_app.cli.main import run
 
 
@@ -115,3 +116,35 @@ def test_a_variant_with_an_unknown_setting_fails_before_any_work(
 ) -> None:
     with pytest.raises(HashingInputError, match="no setting betta"):
         run_benchmark(synthetic, BenchOptions(["cca-itq", "hpseh(betta=1)"], [16]))
+
+
+def test_fpo_cmh_is_benchmarked_with_the_labels_it_learns_from(synthetic: FeatureDataset) -> None:
+    # FPO-CMH is unsupervised in the registry but fits its pseudo-labeller to labels when
+    # given; stripping them left it nothing to learn from, so it never ran in a benchmark
+    result = run_benchmark(synthetic, BenchOptions(["fpo-cmh", "lsh"], [16], ["i2t"]))
+    assert result.failures == []
+    given = {r.method: r.given_labels for r in result.rows if r.method != REFERENCE}
+    assert given == {"fpo-cmh": True, "lsh": False}
+    by_method = {r.method: r.metrics.map for r in result.rows}
+    assert by_method["fpo-cmh"] > by_method["lsh"]
+
+
+def test_every_method_that_uses_labels_says_so() -> None:
+    for spec in hasher_specs():
+        cls = resolve(spec.key)
+        expected = spec.supervision != "unsupervised" or spec.key == "fpo-cmh"
+        assert cls.learns_from_labels() is expected, spec.key
+
+
+def test_bench_cli_shows_what_each_method_was_given_and_fails_when_one_did_not_run(
+    synthetic: FeatureDataset, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    features = tmp_path / "s.npz"
+    save_npz(synthetic, features)
+    argv = ["bench", "--features", str(features), "--methods", "fpo-cmh,lsh,itq"]
+    assert run([*argv, "--bits", "16", "--directions", "i2t", "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert "| fpo-cmh | 16 | yes |" in captured.out
+    assert "| lsh | 16 | no |" in captured.out
+    assert "itq at 16 bits did not run" in captured.out
+    assert "1 method runs did not complete" in captured.err
