@@ -7,7 +7,6 @@ snapshots; a refresh builds new ones and swaps them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -15,6 +14,7 @@ from typing import Literal
 from core.config import IndexingConfig, SearchConfig
 from core.errors import IncompatibleCodesError, NothingIndexedError
 from core.features.encoder import LazyEncoder, ReadsLimitedText
+from core.features.encoder_key import EncoderKey
 from core.features.image_io import open_image
 from core.search.filter_index import restrict_codes, restrict_floats
 from core.search.float_index import FloatIndex, IdArray, unit_rows
@@ -242,9 +242,8 @@ class SearchEngine:
 def _other_model_message(config_key: str) -> str:
     """That the chosen model indexed nothing here, naming it as the user set it."""
     try:
-        chosen = json.loads(config_key)
-        name = f"{chosen['model']} (weights: {chosen['pretrained']})"
-    except (ValueError, KeyError, TypeError):
+        name = EncoderKey.parse(config_key).describe()
+    except ValueError:
         name = "the chosen model"
     return (
         f"The library holds no features from {name}: it was indexed with another model. "
