@@ -63,6 +63,25 @@ def test_numpy_transform_matches_open_clip_on_real_photos(tmp_path: Path) -> Non
             assert np.array_equal(ours(image), transform(image).numpy()), path.name
 
 
+def test_normalisation_table_matches_open_clip_on_every_level() -> None:
+    # The transform normalises through a per-channel table of the 256 uint8 levels; each
+    # level in each channel must give open_clip's float32 value bit for bit. A 224 square
+    # skips resize and crop, so only the scaling and normalisation are compared.
+    from PIL import Image
+
+    transform = open_clip.image_transform(224, is_train=False)
+    ours = ImagePreprocessor(onnx_export.describe_transform(transform))
+    levels = np.arange(224 * 224, dtype=np.int64).reshape(224, 224)
+    pixels = np.stack([levels % 256, (levels * 7 + 3) % 256, 255 - levels % 256], axis=-1)
+    image = Image.fromarray(pixels.astype(np.uint8), "RGB")
+    got, want = ours(image), transform(image).numpy()
+    assert got.dtype == np.float32
+    assert got.flags.c_contiguous
+    for channel in range(3):
+        assert len(np.unique(pixels[:, :, channel])) == 256
+    assert np.array_equal(got, want)
+
+
 def test_same_vectors_and_rankings_as_torch(tiny_clip: TinyClip, exported: OnnxEncoder) -> None:
     reference = load_encoder(tiny_clip.encoder_config())
     photos = sample_photos()
