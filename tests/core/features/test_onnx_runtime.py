@@ -27,7 +27,7 @@ from core.features.int8_check import (
     sample_photos,
 )
 from core.features.onnx_cache import FIDELITY_NAME, export_dir_name, read_config_record
-from core.features.onnx_encoder import OnnxEncoder
+from core.features.onnx_encoder import SPINNING_ENTRY, OnnxEncoder
 from core.progress import Progress
 from tests.conftest import TINY_MODEL_CFG, TinyClip
 from tests.corpus import copy_real_photos
@@ -94,6 +94,14 @@ def test_same_vectors_and_rankings_as_torch(tiny_clip: TinyClip, exported: OnnxE
     want_rank = np.argsort(-(want_texts @ want_images.T), axis=1, kind="stable")
     got_rank = np.argsort(-(got_texts @ got_images.T), axis=1, kind="stable")
     assert np.array_equal(got_rank, want_rank)
+
+
+def test_sessions_do_not_spin_while_idle(exported: OnnxEncoder) -> None:
+    # Indexing shares the cores with the decode threads: idle ONNX Runtime threads must
+    # sleep, not busy-wait (onnxruntime spins by default).
+    exported.encode_texts(TEXTS[:1])
+    session = exported._session("text")
+    assert session.get_session_options().get_session_config_entry(SPINNING_ENTRY) == "0"
 
 
 def test_int8_vectors_do_not_depend_on_the_batch(
