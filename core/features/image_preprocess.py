@@ -82,16 +82,21 @@ class ImagePreprocessor:
     def __init__(self, spec: PreprocessSpec) -> None:
         self.spec = spec
         self._resample = _INTERPOLATIONS[spec.interpolation]
-        self._mean = np.asarray(spec.mean, dtype=np.float32)[:, None, None]
-        self._std = np.asarray(spec.std, dtype=np.float32)[:, None, None]
+        # Every uint8 level's normalised value per channel, computed with the same float32
+        # operations as ``(pixels / 255 - mean) / std``, so a lookup gives the same bits.
+        mean = np.asarray(spec.mean, dtype=np.float32)[:, None]
+        std = np.asarray(spec.std, dtype=np.float32)[:, None]
+        levels = np.arange(256, dtype=np.float32)[None, :] / np.float32(255)
+        self._table = np.ascontiguousarray((levels - mean) / std, dtype=np.float32)
 
     def __call__(self, image: Image.Image) -> FloatArray:
         """Resize, crop, convert to RGB, scale and normalise (thread-safe)."""
         image = self._center_crop(self._resize(image)).convert("RGB")
-        pixels = np.asarray(image, dtype=np.uint8).transpose(2, 0, 1)
-        scaled = pixels.astype(np.float32) / np.float32(255)
-        out: FloatArray = (scaled - self._mean) / self._std
-        return np.ascontiguousarray(out, dtype=np.float32)
+        pixels = np.asarray(image, dtype=np.uint8)
+        out: FloatArray = np.empty((3, *pixels.shape[:2]), dtype=np.float32)
+        for channel in range(3):
+            np.take(self._table[channel], pixels[:, :, channel], out=out[channel])
+        return out
 
     def _resize(self, image: Image.Image) -> Image.Image:
         width, height = image.size

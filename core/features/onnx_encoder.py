@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 TOWERS = ("vision", "text")
 PRECISIONS = ("fp32", "int8")
 _TRIM_POOLING = ("argmax", "eos")
+# onnxruntime session option: may idle intra-op threads busy-wait for work ("1") or not.
+SPINNING_ENTRY = "session.intra_op.allow_spinning"
 
 
 def tower_file(tower: str, precision: str) -> str:
@@ -279,6 +281,10 @@ def open_session(path: Path, num_threads: int = 0) -> Any:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     if num_threads > 0:
         options.intra_op_num_threads = num_threads
+    # Idle intra-op threads sleep instead of spinning: while indexing, the decode threads
+    # share the cores, and a spinning thread burns CPU that they need (issue 16;
+    # docs/benchmarks.md, "Decode and thread tuning").
+    options.add_session_config_entry(SPINNING_ENTRY, "0")
     options.log_severity_level = 3
     try:
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

@@ -27,7 +27,7 @@ from core.features.int8_check import (
     sample_photos,
 )
 from core.features.onnx_cache import FIDELITY_NAME, export_dir_name, read_config_record
-from core.features.onnx_encoder import OnnxEncoder
+from core.features.onnx_encoder import SPINNING_ENTRY, OnnxEncoder
 from core.progress import Progress
 from tests.conftest import TINY_MODEL_CFG, TinyClip
 from tests.corpus import copy_real_photos
@@ -63,6 +63,25 @@ def test_numpy_transform_matches_open_clip_on_real_photos(tmp_path: Path) -> Non
             assert np.array_equal(ours(image), transform(image).numpy()), path.name
 
 
+def test_normalisation_table_matches_open_clip_on_every_level() -> None:
+    # The transform normalises through a per-channel table of the 256 uint8 levels; each
+    # level in each channel must give open_clip's float32 value bit for bit. A 224 square
+    # skips resize and crop, so only the scaling and normalisation are compared.
+    from PIL import Image
+
+    transform = open_clip.image_transform(224, is_train=False)
+    ours = ImagePreprocessor(onnx_export.describe_transform(transform))
+    levels = np.arange(224 * 224, dtype=np.int64).reshape(224, 224)
+    pixels = np.stack([levels % 256, (levels * 7 + 3) % 256, 255 - levels % 256], axis=-1)
+    image = Image.fromarray(pixels.astype(np.uint8), "RGB")
+    got, want = ours(image), transform(image).numpy()
+    assert got.dtype == np.float32
+    assert got.flags.c_contiguous
+    for channel in range(3):
+        assert len(np.unique(pixels[:, :, channel])) == 256
+    assert np.array_equal(got, want)
+
+
 def test_same_vectors_and_rankings_as_torch(tiny_clip: TinyClip, exported: OnnxEncoder) -> None:
     reference = load_encoder(tiny_clip.encoder_config())
     photos = sample_photos()
@@ -75,6 +94,14 @@ def test_same_vectors_and_rankings_as_torch(tiny_clip: TinyClip, exported: OnnxE
     want_rank = np.argsort(-(want_texts @ want_images.T), axis=1, kind="stable")
     got_rank = np.argsort(-(got_texts @ got_images.T), axis=1, kind="stable")
     assert np.array_equal(got_rank, want_rank)
+
+
+def test_sessions_do_not_spin_while_idle(exported: OnnxEncoder) -> None:
+    # Indexing shares the cores with the decode threads: idle ONNX Runtime threads must
+    # sleep, not busy-wait (onnxruntime spins by default).
+    exported.encode_texts(TEXTS[:1])
+    session = exported._session("text")
+    assert session.get_session_options().get_session_config_entry(SPINNING_ENTRY) == "0"
 
 
 def test_int8_vectors_do_not_depend_on_the_batch(
