@@ -102,6 +102,14 @@ class MediaRepository:
         ).fetchone()
         return None if row is None else _media(row)
 
+    def copies_of(self, path: str, content_hash: str, size: int) -> list[int]:
+        """Ids of the stored photo at ``path`` and of every photo with the same content."""
+        rows = self._db.execute(
+            "SELECT id FROM media WHERE path = ? OR (content_hash = ? AND size = ?) ORDER BY id",
+            [path_to_db(path), content_hash, size],
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
     def insert_media(
         self, folder_id: int, path: str, size: int, mtime_ns: int, content_hash: str, sig: str
     ) -> int:

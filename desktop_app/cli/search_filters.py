@@ -54,19 +54,18 @@ def filtered_search(
         ConfigError: Filters with ``--image --target captions`` (they select photos).
     """
     photo_filter = photo_filter_from(args)
-    if args.image is not None and args.target == "captions":
-        raise ConfigError("Filters select photos: add --target photos to filter an image search.")
+    if args.target == "captions" and (args.image is not None or args.text is not None):
+        raise ConfigError("Filters select photos: leave out --target captions to filter a search.")
     allowed = matching_photos(store, photo_filter)
     if len(allowed) == 0:
         raise SearchFilterError(f"No photo is {photo_filter.describe()}.")
-    if args.image is not None:
-        vector = engine.encode_image_query(args.image)
-        return engine.photos_like(vector, k, "image", mode=args.mode, allowed=allowed)
     text, _ = split_query(args.text or "")
-    if not text:
+    if args.image is None and not text:
         return list(listed_hits(store, photos_by_date(store, photo_filter, k)))
-    vector = engine.encode_text_query(text)
-    return engine.photos_like(vector, k, "text", mode=args.mode, allowed=allowed)
+    images = () if args.image is None else (args.image,)
+    vector, modality = engine.query_vector(text, images)
+    exclude = [m for path in images for m in engine.photo_ids_of(path)]
+    return engine.photos_like(vector, k, modality, mode=args.mode, allowed=allowed, exclude=exclude)
 
 
 def has_filters(args: argparse.Namespace) -> bool:

@@ -21,6 +21,7 @@ from core.errors import (
     CoreError,
     IncompatibleCodesError,
     ModelNotAvailableError,
+    QueryError,
     SearchFilterError,
 )
 from core.features.encoder import LazyEncoder
@@ -242,6 +243,8 @@ class SearchController(QObject):
             self.model_unavailable.emit(report_for(error, "The model could not be loaded"))
         elif isinstance(error, SearchFilterError):
             self.search_failed.emit(report_for(error, "No photos match"))
+        elif isinstance(error, QueryError):
+            self.search_failed.emit(report_for(error, "The query cannot be searched"))
         elif isinstance(error, IncompatibleCodesError):
             self.search_failed.emit(report_for(error, "Nothing to search yet"))
         else:
