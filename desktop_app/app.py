@@ -205,6 +205,9 @@ def _wire_search(window: MainWindow, c: Controllers) -> None:
     c.library.overview_changed.connect(
         lambda overview: area.filter_bar.set_folders([f.path for f in overview.folders])
     )
+    c.library.overview_changed.connect(
+        lambda overview: area.filter_bar.set_cameras(overview.cameras)
+    )
     c.library.overview_changed.connect(lambda overview: _browse_first(c, overview))
     c.search.model_unavailable.connect(c.model.report_unavailable)
     c.search.model_unavailable.connect(area.show_failure)

@@ -1,4 +1,4 @@
-"""``search`` filters on the command line: ``--after/--before/--folder/--tag`` and ``#tags``."""
+"""``search`` filters on the command line: ``--after/--before/--folder/--camera/--tag``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--before", help="photos taken on or before this day (or month, year)")
     group.add_argument("--folder", help="only photos inside this folder")
     group.add_argument(
+        "--camera", help="only photos whose camera make or model contains this (any case)"
+    )
+    group.add_argument(
         "--tag", action="append", default=[], help="photos with this label (repeat for more)"
     )
 
@@ -39,6 +42,7 @@ def photo_filter_from(args: argparse.Namespace) -> PhotoFilter:
         after=parse_day(args.after, "--after") if args.after else None,
         before=last_day(args.before, "--before") if args.before else None,
         folder=args.folder or None,
+        camera=args.camera or None,
         tags=tuple(t.strip().lstrip("#").casefold() for t in args.tag if t.strip()),
     ).with_tags(tags)
 
@@ -70,6 +74,6 @@ def filtered_search(
 
 def has_filters(args: argparse.Namespace) -> bool:
     """Whether the command line filters the photos (options or ``#tags`` in the text)."""
-    return bool(args.after or args.before or args.folder or args.tag) or bool(
+    return bool(args.after or args.before or args.folder or args.camera or args.tag) or bool(
         split_query(args.text or "")[1]
     )
