@@ -13,6 +13,7 @@ from dataclasses import asdict, replace
 from core.config import AppConfig
 from core.errors import ConfigError
 from core.search.engine import SearchEngine, Target
+from core.search.filters import split_query
 from core.store.database import Store
 from core.store.records import printable
 from core.types import SearchHit
@@ -42,6 +43,11 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
         raise ConfigError("--k must be a positive number.")
     if args.min_score is not None and not -1.0 <= args.min_score <= 1.0:
         raise ConfigError("--min-score is a cosine similarity: give a number from -1 to 1.")
+    if args.min_score is not None and args.image is None and not split_query(args.text or "")[0]:
+        raise ConfigError(
+            "--min-score needs words or a photo to score the photos by; filters alone "
+            "list photos by date."
+        )
     search = config.search
     if args.shortlist is not None:
         if args.shortlist <= 0:
@@ -74,16 +80,7 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
 
 
 def at_least(hits: list[SearchHit], min_score: float) -> list[SearchHit]:
-    """The hits that score ``min_score`` or more (``--min-score``).
-
-    Raises:
-        ConfigError: The hits are a listing by date (no words to score them by).
-    """
-    if hits and all(h.score == 0.0 and h.distance is None for h in hits):
-        raise ConfigError(
-            "--min-score needs words or a photo to score the photos by; filters alone "
-            "list photos by date."
-        )
+    """The hits that score ``min_score`` or more (``--min-score``), in their order."""
     return [h for h in hits if h.score >= min_score]
 
 

@@ -20,7 +20,8 @@ from desktop_app.views.results_list_model import ResultsListModel, SortOrder
 from desktop_app.views.results_view import ResultsView
 
 _HINT = (
-    "Type what you are looking for, like “dog on a beach” or “red car at night”. "
+    "Type what you are looking for, like “dog on a beach” or “red car at night”; "
+    "combine terms with + and - (“sunset + beach - rain”). "
     "Or drop a photo here (or paste one) to find the captions that describe it and "
     "photos like it."
 )
