@@ -196,6 +196,7 @@ def _wire_search(window: MainWindow, c: Controllers) -> None:
     window.query_submitted.connect(c.search.search_text_now)
     window.image_chosen.connect(c.search.search_image)
     window.image_pasted.connect(c.search.search_pasted_image)
+    area.image_query_panel.words_changed.connect(c.search.add_words_to_image)
     c.search.results_changed.connect(area.show_results)
     c.search.search_failed.connect(area.show_failure)
     c.search.busy_changed.connect(area.show_busy)

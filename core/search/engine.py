@@ -154,13 +154,16 @@ class SearchEngine:
         query: FloatArray = unit_rows(vectors)[0]
         return query
 
-    def query_vector(self, text: str, images: Sequence[Path] = ()) -> tuple[FloatArray, Modality]:
+    def query_vector(
+        self, text: str, images: Sequence[Path] = (), vectors: Sequence[FloatArray] = ()
+    ) -> tuple[FloatArray, Modality]:
         """The one vector of a typed query (``sunset + beach - rain``), with photos added.
 
         The query language is ``core.search.query_syntax`` (``#tags`` are left out: they
         filter, see ``filters.split_query``). Every distinct term is encoded once, in one
-        batch; terms and photos are combined by ``query_vector.combine``. The modality the
-        hasher projects it as is ``text`` when the query has words, else ``image``.
+        batch; terms, photos and ``vectors`` (photos already encoded, weight 1) are combined
+        by ``query_vector.combine``. The modality the hasher projects it as is ``text`` when
+        the query has words, else ``image``.
 
         Raises:
             QueryError: The query cannot be searched (bad syntax, only terms to leave out).
@@ -176,6 +179,9 @@ class SearchEngine:
             weights += [term.weight for term in parsed.terms]
         for path in images:
             rows.append(self.encode_image_query(path))
+            weights.append(1.0)
+        for vector in vectors:
+            rows.append(np.asarray(vector, dtype=np.float32).reshape(-1))
             weights.append(1.0)
         if not rows:
             raise QueryError('Say what to look for, e.g. "dog on a beach".', text)

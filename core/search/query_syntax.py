@@ -27,8 +27,8 @@ MAX_WEIGHT = 10.0
 """The largest weight a term may have: more would drown every other term anyway."""
 
 SYNTAX_HINT = (
-    "Combine terms: sunset + beach - rain. A leading - leaves a term out (beach -people); "
-    "2*sunset counts a term twice; #tag shows only photos with that tag."
+    "Combine terms: sunset + beach - rain. A term after - counts against a photo "
+    "(beach -people); 2*sunset counts a term twice; #tag shows only photos with that tag."
 )
 """One line on the syntax, for the search box's tooltip and ``hashlens search --help``."""
 

@@ -112,7 +112,11 @@ def run_search(
         if query.image is not None:  # more like this: never the photo itself first
             vector = engine.encode_image_query(query.image)
             itself = engine.photo_ids_of(query.image)
-            photos = engine.photos_like(vector, k, "image", allowed=allowed, exclude=itself)
+            if text:  # words added to the photo: one combined query, as the CLI makes it
+                combined, modality = engine.query_vector(text, vectors=(vector,))
+                photos = engine.photos_like(combined, k, modality, allowed=allowed, exclude=itself)
+            else:
+                photos = engine.photos_like(vector, k, "image", allowed=allowed, exclude=itself)
             captions = engine.captions_like(vector, context.search.k, "image")
         else:  # the query language of hashlens search: sunset + beach - rain, 2*sunset
             vector, modality = engine.query_vector(text)

@@ -118,7 +118,9 @@ class SearchArea(QStackedWidget):
         self.filter_bar.show_order(self.results_model.order, not outcome.by_date)
         if query.image is not None:
             self._query_path = str(query.image)
-            self.header_label.setText(f"Photos like {query.image.name}")
+            words = f" and “{query.text}”" if query.text else ""
+            self.header_label.setText(f"Photos like {query.image.name}{words}")
+            self.image_query_panel.set_words(query.text)
             self.image_query_panel.set_query(
                 self._query_path, self._thumbnails.pixmap(self._query_path)
             )
