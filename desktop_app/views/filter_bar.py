@@ -110,7 +110,6 @@ class FilterBar(QWidget):
         filters = QHBoxLayout()
         filters.setSpacing(6)
         filters.addWidget(self.folder_combo, 1)
-        filters.addWidget(self.camera_combo, 1)
         filters.addWidget(self.after_edit)
         filters.addWidget(self.before_edit)
         filters.addWidget(self.clear_button)
@@ -118,6 +117,7 @@ class FilterBar(QWidget):
         view.setSpacing(6)
         view.addWidget(plain_label("Sort:", is_subtle=True))
         view.addWidget(self.order_combo)
+        view.addWidget(self.camera_combo)  # a filter, on this row so the dates keep their room
         view.addStretch(1)
         view.addWidget(plain_label("Size:", is_subtle=True))
         view.addWidget(self.size_slider)
