@@ -3,7 +3,7 @@
 Protocol (the spec asks that it be stated with the figures):
 
 * Each dataset keeps its own split: queries are never trained on; the database is the
-  training rows (the shallow protocol of research/hpseh-lpih.md §3). With
+  training rows (the shallow protocol of docs/design/research/hpseh-lpih.md §3). With
   ``--train-limit N`` every method is fitted on the same seeded N training rows and the
   whole database is encoded by the fitted functions.
 * Of the training rows, a seeded random fraction keeps its labels (``label_mask``); the

@@ -10,28 +10,34 @@ keep using the active model, whose vectors the library holds, until then.
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from pathlib import Path
 
 from core.config import EncoderConfig
 from core.features.encoder import Encoder, LazyEncoder
+from core.features.encoder_key import KEY_FIELDS, EncoderKey, encoder_config_key
 from core.features.encoder_process import EncoderProcess
 from core.progress import ProgressCallback
 from core.store.database import ACTIVE_ENCODER_SETTING, REQUESTED_ENCODER_SETTING, Store
 
 logger = logging.getLogger(__name__)
 
-MODEL_KEYS = ("model", "pretrained", "model_config")
+__all__ = [
+    "MODEL_KEYS",
+    "RANDOM_WEIGHTS",
+    "download_bytes",
+    "encoder_config_key",
+    "has_local_weights",
+    "lazy_encoder",
+    "remembered_encoder_config",
+]
+
+MODEL_KEYS = KEY_FIELDS
+"""The fields of the stored model key (:mod:`core.features.encoder_key`, which defines it)."""
 RANDOM_WEIGHTS = "random"
 DEFAULT_DOWNLOAD_BYTES = {("ViT-B-32", "laion2b_s34b_b79k"): 605_000_000}
 """Download sizes of the weights we know, to say what a first download costs."""
-
-
-def encoder_config_key(cfg: EncoderConfig) -> str:
-    """A stable key naming which weights a configuration loads."""
-    return json.dumps({k: getattr(cfg, k) for k in MODEL_KEYS}, sort_keys=True)
 
 
 def remembered_encoder_config(
@@ -47,14 +53,8 @@ def remembered_encoder_config(
     if stored is None:
         return default
     try:
-        remembered = json.loads(stored)
-        return replace(
-            default,
-            model=str(remembered["model"]),
-            pretrained=str(remembered["pretrained"]),
-            model_config=str(remembered["model_config"]),
-        )
-    except (ValueError, KeyError, TypeError):
+        return EncoderKey.parse(stored).apply(default)
+    except ValueError:
         logger.warning("Ignoring an unreadable stored model setting: %r", stored)
         return default
 

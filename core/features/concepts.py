@@ -3,7 +3,7 @@
 ``resources/concepts/everyday.json`` lists a few hundred everyday personal-photo
 concepts (people, pets, food, documents, screenshots, landscapes, events...) in
 groups, each a noun phrase that fits the prompt templates ("a photo of {}."). A
-concept's embedding is CLIP's prompt ensemble (research/fpo-cmh.md §2.2): encode
+concept's embedding is CLIP's prompt ensemble (docs/design/research/fpo-cmh.md §2.2): encode
 every template filled with the phrase, normalise each, average, normalise again.
 Hashers never see this module: the trainer passes the embeddings as arrays.
 """

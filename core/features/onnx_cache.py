@@ -34,6 +34,7 @@ from typing import Any
 
 from core import paths
 from core.config import EncoderConfig
+from core.features.encoder_key import encoder_config_key
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,6 @@ EXPORT_FORMAT = 1
 MANIFEST_NAME = "manifest.json"
 FIDELITY_NAME = "fidelity.json"
 CONFIGS_DIR = "configs"
-_CONFIG_KEYS = ("model", "pretrained", "model_config")
 
 
 def onnxruntime_version() -> str:
@@ -62,8 +62,8 @@ def onnx_cache_dir() -> Path:
 
 
 def config_key(cfg: EncoderConfig) -> str:
-    """The same key ``desktop_app.model_choice.encoder_config_key`` stores in the library."""
-    return json.dumps({k: getattr(cfg, k) for k in _CONFIG_KEYS}, sort_keys=True)
+    """The key the library stores for ``cfg`` (:class:`core.features.encoder_key.EncoderKey`)."""
+    return encoder_config_key(cfg)
 
 
 def export_dir_name(model_id: str, ort_version: str | None = None) -> str:

@@ -1,6 +1,6 @@
 """Cross-modal hashing: the Hasher interface, codes, metrics and methods.
 
-Public API (see DESIGN.md): ``create_hasher``, ``list_hashers``, ``PairedFeatures``,
+Public API (see docs/design/DESIGN.md): ``create_hasher``, ``list_hashers``, ``PairedFeatures``,
 ``StreamBatch`` and the ``Hasher`` base class.
 """
 

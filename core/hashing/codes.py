@@ -7,7 +7,7 @@ memory. The byte order inside a word does not matter: Hamming distance is invari
 under any bit permutation applied to both sides.
 
 ``top_k`` never runs ``argpartition`` on small integer distances (slow in NumPy, see
-research/stack.md): it estimates the k-th smallest distance from a strided sample,
+docs/design/research/stack.md): it estimates the k-th smallest distance from a strided sample,
 keeps the candidates at or below it with one comparison, and sorts only those. Ties
 are broken by item position, so results are deterministic.
 """

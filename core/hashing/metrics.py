@@ -1,6 +1,6 @@
 """Retrieval quality: mAP, mAP@k, precision@k and precision–recall curves.
 
-Protocol (research/hpseh-lpih.md §3): a database item is relevant to a query when
+Protocol (docs/design/research/hpseh-lpih.md §3): a database item is relevant to a query when
 they share at least one label. The database is ranked by Hamming distance for codes,
 or by negative cosine for the float reference, with a **stable** sort, so ties keep
 database order (as MATLAB ``sort`` does in the reference codes).

@@ -12,9 +12,10 @@ everything) is suggested. The CLI's ``status`` and the window's hashing card wor
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from typing import Any
+
+from core.indexing.training_summary import TrainingSummary
 
 RETRAIN_DRIFT = 0.05
 """Drift (share of flipped stored-code bits) above which a full retrain is suggested."""
@@ -67,25 +68,22 @@ def summary_details(summary: dict[str, Any]) -> dict[str, Any]:
 def online_progress(details: str) -> OnlineProgress | None:
     """Read :class:`OnlineProgress` from a hasher's details JSON (None if it never learned)."""
     try:
-        parsed = json.loads(details) if details else {}
-        online = parsed.get("online") if isinstance(parsed, dict) else None
-        if not isinstance(online, dict):
-            return None
-        drift = online.get("drift")
-        seen = int(online.get("images_seen", 0)) + int(online.get("texts_seen", 0))
-        if not seen:
-            seen = 2 * int(online.get("pairs", 0)) + int(online.get("images", 0))
-            seen += int(online.get("texts", 0))
-        return OnlineProgress(
-            items_seen=seen,
-            updates=int(online.get("updates", 0)),
-            bank_rows=int(online.get("bank_rows", 0)),
-            novel_rows=int(online.get("novel_rows", 0)),
-            waiting=int(online.get("novel_waiting", 0)),
-            drift=None if drift is None else float(drift),
-        )
-    except (ValueError, TypeError, AttributeError):
+        online = TrainingSummary.from_json(details).online
+    except ValueError:
         return None
+    if online is None:
+        return None
+    seen = (online.images_seen or 0) + (online.texts_seen or 0)
+    if not seen:
+        seen = 2 * online.pairs + online.images + online.texts
+    return OnlineProgress(
+        items_seen=seen,
+        updates=online.updates,
+        bank_rows=online.bank_rows or 0,
+        novel_rows=online.novel_rows or 0,
+        waiting=online.novel_waiting or 0,
+        drift=online.drift,
+    )
 
 
 def describe_online(progress: OnlineProgress) -> str:

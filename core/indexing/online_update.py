@@ -20,16 +20,16 @@ from.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.errors import HashingInputError, TaskCancelled
 from core.hashing import Hasher, StreamBatch
 from core.hashing.registry import get_spec
 from core.indexing.code_writer import MissingItems
 from core.indexing.online_progress import summary_details
+from core.indexing.training_summary import OnlineSummary, TrainingSummary
 from core.progress import CancelToken, Progress, ProgressCallback
 from core.store.database import Store
 from core.store.media_repo import now_iso
@@ -170,21 +170,19 @@ def _summary(hasher: Hasher) -> dict[str, object]:
 
 
 def _updated_details(details: str, learned: OnlineLearned, summary: dict[str, object]) -> str:
+    """The stored summary with this update's counts added (unreadable details start afresh)."""
     try:
-        parsed = json.loads(details) if details else {}
-    except json.JSONDecodeError:
-        parsed = {}
-    out = parsed if isinstance(parsed, dict) else {}
-    online = out.get("online") if isinstance(out.get("online"), dict) else {}
-    assert isinstance(online, dict)
-    for key, value in (
-        ("pairs", learned.pairs),
-        ("images", learned.images),
-        ("texts", learned.texts),
-    ):
-        online[key] = int(online.get(key, 0)) + value
-    online.update(summary)
-    online["updates"] = int(online.get("updates", 0)) + 1
-    online["updated_at"] = now_iso()
-    out["online"] = online
-    return json.dumps(out)
+        current = TrainingSummary.from_json(details)
+    except ValueError:
+        current = TrainingSummary()
+    before = current.online or OnlineSummary()
+    online = replace(
+        before,
+        pairs=before.pairs + learned.pairs,
+        images=before.images + learned.images,
+        texts=before.texts + learned.texts,
+        updates=before.updates + 1,
+        updated_at=now_iso(),
+        **summary,  # type: ignore[arg-type]
+    )
+    return current.with_online(online).to_json()

@@ -13,7 +13,6 @@ not how well new photos will be found.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +20,7 @@ import numpy.typing as npt
 
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from core.indexing.training_data import ALBUM_ORIGIN, load_training_set
+from core.indexing.training_summary import TrainingSummary
 from core.store.code_repo import Modality
 from core.store.database import Store
 from core.store.records import EncoderRecord, HasherRecord
@@ -70,10 +70,9 @@ class OwnPhotosMap:
 def uses_album_labels(record: HasherRecord) -> bool:
     """Whether the hasher was trained with album folders as labels (from its details)."""
     try:
-        origins = json.loads(record.details).get("labels_by_origin", {})
-    except (ValueError, AttributeError):
+        return ALBUM_ORIGIN in TrainingSummary.from_json(record.details).labels_by_origin
+    except ValueError:
         return False
-    return isinstance(origins, dict) and ALBUM_ORIGIN in origins
 
 
 def own_photos_map(store: Store, encoder: EncoderRecord, record: HasherRecord) -> OwnPhotosMap:

@@ -24,7 +24,6 @@ which needs the CLIP model that indexed the library. They are reported as such.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
@@ -45,6 +44,12 @@ from core.hashing.tuning import TuningReport
 from core.indexing.code_writer import CodesWritten, write_missing_codes
 from core.indexing.concept_prompts import embed_concepts, library_text_encoder
 from core.indexing.training_data import TrainingSet, load_pseudo_pairs, load_training_set
+from core.indexing.training_summary import (
+    AutoChoice,
+    TrainingSummary,
+    TuningSummary,
+    ZeroShotSummary,
+)
 from core.indexing.zero_shot_labels import (
     ZeroShotReport,
     ZeroShotRule,
@@ -162,7 +167,7 @@ class Trainer:
             data, excluded, fit_seconds, 0 if concepts is None else len(concepts), zero_shot
         )
         details = _with_choices(details, hasher.tuning, selection)
-        record = self._store_hasher(options, hasher.to_bytes(), details)
+        record = self._store_hasher(options, hasher.to_bytes(), details.to_json())
         written = write_missing_codes(
             self._store, record, hasher, self._encoder, progress=progress, cancel=cancel
         )
@@ -174,7 +179,11 @@ class Trainer:
         late = write_missing_codes(self._store, record, hasher, self._encoder, cancel=None)
         written = CodesWritten(written.images + late.images, written.texts + late.texts)
         logger.info(
-            "Trained %s/%d bits in %.2f s: %s", spec.key, options.n_bits, fit_seconds, details
+            "Trained %s/%d bits in %.2f s: %s",
+            spec.key,
+            options.n_bits,
+            fit_seconds,
+            details.to_json(),
         )
         return TrainReport(
             hasher=self._store.codes.hasher(record.id),
@@ -384,18 +393,16 @@ def _no_photos() -> HashingInputError:
     )
 
 
-def _with_choices(details: str, tuning: TuningReport | None, selection: Selection | None) -> str:
-    """The details JSON plus what self-tuning and ``auto`` chose (shown by the window)."""
-    values = json.loads(details)
+def _with_choices(
+    summary: TrainingSummary, tuning: TuningReport | None, selection: Selection | None
+) -> TrainingSummary:
+    """The summary plus what self-tuning and ``auto`` chose (shown by the window)."""
     if tuning is not None:
-        values["tuning"] = {
-            "status": tuning.status,
-            "chosen": tuning.chosen,
-            "summary": tuning.summary(),
-        }
+        chosen = TuningSummary(tuning.status, dict(tuning.chosen), tuning.summary())
+        summary = replace(summary, tuning=chosen)
     if selection is not None:
-        values["auto"] = selection.as_dict()
-    return json.dumps(values)
+        summary = replace(summary, auto=AutoChoice.from_dict(selection.as_dict()))
+    return summary
 
 
 def _labelled_only(data: TrainingSet, key: str) -> tuple[TrainingSet, int]:
@@ -419,22 +426,21 @@ def _details(
     fit_seconds: float,
     concepts: int,
     zero_shot: ZeroShotReport | None,
-) -> str:
+) -> TrainingSummary:
     labelled = int(data.labelled_rows.sum())
-    values: dict[str, object] = {
-        "rows": data.features.n_items,
-        "photos": data.n_photos,
-        "classes": len(data.label_names),
-        "labels_by_origin": data.origin_counts,
-        "labelled_rows": labelled,
-        "unlabelled_rows": data.features.n_items - labelled,
-        "excluded_unlabelled": excluded,
-        "zero_shot_fallback": zero_shot is not None,
-        "pseudo_pairs": data.pseudo_pairs,
-        "fit_seconds": round(fit_seconds, 3),
-    }
-    if zero_shot is not None:
-        values["zero_shot"] = {**asdict(zero_shot), **asdict(ZeroShotRule())}
-    if concepts:
-        values["concept_prompts"] = concepts
-    return json.dumps(values)
+    return TrainingSummary(
+        rows=data.features.n_items,
+        photos=data.n_photos,
+        classes=len(data.label_names),
+        labels_by_origin=dict(data.origin_counts),
+        labelled_rows=labelled,
+        unlabelled_rows=data.features.n_items - labelled,
+        excluded_unlabelled=excluded,
+        zero_shot_fallback=zero_shot is not None,
+        pseudo_pairs=data.pseudo_pairs,
+        fit_seconds=round(fit_seconds, 3),
+        zero_shot=None
+        if zero_shot is None
+        else ZeroShotSummary(**asdict(zero_shot), **asdict(ZeroShotRule())),
+        concept_prompts=concepts,
+    )

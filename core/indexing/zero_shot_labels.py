@@ -49,7 +49,7 @@ class ZeroShotRule:
     ``min_confidence`` (at 0.5 the concept outweighs the other 442 together, so at
     most one concept per photo qualifies). Of those, the most confident count, up to
     ``max_fraction`` of the photos: the guesses seed label propagation, they do not
-    replace it (research/hpseh-lpih.md §2.4 sweeps 1-25 % labelled). A small library
+    replace it (docs/design/research/hpseh-lpih.md §2.4 sweeps 1-25 % labelled). A small library
     may still use ``min_photos`` of them, since the supervised method LPIH wraps
     needs a few labelled pairs to learn from at all (9 at least).
     """

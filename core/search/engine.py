@@ -7,7 +7,6 @@ snapshots; a refresh builds new ones and swaps them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 from core.config import IndexingConfig, SearchConfig
 from core.errors import IncompatibleCodesError, NothingIndexedError, QueryError
 from core.features.encoder import LazyEncoder, ReadsLimitedText
+from core.features.encoder_key import EncoderKey
 from core.features.image_io import open_image
 from core.indexing.content_hash import content_hash
 from core.search.filter_index import restrict_codes, restrict_floats
@@ -322,9 +322,8 @@ class SearchEngine:
 def _other_model_message(config_key: str) -> str:
     """That the chosen model indexed nothing here, naming it as the user set it."""
     try:
-        chosen = json.loads(config_key)
-        name = f"{chosen['model']} (weights: {chosen['pretrained']})"
-    except (ValueError, KeyError, TypeError):
+        name = EncoderKey.parse(config_key).describe()
+    except ValueError:
         name = "the chosen model"
     return (
         f"The library holds no features from {name}: it was indexed with another model. "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -11,15 +10,16 @@ from pathlib import Path
 from core import paths
 from core.config import EncoderConfig
 from core.errors import FolderNotFoundError
+from core.features.encoder_key import EncoderKey
 from core.features.onnx_cache import read_config_record
 from core.indexing.file_walk import describe_not_indexed
 from core.indexing.folders import FolderRegistration, register_folder
 from core.indexing.online_progress import describe_online, online_progress
+from core.indexing.training_summary import TrainingSummary
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import HasherRecord, printable
 from desktop_app.hashing_text import pair_words
 from desktop_app.log_setup import LOG_FILENAME
-from desktop_app.model_choice import MODEL_KEYS
 from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
 
 
@@ -100,7 +100,7 @@ def status_payload(store: Store) -> dict[str, object]:
         "library": printable(str(store.path)),
         "log": printable(str(paths.log_dir() / LOG_FILENAME)),
         **asdict(stats),
-        "model": json.loads(active) if active else None,
+        "model": _model_json(active),
         "encoder_runtime": _runtime_json(active),
         "hashers": [_hasher_json(h) for h in store.codes.hashers()],
         "folders_list": [printable(f.path) for f in store.media.folders()],
@@ -114,8 +114,8 @@ def status_payload(store: Store) -> dict[str, object]:
 def _pseudo_pairs(hasher: HasherRecord) -> int:
     """Training rows that were pseudo-pairs (a library without captions), 0 if unknown."""
     try:
-        return int(json.loads(hasher.details).get("pseudo_pairs", 0))
-    except (ValueError, TypeError, AttributeError):
+        return TrainingSummary.from_json(hasher.details).pseudo_pairs
+    except ValueError:
         return 0
 
 
@@ -128,15 +128,21 @@ def _unsupported_totals(store: Store) -> dict[str, int]:
     return totals
 
 
+def _model_json(active: str | None) -> dict[str, str] | None:
+    """The library's model key as its fields (``None``: none yet, or unreadable)."""
+    try:
+        return EncoderKey.parse(active).as_dict() if active else None
+    except ValueError:
+        return None
+
+
 def _runtime_json(active: str | None) -> dict[str, str] | None:
     """The runtime the library's model last ran on here, and why (``None``: not loaded yet)."""
     if not active:
         return None
     try:
-        keys = json.loads(active)
-        model, pretrained, config = (str(keys[k]) for k in MODEL_KEYS)
-        cfg = EncoderConfig(model=model, pretrained=pretrained, model_config=config)
-    except (ValueError, KeyError, TypeError):
+        cfg = EncoderKey.parse(active).apply(EncoderConfig())
+    except ValueError:
         return None
     record = read_config_record(cfg)
     if record is None:
@@ -147,9 +153,13 @@ def _runtime_json(active: str | None) -> dict[str, str] | None:
 
 def _hasher_json(record: HasherRecord) -> dict[str, object]:
     progress = online_progress(record.details)
+    try:
+        details: dict[str, object] | None = TrainingSummary.from_json(record.details).to_dict()
+    except ValueError:
+        details = None
     return {
         **asdict(record),
-        "details": json.loads(record.details),
+        "details": details,
         "online": progress.to_json() if progress is not None else None,
     }
 
@@ -163,10 +173,10 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
     read_only = " (read-only)" if store.read_only else ""
     print(f"Library: {for_terminal(str(store.path))} ({_mb(stats.file_bytes)}){read_only}")
     active = store.get_setting(ACTIVE_ENCODER_SETTING)
+    model = _model_json(active)
     if active:
-        model = json.loads(active)
-        model_name, weights = for_terminal(str(model.get("model"))), model.get("pretrained")
-        print(f"Model: {model_name} (weights: {for_terminal(str(weights))})")
+        name, weights = (model or {}).get("model"), (model or {}).get("pretrained")
+        print(f"Model: {for_terminal(str(name))} (weights: {for_terminal(str(weights))})")
         runtime = _runtime_json(active)
         if runtime is None:
             print("Encoder runtime: chosen when the model is next loaded")

@@ -1,4 +1,4 @@
-"""Argument parser for ``hashlens`` (the CLI contract of DESIGN.md)."""
+"""Argument parser for ``hashlens`` (the CLI contract of docs/design/DESIGN.md)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ The service runs on its own thread (watchdog's threads only record changes; the
 service's thread looks at file sizes, never the GUI thread). When changes have
 settled it emits a signal; on the GUI thread a short single-shot timer merges
 requests that arrive together and asks for one incremental index run, which the
-indexing controller queues behind any run in progress (DESIGN.md, Threading).
+indexing controller queues behind any run in progress (docs/design/DESIGN.md, Threading).
 """
 
 from __future__ import annotations

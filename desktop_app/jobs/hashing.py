@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from core.indexing.hasher_switch import GONE, switch_to
 from core.indexing.online_progress import OnlineProgress, online_progress
 from core.indexing.own_map import OwnPhotosMap, own_photos_map
 from core.indexing.trainer import Trainer, TrainOptions, TrainReport
+from core.indexing.training_summary import TrainingSummary
 from core.progress import CancelToken, ProgressCallback
 from core.store.code_footprint import CodeFootprint, code_footprint
 from core.store.database import Store
@@ -102,23 +102,22 @@ def trained_hasher(record: HasherRecord) -> TrainedHasher:
 def training_details(record: HasherRecord) -> TrainingDetails:
     """The training summary stored with a hasher (empty where it cannot be read)."""
     try:
-        raw = json.loads(record.details)
-        origins = raw.get("labels_by_origin") or {}
-        return TrainingDetails(
-            rows=int(raw.get("rows", 0)),
-            photos=int(raw.get("photos", 0)),
-            classes=int(raw.get("classes", 0)),
-            labels_by_origin=tuple(sorted((str(k), int(v)) for k, v in origins.items())),
-            excluded_unlabelled=int(raw.get("excluded_unlabelled", 0)),
-            unlabelled_rows=int(raw.get("unlabelled_rows", 0)),
-            pseudo_pairs=int(raw.get("pseudo_pairs", 0)),
-            settings=str((raw.get("tuning") or {}).get("summary", "")),
-            picked=str((raw.get("auto") or {}).get("reason", "")),
-            online=online_progress(record.details),
-        )
-    except (ValueError, TypeError, AttributeError):
+        summary = TrainingSummary.from_json(record.details)
+    except ValueError:
         logger.warning("Unreadable training details of hasher %d", record.id)
         return TrainingDetails()
+    return TrainingDetails(
+        rows=summary.rows,
+        photos=summary.photos,
+        classes=summary.classes,
+        labels_by_origin=tuple(sorted(summary.labels_by_origin.items())),
+        excluded_unlabelled=summary.excluded_unlabelled,
+        unlabelled_rows=summary.unlabelled_rows,
+        pseudo_pairs=summary.pseudo_pairs,
+        settings=summary.tuning.summary if summary.tuning else "",
+        picked=summary.auto.reason if summary.auto else "",
+        online=online_progress(record.details),
+    )
 
 
 def read_hashing_overview(store: Store, encoder_key: str) -> HashingOverview:

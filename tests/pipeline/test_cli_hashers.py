@@ -53,13 +53,15 @@ def test_activate_switches_search_back_to_an_earlier_hasher_without_training(
     by_cca = _distances(lib, capsys)
     assert by_cca != by_lsh  # the two hashers rank differently, so the check below can fail
     before = {r["method"]: r for r in _hashers(lib, capsys)}
-    assert before["cca-itq"]["active"] and not before["lsh"]["active"]
+    assert before["cca-itq"]["active"]
+    assert not before["lsh"]["active"]
 
     capsys.readouterr()
     assert _train(lib, "lsh", "--activate") == 0
     assert "Search now uses lsh (16 bits, version 1" in capsys.readouterr().out
     after = {r["method"]: r for r in _hashers(lib, capsys)}
-    assert after["lsh"]["active"] and not after["cca-itq"]["active"]
+    assert after["lsh"]["active"]
+    assert not after["cca-itq"]["active"]
     # nothing was refitted: same version and training time, both hashers kept
     for key in ("version", "trained_at", "id"):
         assert after["lsh"][key] == before["lsh"][key]
@@ -75,9 +77,12 @@ def test_hashers_lists_each_method_and_length_and_marks_the_active_one(
     capsys.readouterr()
     assert run([*lib, "hashers"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("* lsh") and "32 bits" in lines[0]
-    assert lines[1].startswith("  lsh") and "16 bits" in lines[1]
-    assert "pairs" in lines[0] and "unsupervised" in lines[0]
+    assert lines[0].startswith("* lsh")
+    assert "32 bits" in lines[0]
+    assert lines[1].startswith("  lsh")
+    assert "16 bits" in lines[1]
+    assert "pairs" in lines[0]
+    assert "unsupervised" in lines[0]
     assert lines[-1].startswith("Switch with: hashlens train --activate")
     rows = _hashers(lib, capsys)
     assert [(r["bits"], r["active"]) for r in rows] == [(32, True), (16, False)]
@@ -126,7 +131,8 @@ def test_activate_codes_photos_indexed_after_the_hasher_was_trained(
     capsys.readouterr()
     assert _train(lib, "lsh", "--activate") == 0
     out = capsys.readouterr().out
-    assert "Coded " in out and "indexed since it was trained" in out
+    assert "Coded " in out
+    assert "indexed since it was trained" in out
     capsys.readouterr()
     assert run([*lib, "search", "a red flower", "--k", "200", "--mode", "hamming", "--json"]) == 0
     paths = {h["path"] for h in json.loads(capsys.readouterr().out) if h["kind"] == "photo"}

@@ -1,7 +1,7 @@
 """BATCH: label-based asymmetric discrete hashing, the supervised shallow baseline.
 
 Wang, Zhang, Zhang, Xu & Shen (Y. Wang et al.), "BATCH: a scalable asymmetric discrete
-cross-modal hashing", IEEE TKDE 33(11), 2021 (online 2020); research/hpseh-lpih.md §4.3.
+cross-modal hashing", IEEE TKDE 33(11), 2021 (online 2020); docs/design/research/hpseh-lpih.md §4.3.
 
 Objective (rows are items; S = L̂L̂ᵀ the label cosine, never formed):
 ‖r·S − B Vᵀ‖² + η₁‖Φ_x − V U_x‖² + η₂‖Φ_y − V U_y‖² + η₀‖L − V U_l‖² + ω‖B − V‖²
@@ -34,6 +34,7 @@ from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import balanced_orthogonal, ridge
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_feature_maps
+from core.hashing.models.ridge import ridge_from_gram
 from core.hashing.tunable import tuned_anchors, tuned_ridge
 
 
@@ -96,7 +97,5 @@ class BATCH(LinearHasher):
 
 
 def _regress_on(V: np.ndarray, target: np.ndarray, lam: float = 1e-3) -> np.ndarray:
-    """U (r, k) minimising ‖target − V·U‖² + λ'‖U‖² (scale-free λ)."""
-    gram = V.T @ V
-    regulariser = lam * float(np.trace(gram)) / gram.shape[0]
-    return np.linalg.solve(gram + regulariser * np.eye(gram.shape[0]), V.T @ target)
+    """U (r, k) minimising ‖target − V·U‖² + λ'‖U‖² (scale-free λ, floored like every ridge)."""
+    return ridge_from_gram(V.T @ V, V.T @ target, lam)

@@ -2,7 +2,7 @@
 
 Gong, Lazebnik, Gordo & Perronnin, "Iterative quantization: a Procrustean approach
 to learning binary codes for large-scale image retrieval", TPAMI 35(12), 2013, §5;
-research/hpseh-lpih.md §4.1 (steps 1–6 map one to one onto ``_fit``).
+docs/design/research/hpseh-lpih.md §4.1 (steps 1–6 map one to one onto ``_fit``).
 
 Symbols (rows are items): Φ_x (n, k_x), Φ_y (n, k_y) the centred features of §0;
 C_xx = Φ_xᵀΦ_x/n + εI with ε = reg·tr(C_xx)/k_x (likewise C_yy), C_xy = Φ_xᵀΦ_y/n;
@@ -33,6 +33,7 @@ from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import itq_rotation
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_feature_maps
+from core.hashing.models.ridge import ridge_of
 from core.hashing.tunable import tuned_anchors, tuned_ridge
 
 
@@ -84,9 +85,7 @@ def _covariance(
 ) -> npt.NDArray[np.float64]:
     cov = (A.T @ B).astype(np.float64) / n
     d = cov.shape[0]
-    regularised: npt.NDArray[np.float64] = cov + reg * max(
-        float(np.trace(cov)) / d, 1e-12
-    ) * np.eye(d)
+    regularised: npt.NDArray[np.float64] = cov + ridge_of(cov, reg) * np.eye(d)
     return regularised
 
 

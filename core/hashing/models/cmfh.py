@@ -1,7 +1,7 @@
 """CMFH: collective matrix factorisation hashing.
 
 Ding, Guo & Zhou, "Collective matrix factorization hashing for multimodal data",
-CVPR 2014; research/hpseh-lpih.md §4.2.
+CVPR 2014; docs/design/research/hpseh-lpih.md §4.2.
 
 Objective (rows are items): Σ_m α_m(‖Φ_m − V U_m‖² + μ‖V − Φ_m W_m‖²)
 + γ(‖U_m‖² + ‖W_m‖² + ‖V‖²) with V (n, r) the shared latent factor, U_m (r, k_m)

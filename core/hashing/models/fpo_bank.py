@@ -1,4 +1,4 @@
-"""FPO-CMH's multimodal dual-tier anchor bank (research/fpo-cmh.md §2).
+"""FPO-CMH's multimodal dual-tier anchor bank (docs/design/research/fpo-cmh.md §2).
 
 One row per class, the same rows in both modalities: a feature tier (the class's
 anchor in each modality's input space, A_I and A_T) and a code tier (its relaxed code

@@ -2,7 +2,7 @@
 
 Li, Sun, Wang, Zhu & Chang, "Fast Partial-Modal Online Cross-Modal Hashing", IEEE TIP
 34, pp. 4440–4455, 2025 (doi 10.1109/TIP.2025.3586504); implemented from
-research/fpo-cmh.md, a reading of the authors' code (github.com/DandelionWow/FPO-CMH,
+docs/design/research/fpo-cmh.md, a reading of the authors' code (github.com/DandelionWow/FPO-CMH,
 86b1932). docs/methods/fpo-cmh.md has the long form.
 
 The pieces live in small modules: ``fpo_heads`` (hash heads and their SGD state),
@@ -86,7 +86,7 @@ class FPOCMH(Hasher):
     per-sample semantics; see ``fpo_learner``). ``save``/``load`` keep the whole online
     state, so a stream continues after a restart exactly as without it.
 
-    Symbols of research/fpo-cmh.md → code:
+    Symbols of docs/design/research/fpo-cmh.md → code:
         f_I, f_T (ImgNet, TxtNet) → ``TanhHead`` (``heads[0]``, ``heads[1]``);
         A_I, A_T (``*_clip_bank``) → ``AnchorBank.features``; code tier
         (``*_code_bank``) → ``AnchorBank.codes``; ``category_idx_2_bank_idx`` →

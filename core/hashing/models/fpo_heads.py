@@ -2,7 +2,7 @@
 
 A head is the base hasher's frozen feature map φ_m (L2-normalise and centre, or RBF
 kernel features) followed by a trainable linear layer and tanh, the DADH/DJSRH head
-shape of research/fpo-cmh.md §4 on the app's shallow features. Gradients are derived
+shape of docs/design/research/fpo-cmh.md §4 on the app's shallow features. Gradients are derived
 by hand (the learner in ``fpo_learner`` computes them); this module owns the
 parameters, the accumulated gradients and the optimiser step, which follows
 ``torch.optim.SGD`` exactly (weight decay added to the gradient, momentum buffer

@@ -1,7 +1,7 @@
 """FPO-CMH's pluggable pseudo-labellers: which classes a single image or text belongs to.
 
 The anchor bank is keyed by class, and every streaming item is placed in the bank by
-the classes its pseudo-labeller gives it (research/fpo-cmh.md §2.2). Two labellers:
+the classes its pseudo-labeller gives it (docs/design/research/fpo-cmh.md §2.2). Two labellers:
 
 * :class:`ZeroShotLabeller` — the spec's CLIP zero-shot classifier over a concept
   vocabulary: p = softmax(τ · cos(x, E)) with E (C, d) the prompt embeddings, one row
@@ -11,7 +11,7 @@ the classes its pseudo-labeller gives it (research/fpo-cmh.md §2.2). Two labell
 * :class:`RidgeLabeller` — a learned label function for features that are not CLIP
   (no prompt can be embedded in their space): per modality, scale-free ridge from the
   centred, normalised features to the row-normalised label vectors of the labelled
-  training rows (LPIH's feature label function, research/hpseh-lpih.md §2 stage 1).
+  training rows (LPIH's feature label function, docs/design/research/hpseh-lpih.md §2 stage 1).
   Its scores read as a class distribution (each target row sums to 1 over its classes).
 
 Either way an item's labels are the classes scoring above θ (``theta``): 0 to 3

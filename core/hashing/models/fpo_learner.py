@@ -1,4 +1,4 @@
-"""FPO-CMH's online learner: one streaming item at a time (research/fpo-cmh.md §3).
+"""FPO-CMH's online learner: one streaming item at a time (docs/design/research/fpo-cmh.md §3).
 
 For an item x of modality m (o the other one), with h = f_m(x), C_m = f_m(A_m),
 C_o = f_o(A_o) and the bank as it was when the item arrived:

@@ -1,6 +1,6 @@
 """FPO-CMH's novelty detection: novel-class rows of the anchor bank, found in the stream.
 
-This is an extension of research/fpo-cmh.md (docs/methods/fpo-cmh.md, "Learning novel
+This is an extension of docs/design/research/fpo-cmh.md (docs/methods/fpo-cmh.md, "Learning novel
 classes"). The spec grows the bank only with classes its pseudo-labeller can name; a
 learned label function (``ridge``) knows only the classes of the offline data, so in
 the spec every item of a new kind is mislabelled as an old class, and the spec's EMA-½

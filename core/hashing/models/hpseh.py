@@ -3,7 +3,7 @@
 Wong, Fei, Qin, Zhao, Wen & He, "Heterogeneous Pairwise-Semantic Enhancement Hashing
 for Large-Scale Cross-Modal Retrieval", IEEE Transactions on Multimedia 27, 2025,
 3238–3250. Only the abstract is public: this follows the reconstruction in
-research/hpseh-lpih.md §1 (a method in the spirit of HPsEH, not the authors' code).
+docs/design/research/hpseh-lpih.md §1 (a method in the spirit of HPsEH, not the authors' code).
 docs/methods/hpseh.md has the derivation, the complexity and the measurements.
 
 Symbols (spec → code; rows are items, so the spec's matrices appear transposed):
@@ -61,6 +61,7 @@ from core.hashing.data import PairedFeatures
 from core.hashing.models.linalg import balanced_orthogonal, gram, ridge_from_gram, ridge_inverse
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import FeatureKind, fit_paired_feature_maps
+from core.hashing.models.ridge import ridge_of
 from core.hashing.models.semantic import SemanticMatrix, normalised_labels, semantic_matrix
 from core.hashing.tunable import tuned_anchors, tuned_ridge
 
@@ -215,11 +216,11 @@ class HPsEH(LinearHasher):
         use_shared = p.projections != "specific" and same_space
         use_specific = p.projections != "shared" or not same_space
         k_x, k_y, r = Phi[0].shape[1], Phi[1].shape[1], self.n_bits
-        ridges = (_ridge(grams[0], p.gamma_d), _ridge(grams[1], p.gamma_d))
+        ridges = (ridge_of(grams[0], p.gamma_d), ridge_of(grams[1], p.gamma_d))
         inverses = (ridge_inverse(grams[0], p.gamma_d), ridge_inverse(grams[1], p.gamma_d))
         shared = np.zeros((1, 1))
         if use_shared and use_specific:
-            system = _ridge(grams[0] + grams[1], p.gamma_c) * np.eye(k_x)
+            system = ridge_of(grams[0] + grams[1], p.gamma_c) * np.eye(k_x)
             for g, R in zip(ridges, inverses, strict=True):
                 system += g * (np.eye(k_x) - g * R)
             shared = np.linalg.inv(system).astype(np.float64)
@@ -235,12 +236,6 @@ class HPsEH(LinearHasher):
             C=np.zeros((k_x, r)),
             D=[np.zeros((k_x, r)), np.zeros((k_y, r))],
         )
-
-
-def _ridge(gram_matrix: F64, gamma: float) -> float:
-    """The scale-free ridge γ·tr(K)/k of linalg.ridge_inverse, as a number."""
-    k = gram_matrix.shape[0]
-    return float(gamma * max(float(np.trace(gram_matrix)) / k, 1e-12))
 
 
 def _labelled_part(data: PairedFeatures, n_bits: int) -> PairedFeatures:

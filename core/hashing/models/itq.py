@@ -1,7 +1,7 @@
 """ITQ in the shared feature space ("CLIP-ITQ").
 
 Gong & Lazebnik, "Iterative quantization: a Procrustean approach to learning binary
-codes", CVPR 2011; research/hpseh-lpih.md §4.1 (CLIP note).
+codes", CVPR 2011; docs/design/research/hpseh-lpih.md §4.1 (CLIP note).
 
 Symbols: X, Y (n, d) image/text features, each L2-normalised and centred on its own
 training mean (centring per modality removes CLIP's modality gap, so an image and its

@@ -1,6 +1,7 @@
 """Small dense solvers shared by the shallow methods (rows are items: V is (n, r)).
 
-* ``ridge`` — the scale-free ridge of research/hpseh-lpih.md §0.4.
+* ``ridge``, ``gram``, ``ridge_from_gram``, ``ridge_inverse`` — the scale-free ridge,
+  defined in :mod:`core.hashing.models.ridge` and re-exported here.
 * ``balanced_orthogonal`` — the closed-form V-step of DGH/BATCH/HPsEH (§1.3 step 3):
   argmax ⟨V, E⟩ s.t. 1ᵀV = 0, VᵀV = n·I.
 * ``itq_rotation`` — ITQ's orthogonal Procrustes iterations (Gong & Lazebnik 2011).
@@ -13,54 +14,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-F64 = npt.NDArray[np.float64]
+from core.hashing.models.ridge import F64, gram, ridge, ridge_from_gram, ridge_inverse
 
-
-def ridge(Phi: npt.NDArray[Any], T: npt.NDArray[Any], gamma: float) -> F64:
-    """W minimising ‖Phi·W − T‖² + γ'‖W‖² with γ' = γ·tr(PhiᵀPhi)/k.
-
-    Args:
-        Phi: (n, k) inputs.
-        T: (n, r) targets.
-        gamma: Scale-free ridge weight.
-
-    Returns:
-        (k, r) float64 weights.
-    """
-    return ridge_from_gram(gram(Phi), (Phi.T @ T).astype(np.float64), gamma)
-
-
-def gram(Phi: npt.NDArray[Any], chunk: int = 2048) -> F64:
-    """PhiᵀPhi (k, k): float32 products over blocks of rows, summed in float64.
-
-    One float32 product over all rows has a rounding error of about 1e-5 of the
-    mean eigenvalue (measured at n = 50,000, k = 2,000), as large as the small
-    scale-free ridges used here: K + ridge can turn indefinite and block updates then
-    diverge. Blocks of 2,048 rows cut the error tenfold at twice the cost of one
-    float32 product; a float64 product would cost 3.5 times.
-    """
-    out = np.zeros((Phi.shape[1], Phi.shape[1]))
-    for start in range(0, Phi.shape[0], chunk):
-        block = Phi[start : start + chunk]
-        out += block.T @ block
-    return out
-
-
-def ridge_from_gram(gram: F64, rhs: F64, gamma: float) -> F64:
-    """Solve (K + γ·tr(K)/k·I) W = rhs for a precomputed Gram matrix K (k, k)."""
-    k = gram.shape[0]
-    scale = float(np.trace(gram)) / k if k else 0.0
-    regulariser = gamma * max(scale, 1e-12)
-    solution: F64 = np.linalg.solve(gram + regulariser * np.eye(k), rhs).astype(np.float64)
-    return solution
-
-
-def ridge_inverse(gram: F64, gamma: float) -> F64:
-    """(K + γ·tr(K)/k·I)⁻¹ for a Gram matrix K (k, k), for repeated solves."""
-    k = gram.shape[0]
-    regulariser = gamma * max(float(np.trace(gram)) / k if k else 0.0, 1e-12)
-    inverse: F64 = np.linalg.inv(gram + regulariser * np.eye(k)).astype(np.float64)
-    return inverse
+__all__ = [
+    "F64",
+    "balanced_orthogonal",
+    "gram",
+    "itq_rotation",
+    "pca",
+    "ridge",
+    "ridge_from_gram",
+    "ridge_inverse",
+]
 
 
 def balanced_orthogonal(E: npt.NDArray[Any], rng: np.random.Generator) -> F64:

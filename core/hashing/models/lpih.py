@@ -2,7 +2,7 @@
 
 Jiang, Wong, Qin, Fang, Wen, Chen & Gao, "Label Prediction Inherited Hashing", ACM
 Multimedia 2025, 6343–6352. Only the abstract is public: this follows the
-reconstruction in research/hpseh-lpih.md §2.3 (a method in the spirit of LPIH, built
+reconstruction in docs/design/research/hpseh-lpih.md §2.3 (a method in the spirit of LPIH, built
 on the first author's public "Regenerate" code as the spec reads it, not the authors'
 own LPIH code). docs/methods/lpih.md has the long form and the measurements.
 
@@ -72,6 +72,7 @@ from core.hashing.models.lpih_labels import (
     soft_labels,
 )
 from core.hashing.models.preprocess import FeatureKind, fit_paired_feature_maps
+from core.hashing.models.ridge import ridge_from_gram, ridge_of
 from core.hashing.models.semantic import SemanticMatrix, normalised_labels, prior_omega
 from core.hashing.registry import create_hasher, get_spec
 from core.hashing.tunable import tuned_anchors, tuned_ridge
@@ -433,10 +434,12 @@ def _prepare_stage3(
 ) -> _Stage3:
     """Gram matrices, the base's functions on φ (W⁰_m) and the W-step inverses."""
     grams = (gram(Phi[0]), gram(Phi[1]))
-    W0 = [_solve(grams[m], Phi[m].T @ U_modal[m].astype(np.float32), gamma) for m in (0, 1)]
-    rhos = [rho * _mean_eigenvalue(g) for g in grams]
+    W0 = [
+        ridge_from_gram(grams[m], Phi[m].T @ U_modal[m].astype(np.float32), gamma) for m in (0, 1)
+    ]
+    rhos = [ridge_of(g, rho) for g in grams]
     inverses = [
-        np.linalg.inv(g + (r + gamma * _mean_eigenvalue(g)) * np.eye(g.shape[0])).astype(np.float64)
+        np.linalg.inv(g + (r + ridge_of(g, gamma)) * np.eye(g.shape[0])).astype(np.float64)
         for g, r in zip(grams, rhos, strict=True)
     ]
     return _Stage3(Phi, U, (W0[0], W0[1]), (inverses[0], inverses[1]), (rhos[0], rhos[1]))
@@ -456,19 +459,6 @@ def _weights(s: _Stage3, T: F64, R: F64) -> tuple[F64, F64]:
         for m in (0, 1)
     ]
     return out[0], out[1]
-
-
-def _mean_eigenvalue(gram_matrix: F64) -> float:
-    return max(float(np.trace(gram_matrix)) / float(gram_matrix.shape[0]), 1e-12)
-
-
-def _solve(gram_matrix: F64, rhs: npt.NDArray[Any], gamma: float) -> F64:
-    k = gram_matrix.shape[0]
-    ridge = gamma * _mean_eigenvalue(gram_matrix)
-    solution: F64 = np.linalg.solve(
-        gram_matrix + ridge * np.eye(k), np.asarray(rhs, np.float64)
-    ).astype(np.float64)
-    return solution
 
 
 def _procrustes(U: F64, B: F64) -> F64:

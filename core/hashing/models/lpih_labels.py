@@ -1,6 +1,6 @@
 """LPIH stages 1 and 2: label functions, and pseudo-labels refined with inherited codes.
 
-research/hpseh-lpih.md §2.3 (rows are items, so the spec's matrices appear transposed).
+docs/design/research/hpseh-lpih.md §2.3 (rows are items, so the spec's matrices appear transposed).
 
 Stage 1 fits three scorers on the labelled rows 𝓛 only:
 
@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from core.hashing.models.ridge import FLOOR, ridge_weight
 
 F64 = npt.NDArray[np.float64]
 Bool = npt.NDArray[np.bool_]
@@ -207,7 +209,8 @@ def ridge_with_loo(X: npt.NDArray[Any], T: F64, gamma: float) -> tuple[F64, F64]
     """
     n, k = X.shape
     X = np.asarray(X, dtype=np.float64)
-    lam = max(gamma * float(np.einsum("ij,ij->", X, X)) / max(k, 1), 1e-12)
+    # tr(XᵀX) without forming XᵀX; floored once more so that γ = 0 stays solvable
+    lam = max(ridge_weight(float(np.einsum("ij,ij->", X, X)), k, gamma), FLOOR)
     if n < k:
         G = X @ X.T
         inverse = np.linalg.inv(G + lam * np.eye(n))

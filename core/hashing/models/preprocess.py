@@ -1,4 +1,4 @@
-"""Feature maps shared by the methods (research/hpseh-lpih.md §0).
+"""Feature maps shared by the methods (docs/design/research/hpseh-lpih.md §0).
 
 ``raw``: L2-normalise each row, then subtract the training mean (stored; applied to
 queries). ``kernel``: the same normalisation, then RBF features against k anchors drawn

@@ -1,6 +1,6 @@
 """The quantified (real-valued, signed) pairwise semantic matrix of HPsEH, never formed.
 
-research/hpseh-lpih.md §1.2(a–b), rows are items: with L̂ the row-normalised labels and
+docs/design/research/hpseh-lpih.md §1.2(a–b), rows are items: with L̂ the row-normalised labels and
 A = [L̂, 1] (n, c+1), the label prior is S₀ = A Ω₀ Aᵀ = 2·L̂L̂ᵀ − 11ᵀ (Ω₀ =
 blockdiag(2·I_c, −1)): +1 for identical label sets, −1 for disjoint ones, graded in
 between. The supervised self-expression learns a small Ω (c+1, c+1) so that every item
