@@ -153,3 +153,7 @@ class EncoderExportError(CoreError):
 
 class SearchFilterError(CoreError):
     """A search filter is unusable (a date that is not a date, a reversed date range...)."""
+
+
+class QueryError(CoreError):
+    """A typed query cannot be searched: an empty term, a bad weight, only terms to avoid."""

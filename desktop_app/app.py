@@ -196,6 +196,7 @@ def _wire_search(window: MainWindow, c: Controllers) -> None:
     window.query_submitted.connect(c.search.search_text_now)
     window.image_chosen.connect(c.search.search_image)
     window.image_pasted.connect(c.search.search_pasted_image)
+    area.image_query_panel.words_changed.connect(c.search.add_words_to_image)
     c.search.results_changed.connect(area.show_results)
     c.search.search_failed.connect(area.show_failure)
     c.search.busy_changed.connect(area.show_busy)
@@ -204,6 +205,9 @@ def _wire_search(window: MainWindow, c: Controllers) -> None:
     window.library_panel.folder_chosen.connect(area.filter_bar.set_folder)
     c.library.overview_changed.connect(
         lambda overview: area.filter_bar.set_folders([f.path for f in overview.folders])
+    )
+    c.library.overview_changed.connect(
+        lambda overview: area.filter_bar.set_cameras(overview.cameras)
     )
     c.library.overview_changed.connect(lambda overview: _browse_first(c, overview))
     c.search.model_unavailable.connect(c.model.report_unavailable)

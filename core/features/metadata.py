@@ -33,6 +33,9 @@ _DATE = re.compile(r"(\d{4})[:-](\d{2})[:-](\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{
 
 _EXIF_IFD = ExifTags.IFD.Exif
 _TAG_DATETIME = 0x0132
+_TAG_MAKE = 0x010F
+_TAG_MODEL = 0x0110
+MAX_CAMERA_CHARS = 120
 _TAG_DATETIME_ORIGINAL = 0x9003
 _TAG_IMAGE_DESCRIPTION = 0x010E
 _TAG_USER_COMMENT = 0x9286
@@ -75,11 +78,13 @@ class ImageMetadata:
         taken_at: Capture time as ``"YYYY-MM-DDTHH:MM:SS"`` (local time, no zone), or ``None``.
         descriptions: Captions, deduplicated, XMP first, then IPTC, then EXIF.
         keywords: Tags, stripped and deduplicated case-insensitively.
+        camera: The camera as EXIF names it, make and model (``Canon EOS 5D``), or ``None``.
     """
 
     taken_at: str | None = None
     descriptions: tuple[EmbeddedText, ...] = ()
     keywords: tuple[str, ...] = ()
+    camera: str | None = None
 
 
 def read_embedded_metadata(image: Image.Image) -> ImageMetadata:
@@ -98,7 +103,32 @@ def read_embedded_metadata(image: Image.Image) -> ImageMetadata:
     iptc = _guarded(_read_iptc, image, "IPTC")
     exif = _guarded(_read_exif, image, "EXIF")
     texts = merge_metadata(xmp, iptc, exif)
-    return ImageMetadata(merge_metadata(exif, xmp).taken_at, texts.descriptions, texts.keywords)
+    camera = exif.camera if exif is not None else None
+    return ImageMetadata(
+        merge_metadata(exif, xmp).taken_at, texts.descriptions, texts.keywords, camera
+    )
+
+
+def read_camera(image: Image.Image) -> str | None:
+    """The camera make and model in an opened image's EXIF, or ``None`` (never raises)."""
+    found = _guarded(_read_exif, image, "EXIF")
+    return None if found is None else found.camera
+
+
+def camera_name(make: object, model: object) -> str | None:
+    """One camera name from EXIF Make and Model; ``None`` when both are empty.
+
+    ``Canon`` + ``Canon EOS 5D`` is ``Canon EOS 5D``, ``NIKON CORPORATION`` + ``NIKON D750`` is
+    ``NIKON D750``, ``Apple`` + ``iPhone 12`` is ``Apple iPhone 12``.
+    """
+    make_text = _clean_text(_undo_latin1(make)) or ""
+    model_text = _clean_text(_undo_latin1(model)) or ""
+    first_word = make_text.split(" ")[0].casefold() if make_text else ""
+    if model_text and first_word and model_text.casefold().startswith(first_word):
+        name = model_text
+    else:
+        name = f"{make_text} {model_text}".strip()
+    return name[:MAX_CAMERA_CHARS].rstrip() or None
 
 
 def read_xmp_sidecar(path: Path) -> ImageMetadata | None:
@@ -148,13 +178,14 @@ def merge_metadata(*items: ImageMetadata | None) -> ImageMetadata:
         *items: Metadata in order of preference; ``None`` entries are skipped.
 
     Returns:
-        The first ``taken_at`` found, and every description and keyword once.
+        The first ``taken_at`` and ``camera`` found, and every description and keyword once.
     """
     present = [item for item in items if item is not None]
     taken_at = next((item.taken_at for item in present if item.taken_at), None)
     descriptions = _unique_descriptions(d for item in present for d in item.descriptions)
     keywords = _unique_keywords(k for item in present for k in item.keywords)
-    return ImageMetadata(taken_at, descriptions, keywords)
+    camera = next((item.camera for item in present if item.camera), None)
+    return ImageMetadata(taken_at, descriptions, keywords, camera)
 
 
 def _guarded(
@@ -252,7 +283,8 @@ def _read_exif(image: Image.Image) -> ImageMetadata:
         _decode_xp(exif.get(_TAG_XP_SUBJECT)),
     ]
     keywords = (_decode_xp(exif.get(_TAG_XP_KEYWORDS)) or "").split(";")
-    return ImageMetadata(taken_at, _descriptions(texts, SOURCE_EXIF), _keywords(keywords))
+    camera = camera_name(exif.get(_TAG_MAKE), exif.get(_TAG_MODEL))
+    return ImageMetadata(taken_at, _descriptions(texts, SOURCE_EXIF), _keywords(keywords), camera)
 
 
 def _undo_latin1(value: object) -> object:

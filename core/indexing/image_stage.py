@@ -154,7 +154,8 @@ class ImageStage:
                 ids = [d.media_id for d in ok]
                 self._store.vectors.put_image_features(self._encoder_id, ids, vectors)
             for d in ok:
-                media.mark_ready(d.media_id, d.width, d.height, d.metadata.taken_at)
+                meta = d.metadata
+                media.mark_ready(d.media_id, d.width, d.height, meta.taken_at, meta.camera)
                 texts = [(t.text, t.source) for t in d.metadata.descriptions]
                 media.replace_captions(d.media_id, texts, sources=EMBEDDED_SOURCES)
                 labels.set_labels(d.media_id, d.metadata.keywords, ORIGIN_EMBEDDED_KEYWORDS)

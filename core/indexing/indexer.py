@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from core.config import IndexingConfig
 from core.errors import CoreError, ModelNotAvailableError, TaskCancelled
 from core.features.encoder import LazyEncoder
+from core.indexing.camera_backfill import backfill_cameras
 from core.indexing.caption_stage import encode_captions
 from core.indexing.code_writer import find_missing, load_hasher, write_missing_codes
 from core.indexing.image_stage import ImageStage
@@ -78,6 +79,7 @@ class Indexer:
             plan, applied = self._scan(targets, cancel)
             report(Progress("scan", len(targets), len(targets)), force=True)
             encoded, captions, skipped = self._encode(report, cancel)
+            backfill_cameras(self._store, cancel)  # once, for photos indexed before m004
             hashed = self._hash_new_items(report, cancel)
         except TaskCancelled:
             logger.info("Indexing cancelled after %.1f s", time.monotonic() - started)

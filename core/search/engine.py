@@ -7,15 +7,19 @@ snapshots; a refresh builds new ones and swaps them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+
 from core.config import IndexingConfig, SearchConfig
-from core.errors import IncompatibleCodesError, NothingIndexedError
+from core.errors import IncompatibleCodesError, NothingIndexedError, QueryError
 from core.features.encoder import LazyEncoder, ReadsLimitedText
 from core.features.encoder_key import EncoderKey
 from core.features.image_io import open_image
+from core.indexing.content_hash import content_hash
 from core.search.filter_index import restrict_codes, restrict_floats
 from core.search.float_index import FloatIndex, IdArray, unit_rows
 from core.search.hash_stage import (
@@ -27,6 +31,8 @@ from core.search.hash_stage import (
     resolve_mode,
     try_load_hash_snapshot,
 )
+from core.search.query_syntax import parse_query
+from core.search.query_vector import combine
 from core.store.database import Store
 from core.store.records import EncoderRecord
 from core.types import FloatArray, SearchHit
@@ -148,32 +154,99 @@ class SearchEngine:
         query: FloatArray = unit_rows(vectors)[0]
         return query
 
+    def query_vector(
+        self, text: str, images: Sequence[Path] = (), vectors: Sequence[FloatArray] = ()
+    ) -> tuple[FloatArray, Modality]:
+        """The one vector of a typed query (``sunset + beach - rain``), with photos added.
+
+        The query language is ``core.search.query_syntax`` (``#tags`` are left out: they
+        filter, see ``filters.split_query``). Every distinct term is encoded once, in one
+        batch; terms, photos and ``vectors`` (photos already encoded, weight 1) are combined
+        by ``query_vector.combine``. The modality the hasher projects it as is ``text`` when
+        the query has words, else ``image``.
+
+        Raises:
+            QueryError: The query cannot be searched (bad syntax, only terms to leave out).
+        """
+        parsed = parse_query(text)
+        rows: list[FloatArray] = []
+        weights: list[float] = []
+        if parsed.has_terms:
+            texts = parsed.texts()
+            encoded = unit_rows(self._encoder.get().encode_texts(texts))
+            row_of = {t: i for i, t in enumerate(texts)}
+            rows += [encoded[row_of[term.text]] for term in parsed.terms]
+            weights += [term.weight for term in parsed.terms]
+        for path in images:
+            rows.append(self.encode_image_query(path))
+            weights.append(1.0)
+        for vector in vectors:
+            rows.append(np.asarray(vector, dtype=np.float32).reshape(-1))
+            weights.append(1.0)
+        if not rows:
+            raise QueryError('Say what to look for, e.g. "dog on a beach".', text)
+        vector = combine(np.stack(rows), weights, text)
+        return vector, "text" if parsed.has_terms else "image"
+
+    def photo_ids_of(self, path: Path) -> list[int]:
+        """The library's photo at ``path`` and its exact copies: "more like this" leaves them out.
+
+        Empty when the file is not in the library or cannot be read.
+        """
+        try:
+            resolved = path.expanduser().resolve()
+            size = resolved.stat().st_size
+            fingerprint = content_hash(str(resolved), size)
+        except OSError:
+            return []
+        return self._store.media.copies_of(str(resolved), fingerprint, size)
+
     def ignored_query_text(self, text: str) -> str:
-        """The end of a text query the model does not read (past its context), or ''."""
+        """The end of a query term the model does not read (past its context), or ''."""
         encoder = self._encoder.get()
-        return encoder.ignored_text(text) if isinstance(encoder, ReadsLimitedText) else ""
+        if not isinstance(encoder, ReadsLimitedText):
+            return ""
+        try:
+            terms = [term.text for term in parse_query(text).terms]
+        except QueryError:
+            terms = [text]
+        return next((cut for cut in map(encoder.ignored_text, terms) if cut), "")
 
     def search_text(
-        self, text: str, k: int, target: Target = "photos", *, mode: str | None = None
+        self,
+        text: str,
+        k: int,
+        target: Target = "photos",
+        *,
+        mode: str | None = None,
+        images: Sequence[Path] = (),
     ) -> list[SearchHit]:
-        """Photos (text -> image) or captions (text -> text) that best match a text."""
+        """Photos (text -> image) or captions (text -> text) that best match a typed query.
+
+        The query language is ``query_syntax``'s (``sunset + beach - rain``); ``images`` are
+        added to the query as terms (photo results leave them out, as "more like this" does).
+        """
         self.check_searchable(target)
         self.snapshot()
-        query = self.encode_text_query(text)
+        query, modality = self.query_vector(text, images)
         if target == "captions":
-            return self.captions_like(query, k, "text", mode=mode)
-        return self.photos_like(query, k, "text", mode=mode)
+            return self.captions_like(query, k, modality, mode=mode)
+        exclude = [m for path in images for m in self.photo_ids_of(path)]
+        return self.photos_like(query, k, modality, mode=mode, exclude=exclude)
 
     def search_image(
         self, path: Path, k: int, target: Target = "captions", *, mode: str | None = None
     ) -> list[SearchHit]:
-        """Captions (image -> text) or photos (image -> image) that best match an image file."""
+        """Captions (image -> text) or photos (image -> image) that best match an image file.
+
+        Photos leave out the query photo itself and its exact copies ("more like this").
+        """
         self.check_searchable(target)
         self.snapshot()
         query = self.encode_image_query(path)
         if target == "captions":
             return self.captions_like(query, k, "image", mode=mode)
-        return self.photos_like(query, k, "image", mode=mode)
+        return self.photos_like(query, k, "image", mode=mode, exclude=self.photo_ids_of(path))
 
     def photos_like(
         self,
@@ -183,12 +256,19 @@ class SearchEngine:
         *,
         mode: str | None = None,
         allowed: IdArray | None = None,
+        exclude: Sequence[int] = (),
     ) -> list[SearchHit]:
-        """Photo hits for a query vector of ``modality`` (only ``allowed`` ids, when given)."""
+        """Photo hits for a query vector of ``modality``.
+
+        Only ``allowed`` ids when given; never the ``exclude`` ids (the query photo itself).
+        """
         snap = self.snapshot()
         ranked = self._rank(
-            snap, snap.photos, query, k, modality, mode, photos=True, allowed=allowed
-        )
+            snap, snap.photos, query, k + len(exclude), modality, mode, photos=True,
+            allowed=allowed,
+        )  # fmt: skip
+        if exclude:
+            ranked = _without(ranked, exclude, k)
         ids = ranked.ids.tolist()
         media = self._store.media
         paths = media.paths_of(ids)
@@ -250,6 +330,13 @@ def _other_model_message(config_key: str) -> str:
         "Search without --model/--pretrained to use the library's model, or run "
         "`hashlens index` with this one first."
     )
+
+
+def _without(ranked: Ranked, exclude: Sequence[int], k: int) -> Ranked:
+    """The first ``k`` of ``ranked`` that are not in ``exclude``."""
+    keep = np.flatnonzero(~np.isin(ranked.ids, np.asarray(exclude, dtype=np.int64)))[:k]
+    distances = None if ranked.distances is None else ranked.distances[keep]
+    return Ranked(ranked.ids[keep], ranked.scores[keep], distances)
 
 
 def _distances(ranked: Ranked) -> list[int | None]:

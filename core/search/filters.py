@@ -1,17 +1,18 @@
-"""Filters that combine with any search: date range, folder and tags (``#tag`` in a query).
+"""Filters that combine with any search: date range, folder, camera and tags (``#tag``).
 
 A filter narrows the photos a query may return; it never changes how they are ranked.
 ``split_query`` takes ``#tags`` out of a typed query, so ``#tuscany sunset`` ranks photos
 for "sunset" among those tagged "tuscany" (a stored label of any origin: tag, keyword, hashtag,
 zero-shot guess). Dates are the EXIF date taken, else the file's modification time; both ends of a
-range are whole days and included.
+range are whole days and included. The camera is matched case-insensitively as a part of
+the stored EXIF make and model (``canon`` matches ``Canon EOS 5D``).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -35,14 +36,19 @@ class PhotoFilter:
         before: Last day (included), or None.
         folder: Only photos inside this folder (at any depth), or None.
         tags: Labels every photo must carry (compared without case).
+        camera: Only photos whose camera (EXIF make and model) contains this text, without
+            case, or None.
     """
 
     after: date | None = None
     before: date | None = None
     folder: str | None = None
     tags: tuple[str, ...] = field(default=())
+    camera: str | None = None
 
     def __post_init__(self) -> None:
+        if self.camera is not None and not self.camera.strip():
+            object.__setattr__(self, "camera", None)
         if self.after is not None and self.before is not None and self.after > self.before:
             raise SearchFilterError(
                 f"The date range is reversed: {self.after.isoformat()} is after "
@@ -52,7 +58,7 @@ class PhotoFilter:
     @property
     def is_empty(self) -> bool:
         """Whether the filter lets every photo through."""
-        return not (self.after or self.before or self.folder or self.tags)
+        return not (self.after or self.before or self.folder or self.tags or self.camera)
 
     def describe(self) -> str:
         """The filter in words, for "no photo matches" messages: ``tagged #tuscany, after…``."""
@@ -61,6 +67,8 @@ class PhotoFilter:
             parts.append("tagged " + " and ".join(f"#{t}" for t in self.tags))
         if self.folder:
             parts.append(f"in {self.folder}")
+        if self.camera:
+            parts.append(f"taken with a camera named like “{self.camera.strip()}”")
         if self.after:
             parts.append(f"from {self.after.isoformat()}")
         if self.before:
@@ -70,7 +78,7 @@ class PhotoFilter:
     def with_tags(self, tags: tuple[str, ...]) -> PhotoFilter:
         """This filter with ``tags`` required too."""
         merged = tuple(dict.fromkeys((*self.tags, *(t.casefold() for t in tags))))
-        return PhotoFilter(self.after, self.before, self.folder, merged)
+        return replace(self, tags=merged)
 
 
 def parse_day(value: str, option: str) -> date:
@@ -179,6 +187,9 @@ def _conditions(photo_filter: PhotoFilter) -> tuple[list[str], list[object]]:
         prefix = str(Path(photo_filter.folder).expanduser().resolve()).rstrip("/\\") + os.sep
         where.append("m.path >= ? AND m.path < ?")  # a range on the path index
         params += [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+    if photo_filter.camera:
+        where.append("m.camera LIKE ? ESCAPE '\\'")  # LIKE ignores ASCII case
+        params.append(f"%{_like_escaped(photo_filter.camera.strip())}%")
     for tag in photo_filter.tags:
         where.append(
             "EXISTS (SELECT 1 FROM media_labels ml JOIN labels l ON l.id = ml.label_id "
@@ -190,6 +201,11 @@ def _conditions(photo_filter: PhotoFilter) -> tuple[list[str], list[object]]:
 
 _ON_OR_AFTER = "(m.taken_at >= ? OR (m.taken_at IS NULL AND m.mtime_ns >= ?))"
 _BEFORE = "(m.taken_at < ? OR (m.taken_at IS NULL AND m.mtime_ns < ?))"
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` with LIKE's wildcards (and the escape, a backslash) taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _epoch_ns(day: date) -> int:

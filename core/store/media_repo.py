@@ -102,6 +102,14 @@ class MediaRepository:
         ).fetchone()
         return None if row is None else _media(row)
 
+    def copies_of(self, path: str, content_hash: str, size: int) -> list[int]:
+        """Ids of the stored photo at ``path`` and of every photo with the same content."""
+        rows = self._db.execute(
+            "SELECT id FROM media WHERE path = ? OR (content_hash = ? AND size = ?) ORDER BY id",
+            [path_to_db(path), content_hash, size],
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
     def insert_media(
         self, folder_id: int, path: str, size: int, mtime_ns: int, content_hash: str, sig: str
     ) -> int:
@@ -141,12 +149,41 @@ class MediaRepository:
         """Remember the sidecar fingerprint the captions were read from."""
         self._db.execute("UPDATE media SET sidecar_sig = ? WHERE id = ?", [sig, media_id])
 
-    def mark_ready(self, media_id: int, width: int, height: int, taken_at: str | None) -> None:
-        """The photo decoded fine; store what was learnt from it."""
+    def mark_ready(
+        self,
+        media_id: int,
+        width: int,
+        height: int,
+        taken_at: str | None,
+        camera: str | None = None,
+    ) -> None:
+        """The photo decoded fine; store what was learnt from it (camera None: names none)."""
         self._db.execute(
             "UPDATE media SET status = 'ready', error = NULL, error_retry = 0, width = ?,"
-            " height = ?, taken_at = ?, updated_at = ? WHERE id = ?",
-            [width, height, taken_at, now_iso(), media_id],
+            " height = ?, taken_at = ?, camera = ?, updated_at = ? WHERE id = ?",
+            [width, height, taken_at, camera or "", now_iso(), media_id],
+        )
+
+    def cameras(self) -> list[str]:
+        """Every camera the library's photos name, sorted without case."""
+        rows = self._db.execute(
+            "SELECT DISTINCT camera FROM media WHERE camera IS NOT NULL AND camera != ''"
+        ).fetchall()
+        return sorted((str(r[0]) for r in rows), key=str.casefold)
+
+    def without_camera_read(self, limit: int) -> list[tuple[int, str]]:
+        """``(id, path)`` of up to ``limit`` ready photos whose camera was never read."""
+        rows = self._db.execute(
+            "SELECT id, path FROM media WHERE camera IS NULL AND status = 'ready'"
+            " ORDER BY id LIMIT ?",
+            [limit],
+        ).fetchall()
+        return [(int(r[0]), path_from_db(r[1])) for r in rows]
+
+    def set_cameras(self, cameras: Sequence[tuple[int, str]]) -> None:
+        """Store ``(id, camera)`` pairs ('' for a photo that names no camera)."""
+        self._db.conn.executemany(
+            "UPDATE media SET camera = ? WHERE id = ?", [(c, m) for m, c in cameras]
         )
 
     def decoded_twin(self, content_hash: str, size: int, exclude_id: int) -> int | None:
@@ -166,7 +203,8 @@ class MediaRepository:
             "UPDATE media SET status = 'ready', error = NULL, error_retry = 0,"
             " width = (SELECT width FROM media WHERE id = :src),"
             " height = (SELECT height FROM media WHERE id = :src),"
-            " taken_at = (SELECT taken_at FROM media WHERE id = :src) WHERE id = :dst",
+            " taken_at = (SELECT taken_at FROM media WHERE id = :src),"
+            " camera = (SELECT camera FROM media WHERE id = :src) WHERE id = :dst",
             {"src": source_id, "dst": target_id},
         )
         source_list, origin_list = list(sources), list(origins)

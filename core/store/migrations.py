@@ -164,6 +164,16 @@ def m003_retry_and_unsupported(db: Database) -> None:
     )
 
 
+@MIGRATIONS(name="m004_camera")
+def m004_camera(db: Database) -> None:
+    """The camera (EXIF make and model) of each photo, for the camera filter.
+
+    NULL: not read yet (photos indexed before this column existed; indexing reads their
+    camera once, see ``core.indexing.camera_backfill``); '': the photo names no camera.
+    """
+    db.execute("ALTER TABLE media ADD COLUMN camera TEXT")
+
+
 def known_migration_names() -> frozenset[str]:
     """Names of every migration this version of HashLens knows."""
     return frozenset(m.name for m in MIGRATIONS._migrations)

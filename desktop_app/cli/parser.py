@@ -9,6 +9,7 @@ from core import __version__
 from core.hashing import list_hashers
 from core.hashing.selection import AUTO
 from core.search.hash_stage import SEARCH_MODES
+from core.search.query_syntax import SYNTAX_HINT
 from desktop_app.cli.bench_command import add_bench_parser
 from desktop_app.cli.dataset_command import add_dataset_parser
 from desktop_app.cli.hashers_command import add_hashers_parser
@@ -62,9 +63,20 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_model_options(index)
 
-    search = sub.add_parser("search", help="search by text, or by image with --image")
-    search.add_argument("text", nargs="?", help="what to look for")
-    search.add_argument("--image", type=Path, help="an image file to search with")
+    search = sub.add_parser(
+        "search",
+        help="search by text, or by image with --image",
+        description="Search the library. " + SYNTAX_HINT + " A query that starts with '-' "
+        'goes after --, e.g. hashlens search --image beach.jpg -- "-people".',
+    )
+    search.add_argument(
+        "text", nargs="?", help="what to look for: sunset + beach - rain, 2*sunset, #tag"
+    )
+    search.add_argument(
+        "--image",
+        type=Path,
+        help="an image file to search with (with a text too: one query of both, for photos)",
+    )
     search.add_argument(
         "--target",
         choices=("captions", "photos"),
@@ -80,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
         "shortlist re-ranked by cosine), auto (rerank once a hasher is trained; default)",
     )
     search.add_argument("--shortlist", type=int, help="Hamming candidates to re-rank (1000)")
+    search.add_argument(
+        "--min-score",
+        type=float,
+        help="leave out hits whose cosine score is below this (-1 to 1; at most --k remain)",
+    )
     add_filter_options(search)
     _add_model_options(search)
 

@@ -1,4 +1,8 @@
-"""``search``: text -> photos, or ``--image`` -> captions / photos."""
+"""``search``: a typed query -> photos, ``--image`` -> captions / photos, or both combined.
+
+The text is in the query language of ``core.search.query_syntax`` (``sunset + beach - rain``,
+``2*sunset``, ``#tag``); with ``--image`` as well, the photo is one more term of the query.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import asdict, replace
 from core.config import AppConfig
 from core.errors import ConfigError
 from core.search.engine import SearchEngine, Target
+from core.search.filters import split_query
 from core.store.database import Store
 from core.store.records import printable
 from core.types import SearchHit
@@ -21,11 +26,9 @@ from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
 
 def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
     """Run one query and print the hits."""
-    if (args.text is None) == (args.image is None) and not (
-        args.image is None and has_filters(args)
-    ):
+    if args.text is None and args.image is None and not has_filters(args):
         raise ConfigError(
-            'Give either a text to search for or --image FILE, e.g. "dog on a beach".'
+            'Give either a text to search for or --image FILE (or both), e.g. "dog on a beach".'
         )
     if args.text is not None and not args.text.strip():
         raise ConfigError('The search text is empty. Say what to look for, e.g. "dog on a beach".')
@@ -33,11 +36,18 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
         raise ConfigError(f"The image {args.image} (--image) does not exist.")
     if args.image is not None and args.image.is_dir():
         raise ConfigError(f"{args.image} (--image) is a folder; give one image file.")
-    # text -> photos and image -> captions unless --target says otherwise
-    target: Target = args.target or ("captions" if args.image is not None else "photos")
+    # text -> photos and image alone -> captions unless --target says otherwise
+    target: Target = args.target or ("captions" if args.text is None else "photos")
     k = args.k if args.k is not None else config.search.k
     if k <= 0:
         raise ConfigError("--k must be a positive number.")
+    if args.min_score is not None and not -1.0 <= args.min_score <= 1.0:
+        raise ConfigError("--min-score is a cosine similarity: give a number from -1 to 1.")
+    if args.min_score is not None and args.image is None and not split_query(args.text or "")[0]:
+        raise ConfigError(
+            "--min-score needs words or a photo to score the photos by; filters alone "
+            "list photos by date."
+        )
     search = config.search
     if args.shortlist is not None:
         if args.shortlist <= 0:
@@ -48,10 +58,11 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
         engine = SearchEngine(store, encoder, config.indexing, search)
         if has_filters(args):
             hits = filtered_search(store, engine, args, k)
-        elif args.image is not None:
+        elif args.text is None:
             hits = engine.search_image(args.image, k, target=target, mode=args.mode)
         else:
-            hits = engine.search_text(args.text, k, target=target, mode=args.mode)
+            images = () if args.image is None else (args.image,)
+            hits = engine.search_text(args.text, k, target, mode=args.mode, images=images)
             ignored = engine.ignored_query_text(args.text)
             if ignored:
                 print(
@@ -59,11 +70,18 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
                     f'the end: "{one_line(ignored)}"',
                     file=sys.stderr,
                 )
+    if args.min_score is not None:
+        hits = at_least(hits, args.min_score)
     if args.json:
         print(json_for_terminal([hit_json(h) for h in hits]))
     else:
         print_hits(hits)
     return 0
+
+
+def at_least(hits: list[SearchHit], min_score: float) -> list[SearchHit]:
+    """The hits that score ``min_score`` or more (``--min-score``), in their order."""
+    return [h for h in hits if h.score >= min_score]
 
 
 def hit_json(hit: SearchHit) -> dict[str, object]:

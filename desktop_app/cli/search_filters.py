@@ -1,4 +1,4 @@
-"""``search`` filters on the command line: ``--after/--before/--folder/--tag`` and ``#tags``."""
+"""``search`` filters on the command line: ``--after/--before/--folder/--camera/--tag``."""
 
 from __future__ import annotations
 
@@ -28,6 +28,9 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--before", help="photos taken on or before this day (or month, year)")
     group.add_argument("--folder", help="only photos inside this folder")
     group.add_argument(
+        "--camera", help="only photos whose camera make or model contains this (any case)"
+    )
+    group.add_argument(
         "--tag", action="append", default=[], help="photos with this label (repeat for more)"
     )
 
@@ -39,6 +42,7 @@ def photo_filter_from(args: argparse.Namespace) -> PhotoFilter:
         after=parse_day(args.after, "--after") if args.after else None,
         before=last_day(args.before, "--before") if args.before else None,
         folder=args.folder or None,
+        camera=args.camera or None,
         tags=tuple(t.strip().lstrip("#").casefold() for t in args.tag if t.strip()),
     ).with_tags(tags)
 
@@ -54,23 +58,22 @@ def filtered_search(
         ConfigError: Filters with ``--image --target captions`` (they select photos).
     """
     photo_filter = photo_filter_from(args)
-    if args.image is not None and args.target == "captions":
-        raise ConfigError("Filters select photos: add --target photos to filter an image search.")
+    if args.target == "captions" and (args.image is not None or args.text is not None):
+        raise ConfigError("Filters select photos: leave out --target captions to filter a search.")
     allowed = matching_photos(store, photo_filter)
     if len(allowed) == 0:
         raise SearchFilterError(f"No photo is {photo_filter.describe()}.")
-    if args.image is not None:
-        vector = engine.encode_image_query(args.image)
-        return engine.photos_like(vector, k, "image", mode=args.mode, allowed=allowed)
     text, _ = split_query(args.text or "")
-    if not text:
+    if args.image is None and not text:
         return list(listed_hits(store, photos_by_date(store, photo_filter, k)))
-    vector = engine.encode_text_query(text)
-    return engine.photos_like(vector, k, "text", mode=args.mode, allowed=allowed)
+    images = () if args.image is None else (args.image,)
+    vector, modality = engine.query_vector(text, images)
+    exclude = [m for path in images for m in engine.photo_ids_of(path)]
+    return engine.photos_like(vector, k, modality, mode=args.mode, allowed=allowed, exclude=exclude)
 
 
 def has_filters(args: argparse.Namespace) -> bool:
     """Whether the command line filters the photos (options or ``#tags`` in the text)."""
-    return bool(args.after or args.before or args.folder or args.tag) or bool(
+    return bool(args.after or args.before or args.folder or args.camera or args.tag) or bool(
         split_query(args.text or "")[1]
     )

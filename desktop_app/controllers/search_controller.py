@@ -21,6 +21,7 @@ from core.errors import (
     CoreError,
     IncompatibleCodesError,
     ModelNotAvailableError,
+    QueryError,
     SearchFilterError,
 )
 from core.features.encoder import LazyEncoder
@@ -138,6 +139,16 @@ class SearchController(QObject):
         self._timer.stop()
         self._submit(SearchQuery(image=path, photo_filter=self._filter))
 
+    @Slot(str)
+    def add_words_to_image(self, words: str) -> None:
+        """Search the photo on show together with ``words`` (the query language; '' for the
+        photo alone): one combined query, as ``hashlens search TEXT --image FILE``."""
+        query = self._query
+        if query is None or query.image is None:
+            return
+        self._timer.stop()
+        self._submit(replace(query, text=words.strip(), limit=0))
+
     @Slot()
     def browse(self) -> None:
         """Every photo the filter lets through, newest first (no words to rank by)."""
@@ -242,6 +253,8 @@ class SearchController(QObject):
             self.model_unavailable.emit(report_for(error, "The model could not be loaded"))
         elif isinstance(error, SearchFilterError):
             self.search_failed.emit(report_for(error, "No photos match"))
+        elif isinstance(error, QueryError):
+            self.search_failed.emit(report_for(error, "The query cannot be searched"))
         elif isinstance(error, IncompatibleCodesError):
             self.search_failed.emit(report_for(error, "Nothing to search yet"))
         else:

@@ -70,6 +70,8 @@ class LibraryOverview:
     captions: int
     skipped: tuple[SkippedFile, ...]
     model: ModelStatus
+    cameras: tuple[str, ...] = ()
+    """The cameras the photos name (EXIF make and model), for the camera filter."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,7 @@ def read_overview(store: Store, default: EncoderConfig) -> LibraryOverview:
         captions=stats.captions,
         skipped=tuple(skipped),
         model=model_status(store, default),
+        cameras=tuple(store.media.cameras()),
     )
 
 

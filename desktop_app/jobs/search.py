@@ -25,8 +25,10 @@ from core.types import SearchHit
 class SearchQuery:
     """One search: a text, or an image file (for captions and similar photos).
 
-    ``#tags`` in the text are filters (see ``core.search.filters``); a text of tags alone
-    lists the tagged photos, newest first. ``limit`` is how many photos to return.
+    The text is in the query language of ``core.search.query_syntax`` (``sunset + beach -
+    rain``), as on the command line. ``#tags`` in the text are filters (see
+    ``core.search.filters``); a text of tags alone lists the tagged photos, newest first.
+    ``limit`` is how many photos to return.
     """
 
     text: str = ""
@@ -107,13 +109,18 @@ def run_search(
         engine = SearchEngine(
             store, context.encoder, context.indexing, context.search, snapshot=snapshot
         )
-        if query.image is not None:
+        if query.image is not None:  # more like this: never the photo itself first
             vector = engine.encode_image_query(query.image)
-            photos = engine.photos_like(vector, k, "image", allowed=allowed)
+            itself = engine.photo_ids_of(query.image)
+            if text:  # words added to the photo: one combined query, as the CLI makes it
+                combined, modality = engine.query_vector(text, vectors=(vector,))
+                photos = engine.photos_like(combined, k, modality, allowed=allowed, exclude=itself)
+            else:
+                photos = engine.photos_like(vector, k, "image", allowed=allowed, exclude=itself)
             captions = engine.captions_like(vector, context.search.k, "image")
-        else:
-            vector = engine.encode_text_query(text)
-            photos, captions = engine.photos_like(vector, k, "text", allowed=allowed), []
+        else:  # the query language of hashlens search: sunset + beach - rain, 2*sunset
+            vector, modality = engine.query_vector(text)
+            photos, captions = engine.photos_like(vector, k, modality, allowed=allowed), []
         dates = dates_of(store, [hit.media_id for hit in photos])
         return SearchOutcome(
             request_id, query, tuple(photos), tuple(captions), engine.snapshot(),

@@ -1,4 +1,4 @@
-"""The bar above the results: filters (folder, date range), sort order and thumbnail size.
+"""The bar above the results: filters (folder, camera, date range), order and thumbnail size.
 
 Tags are filtered by typing ``#tag`` in the search field (shared with ``hashlens search``);
 the bar holds what is awkward to type. It only reports what the user chose: the search
@@ -32,11 +32,12 @@ from desktop_app.views.results_list_model import SORT_ORDERS, SortOrder
 ANY_DAY = QDate(1900, 1, 1)
 """The date edits' minimum: shown as "any day" (no bound)."""
 MIN_THUMBNAIL_PX = 96
+ALL_CAMERAS = "All cameras"
 SLIDER_STEP_PX = 16
 
 
 class FilterBar(QWidget):
-    """Folder and date filters, sort order and thumbnail size.
+    """Folder, camera and date filters, sort order and thumbnail size.
 
     Signals:
         filter_changed: the ``PhotoFilter`` chosen (without tags: those come from the query).
@@ -60,10 +61,18 @@ class FilterBar(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.folder_combo.setMinimumContentsLength(12)
+        self.camera_combo = QComboBox()
+        self.camera_combo.setObjectName("cameraFilter")
+        self.camera_combo.addItem(ALL_CAMERAS, "")
+        self.camera_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.camera_combo.setMinimumContentsLength(10)
+        self.camera_combo.setToolTip(plain_tooltip("Photos taken with this camera (from EXIF)"))
         self.after_edit = self._date_edit("From any day", "Photos taken on or after this day")
         self.before_edit = self._date_edit("To any day", "Photos taken on or before this day")
         self.clear_button = QPushButton("Clear")
-        self.clear_button.setToolTip(plain_tooltip("Show photos of every folder and date."))
+        self.clear_button.setToolTip(plain_tooltip("Show photos of every folder, camera and date."))
         self.clear_button.clicked.connect(self.clear)
         self.order_combo = QComboBox()
         self.order_combo.setObjectName("sortOrder")
@@ -80,6 +89,7 @@ class FilterBar(QWidget):
         self.size_slider.setAccessibleName("Thumbnail size")
         self._lay_out()
         self.folder_combo.activated.connect(self._on_filter_edited)
+        self.camera_combo.activated.connect(self._on_filter_edited)
         self.after_edit.dateChanged.connect(self._on_filter_edited)
         self.before_edit.dateChanged.connect(self._on_filter_edited)
         self.order_combo.activated.connect(self._on_order_combo_activated)
@@ -107,6 +117,7 @@ class FilterBar(QWidget):
         view.setSpacing(6)
         view.addWidget(plain_label("Sort:", is_subtle=True))
         view.addWidget(self.order_combo)
+        view.addWidget(self.camera_combo)  # a filter, on this row so the dates keep their room
         view.addStretch(1)
         view.addWidget(plain_label("Size:", is_subtle=True))
         view.addWidget(self.size_slider)
@@ -133,6 +144,21 @@ class FilterBar(QWidget):
         if chosen and found < 0:  # the folder left the library: stop filtering by it
             self._on_filter_edited()
 
+    def set_cameras(self, cameras: Sequence[str]) -> None:
+        """The cameras the library's photos name (the choice is kept while one names it)."""
+        chosen = str(self.camera_combo.currentData() or "")
+        self.camera_combo.blockSignals(True)
+        self.camera_combo.clear()
+        self.camera_combo.addItem(ALL_CAMERAS, "")
+        for camera in cameras:
+            self.camera_combo.addItem(camera, camera)
+        found = self.camera_combo.findData(chosen) if chosen else 0
+        self.camera_combo.setCurrentIndex(max(found, 0))
+        self.camera_combo.setEnabled(bool(cameras))
+        self.camera_combo.blockSignals(False)
+        if chosen and found < 0:  # no photo names that camera any more: stop filtering by it
+            self._on_filter_edited()
+
     def set_folder(self, path: str) -> None:
         """Filter by one folder (a click on it in the library list)."""
         index = self.folder_combo.findData(path)
@@ -157,17 +183,20 @@ class FilterBar(QWidget):
             after=_day(self.after_edit.date()),
             before=_day(self.before_edit.date()),
             folder=str(self.folder_combo.currentData() or "") or None,
+            camera=str(self.camera_combo.currentData() or "") or None,
         )
 
     @Slot()
     def clear(self) -> None:
-        """Every folder, every date."""
-        for widget in (self.folder_combo, self.after_edit, self.before_edit):
+        """Every folder, every camera, every date."""
+        widgets = (self.folder_combo, self.camera_combo, self.after_edit, self.before_edit)
+        for widget in widgets:
             widget.blockSignals(True)
         self.folder_combo.setCurrentIndex(0)
+        self.camera_combo.setCurrentIndex(0)
         self.after_edit.setDate(ANY_DAY)
         self.before_edit.setDate(ANY_DAY)
-        for widget in (self.folder_combo, self.after_edit, self.before_edit):
+        for widget in widgets:
             widget.blockSignals(False)
         self._on_filter_edited()
 

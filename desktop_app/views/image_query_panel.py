@@ -1,4 +1,6 @@
-"""Above the grid during an image search: the query photo and the captions that describe it."""
+"""Above the grid during an image search: the query photo, the captions that describe it, and
+a field of words to add to the photo (the query language of the search box: ``at night -people``).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +11,14 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from core.search.query_syntax import SYNTAX_HINT
 from core.types import SearchHit
 from desktop_app.views.labels import plain_label, plain_tooltip
 
@@ -28,9 +32,11 @@ class ImageQueryPanel(QWidget):
 
     Signals:
         hit_opened: the caption ``SearchHit`` whose photo the user wants to see.
+        words_changed: ``str`` words to search with the photo (Enter; '' for the photo alone).
     """
 
     hit_opened = Signal(object)
+    words_changed = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
@@ -44,15 +50,27 @@ class ImageQueryPanel(QWidget):
         self.caption_list.setFixedHeight(CAPTION_LIST_HEIGHT_PX)
         self.caption_list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.caption_list.itemActivated.connect(self._on_caption_list_item_activated)
+        self.words_edit = QLineEdit()
+        self.words_edit.setObjectName("imageQueryWords")
+        self.words_edit.setPlaceholderText("Add words to this photo, e.g. at night -people")
+        self.words_edit.setClearButtonEnabled(True)
+        self.words_edit.setToolTip(plain_tooltip(SYNTAX_HINT))
+        self.words_edit.returnPressed.connect(self._on_words_edit_return_pressed)
         column = QVBoxLayout()
         column.setSpacing(4)
         column.addWidget(self.title_label)
         column.addWidget(self.caption_list)
+        column.addWidget(self.words_edit)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(12)
         layout.addWidget(self.query_label, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(column, 1)
+
+    def set_words(self, words: str) -> None:
+        """The words searched with the photo (kept as typed while they are the same)."""
+        if words.strip() != self.words_edit.text().strip():
+            self.words_edit.setText(words)
 
     def set_query(self, path: str, pixmap: QPixmap | None) -> None:
         """The query photo (its thumbnail once loaded)."""
@@ -82,6 +100,10 @@ class ImageQueryPanel(QWidget):
     def captions(self) -> list[str]:
         """The caption rows on show, as displayed."""
         return [self.caption_list.item(i).text() for i in range(self.caption_list.count())]
+
+    @Slot()
+    def _on_words_edit_return_pressed(self) -> None:
+        self.words_changed.emit(self.words_edit.text().strip())
 
     @Slot(QListWidgetItem)
     def _on_caption_list_item_activated(self, item: QListWidgetItem) -> None:

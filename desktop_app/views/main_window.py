@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.features.image_io import SUPPORTED_EXTENSIONS
+from core.search.query_syntax import SYNTAX_HINT
 from core.types import IndexReport, SearchHit
 from desktop_app.error_report import ErrorReport
 from desktop_app.full_images import FullImageLoader
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         self.query_edit.setObjectName("queryEdit")
         self.query_edit.setPlaceholderText("Search your photos…  (Ctrl+F)")
         self.query_edit.setClearButtonEnabled(True)
+        self.query_edit.setToolTip(plain_tooltip(SYNTAX_HINT))  # as hashlens search reads it
         self.query_edit.setAcceptDrops(False)  # a dropped folder or photo is for the window
         self.query_edit.textEdited.connect(self.query_edited)
         self.query_edit.returnPressed.connect(self._on_query_edit_return_pressed)

@@ -20,7 +20,8 @@ from desktop_app.views.results_list_model import ResultsListModel, SortOrder
 from desktop_app.views.results_view import ResultsView
 
 _HINT = (
-    "Type what you are looking for, like “dog on a beach” or “red car at night”. "
+    "Type what you are looking for, like “dog on a beach” or “red car at night”; "
+    "combine terms with + and - (“sunset + beach - rain”). "
     "Or drop a photo here (or paste one) to find the captions that describe it and "
     "photos like it."
 )
@@ -117,7 +118,9 @@ class SearchArea(QStackedWidget):
         self.filter_bar.show_order(self.results_model.order, not outcome.by_date)
         if query.image is not None:
             self._query_path = str(query.image)
-            self.header_label.setText(f"Photos like {query.image.name}")
+            words = f" and “{query.text}”" if query.text else ""
+            self.header_label.setText(f"Photos like {query.image.name}{words}")
+            self.image_query_panel.set_words(query.text)
             self.image_query_panel.set_query(
                 self._query_path, self._thumbnails.pixmap(self._query_path)
             )

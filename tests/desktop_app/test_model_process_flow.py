@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from core.config import EncoderConfig, IndexingConfig
 from core.features.encoder_process import EncoderProcess
 from core.indexing.folders import register_folder
 from core.indexing.indexer import Indexer
+from core.search.engine import SearchEngine
 from core.store.database import Store
 from desktop_app.model_choice import lazy_encoder
 from tests.desktop_app.conftest import (
@@ -54,11 +56,17 @@ def test_the_window_searches_through_its_model_process_and_stops_it_on_close(
 
     wait_for_view(qtbot, window, "resultsPage")
     area = window.search_area
-    qtbot.waitUntil(lambda: len(area.results_model.hits) == 11, timeout=PROCESS_TIMEOUT_MS)
-    top = area.results_model.hits[0]
-    # the library was indexed in-process: the model process gives the very same vector
-    assert top.path == str(query.resolve())
-    assert top.score == pytest.approx(1.0, abs=1e-3)
+    qtbot.waitUntil(lambda: len(area.results_model.hits) == 10, timeout=PROCESS_TIMEOUT_MS)
+    # the library was indexed in-process: the model process gives the very same vector,
+    # so the same photos score the same (the query photo itself is left out of its results)
+    with Store.open(indexed_library) as store:
+        inline = lazy_encoder(replace(model_process, process="inline"))
+        engine = SearchEngine(store, inline, IndexingConfig())
+        expected = engine.search_image(query, 20, target="photos")
+    shown = area.results_model.hits
+    assert [h.path for h in shown] == [h.path for h in expected]
+    assert [h.score for h in shown] == pytest.approx([h.score for h in expected], abs=1e-3)
+    assert str(query.resolve()) not in [h.path for h in shown]
     assert parts.controllers is not None
     served = parts.controllers.model.encoder.get()
     assert isinstance(served, EncoderProcess)

@@ -99,17 +99,30 @@ def test_search_text_json_has_the_contract_fields(
     assert scores == sorted(scores, reverse=True)
 
 
-def test_a_photo_queried_by_itself_ranks_first(
-    indexed: Path, photos: Path, capsys: pytest.CaptureFixture[str]
+def pixel_copy(image: Path, folder: Path) -> Path:
+    """A lossless copy of ``image`` outside the library: same pixels, other bytes."""
+    copy = folder / f"{image.stem}-copy.png"
+    Image.open(image).save(copy)
+    return copy
+
+
+def test_a_photo_ranks_first_for_its_pixel_copy_and_never_for_itself(
+    indexed: Path, photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     for name in ("chelsea.jpg", "coffee.jpg"):
         hits = cli_json(
-            capsys, "--library", str(indexed), "search", "--image", str(photos / name),
-            "--target", "photos", "--json",
+            capsys, "--library", str(indexed), "search", "--image",
+            str(pixel_copy(photos / name, tmp_path)), "--target", "photos", "--json",
         )  # fmt: skip
         assert isinstance(hits, list)
         assert hits[0]["path"] == str(photos / name)
         assert hits[0]["score"] == pytest.approx(1.0, abs=2e-3)
+        itself = cli_json(
+            capsys, "--library", str(indexed), "search", "--image", str(photos / name),
+            "--target", "photos", "--json",
+        )  # fmt: skip
+        assert isinstance(itself, list)
+        assert str(photos / name) not in [h["path"] for h in itself]  # "more like this"
 
 
 def test_image_to_caption_search_returns_caption_hits(
@@ -162,8 +175,8 @@ def test_moves_renames_edits_and_deletes_re_encode_only_what_changed(
     assert images_after == images_before - 1  # moon removed; rocket replaced in place
     assert texts_after == texts_before + 1 - 1  # moon's caption gone, one brick caption new
     hits = cli_json(
-        capsys, *lib, "search", "--image", str(photos / "espresso.jpg"), "--target", "photos",
-        "--json",
+        capsys, *lib, "search", "--image", str(pixel_copy(photos / "espresso.jpg", tmp_path)),
+        "--target", "photos", "--json",
     )  # fmt: skip
     assert isinstance(hits, list)
     assert hits[0]["path"] == str(photos / "espresso.jpg")
@@ -299,15 +312,16 @@ def test_train_then_search_through_codes_in_every_mode(
     assert hasher["n_bits"] == 16
 
 
-def test_image_query_through_codes_finds_the_photo_itself(
-    indexed: Path, photos: Path, capsys: pytest.CaptureFixture[str]
+def test_image_query_through_codes_finds_the_photo_of_a_pixel_copy(
+    indexed: Path, photos: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     lib = ["--library", str(indexed)]
     assert run([*lib, "train", "--method", "lsh", "--bits", "64", "--no-progress"]) == 0
     image = photos / "rocket.jpg"
+    query = pixel_copy(image, tmp_path)  # the photo itself is left out of its own results
     for mode in ("hamming", "rerank"):
         hits = cli_json(
-            capsys, *lib, "search", "--image", str(image), "--target", "photos", "--json",
+            capsys, *lib, "search", "--image", str(query), "--target", "photos", "--json",
             "--mode", mode,
         )  # fmt: skip
         assert isinstance(hits, list)

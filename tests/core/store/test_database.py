@@ -28,7 +28,10 @@ def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
     Store.open(path).close()
     with Store.open(path) as store:
         names = store.db.execute("SELECT name FROM _sqlite_migrations").fetchall()
-    assert names == [("m001_initial",), ("m002_hasher_models",), ("m003_retry_and_unsupported",)]
+    assert names == [
+        ("m001_initial",), ("m002_hasher_models",), ("m003_retry_and_unsupported",),
+        ("m004_camera",),
+    ]  # fmt: skip
 
 
 def test_library_from_newer_version_is_refused_and_left_untouched(tmp_path: Path) -> None:
