@@ -86,7 +86,7 @@ def duplicate_report(
     elif problem is not None:
         reason = problem.user_message
     else:
-        reason = "No hashing model is trained, so every pair of photos was compared by cosine."
+        reason = "No hashing model is trained yet; one (hashlens train) makes this faster."
     grouped: DuplicateGroups = find_groups(
         PhotoFacts(
             ids,
