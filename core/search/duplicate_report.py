@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.config import DuplicatesConfig
 from core.errors import NothingIndexedError
 from core.hashing.codes import to_words
 from core.search.duplicate_groups import (
@@ -49,6 +50,17 @@ class DuplicateReport:
     fallback_reason: str | None
     radius: int | None
     options: GroupingOptions
+
+
+def grouping_options(config: DuplicatesConfig, *, bursts: bool = False) -> GroupingOptions:
+    """The grouping thresholds of the ``[duplicates]`` settings."""
+    return GroupingOptions(
+        min_cosine=config.min_cosine,
+        radius=None if config.radius < 0 else config.radius,
+        bursts=bursts,
+        burst_seconds=config.burst_seconds,
+        burst_min_cosine=config.burst_min_cosine,
+    )
 
 
 def duplicate_report(

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import math
+from dataclasses import replace
 
 from core.config import AppConfig
 from core.errors import ConfigError
-from core.search.duplicate_groups import (
-    DEFAULT_BURST_SECONDS,
-    DEFAULT_MIN_COSINE,
-    GroupingOptions,
+from core.search.duplicate_groups import GroupingOptions
+from core.search.duplicate_report import (
+    DuplicateReport,
+    ReportGroup,
+    duplicate_report,
+    grouping_options,
 )
-from core.search.duplicate_report import DuplicateReport, ReportGroup, duplicate_report
 from core.store.database import Store
 from core.store.records import FileFacts, printable
 from desktop_app.cli.runtime import effective_encoder_config, encoder_config_key
@@ -36,53 +39,55 @@ def add_duplicates_parser(
     parser.add_argument(
         "--radius",
         type=int,
-        help="Hamming radius of candidate pairs, in bits (default: from --min-cosine and "
-        "the code length, 11 of 64 bits)",
+        help="Hamming radius of candidate pairs, in bits (default: [duplicates] radius, else "
+        "from --min-cosine and the code length: 11 of 64 bits for 0.95)",
     )
     parser.add_argument(
         "--min-cosine",
         type=float,
-        default=DEFAULT_MIN_COSINE,
-        help=f"cosine of the photos' features that confirms a pair (default {DEFAULT_MIN_COSINE})",
+        help="cosine of the photos' features that confirms a pair (default: [duplicates] "
+        "min_cosine, 0.95)",
     )
     parser.add_argument(
         "--bursts",
         action="store_true",
         help="also group photos shot within --burst-seconds of each other that look alike "
-        "at a looser cosine (0.90): re-takes and burst shots",
+        "at a looser cosine ([duplicates] burst_min_cosine, 0.90): re-takes, burst shots",
     )
     parser.add_argument(
         "--burst-seconds",
         type=float,
-        default=DEFAULT_BURST_SECONDS,
-        help=f"most seconds between shots of one burst (default {DEFAULT_BURST_SECONDS:g})",
+        help="most seconds between shots of one burst (default: [duplicates] burst_seconds, 10)",
     )
     return parser
 
 
-def grouping_options(args: argparse.Namespace) -> GroupingOptions:
-    """The thresholds the command line asks for.
+def options_from_args(config: AppConfig, args: argparse.Namespace) -> GroupingOptions:
+    """The thresholds of the settings, with the command line on top.
 
     Raises:
         ConfigError: A radius below 0, a cosine outside (-1, 1] or a negative burst window.
     """
     if args.radius is not None and args.radius < 0:
         raise ConfigError("--radius must be 0 or more (bits that may differ).")
-    if not -1.0 < args.min_cosine <= 1.0:
+    options = grouping_options(config.duplicates, bursts=args.bursts)
+    min_cosine = options.min_cosine if args.min_cosine is None else args.min_cosine
+    if not -1.0 < min_cosine <= 1.0:
         raise ConfigError("--min-cosine must be above -1 and at most 1, e.g. 0.95.")
-    if args.burst_seconds < 0:
+    seconds = options.burst_seconds if args.burst_seconds is None else args.burst_seconds
+    if seconds < 0:
         raise ConfigError("--burst-seconds must be 0 or more.")
-    return GroupingOptions(
-        min_cosine=args.min_cosine,
-        radius=args.radius,
-        bursts=args.bursts,
-        burst_seconds=args.burst_seconds,
+    return replace(
+        options,
+        min_cosine=min_cosine,
+        radius=options.radius if args.radius is None else args.radius,
+        burst_seconds=seconds,
     )
 
 
 def cmd_duplicates(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
     """Print the groups (a list, or JSON with ``--json``); exit 0 whether or not any."""
-    options = grouping_options(args)
+    options = options_from_args(config, args)
     key = encoder_config_key(effective_encoder_config(config, store, args))
     report = duplicate_report(store, store.known_encoder(key), options)
     if args.json:
@@ -117,7 +122,7 @@ def _how(report: DuplicateReport) -> str:
 def _title(number: int, group: ReportGroup) -> str:
     title = f"{number}. {KIND_TITLES[group.kind]} · {len(group.members)} photos"
     if group.kind != "exact":
-        title += f" · cosine ≥ {group.min_cosine:.3f}"
+        title += f" · cosine ≥ {math.floor(group.min_cosine * 1000) / 1000:.3f}"  # never rounds up
     return title
 
 

@@ -45,6 +45,7 @@ from desktop_app.jobs.library import FolderRow, FoldersAdded, LibraryOverview
 from desktop_app.preferences import Preferences
 from desktop_app.thumbnails import ThumbnailLoader
 from desktop_app.views.dialogs import IMAGE_FILTER, WEIGHTS_FILTER, Dialogs
+from desktop_app.views.duplicates_page import DuplicatesPage
 from desktop_app.views.hashing_panel import HashingPanel
 from desktop_app.views.labels import plain_label, plain_tooltip
 from desktop_app.views.library_panel import LibraryPanel
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         image_pasted: ``QImage`` from the clipboard to search with.
         weights_chosen: ``Path`` of a model weights file or folder to import.
         hit_opened: ``SearchHit`` whose photo the detail view should show.
+        duplicates_requested: the user asked to see the duplicate groups.
         query_edited: ``str`` as the user types; ``query_submitted`` on Enter.
     """
 
@@ -92,6 +94,7 @@ class MainWindow(QMainWindow):
     hit_opened = Signal(object)
     query_edited = Signal(str)
     query_submitted = Signal(str)
+    duplicates_requested = Signal()
 
     def __init__(
         self,
@@ -130,6 +133,8 @@ class MainWindow(QMainWindow):
         self.library_panel = LibraryPanel()
         self.hashing_panel = HashingPanel(dialogs)
         self.search_area = SearchArea(thumbnails)
+        self.duplicates_page = DuplicatesPage(thumbnails)
+        self.search_area.addWidget(self.duplicates_page)
         self._build_pages(icon)
         self._build_menus()
         self._build_status_bar(library_path)
@@ -201,6 +206,9 @@ class MainWindow(QMainWindow):
             ("&Find", self.focus_search, [keys.Find]),
             ("Search with Pasted &Image", self.paste_image, ["Ctrl+Shift+V", keys.Paste]),
         ])  # fmt: skip
+        add_menu(bar, self, "&View", [
+            ("Find &Duplicates", self.show_duplicates, ["Ctrl+Shift+D"]),
+        ])  # fmt: skip
         QShortcut(QKeySequence("/"), self, self.focus_search)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.escape)
 
@@ -234,6 +242,11 @@ class MainWindow(QMainWindow):
         area.results_view.view_requested.connect(self._on_results_view_view_requested)
         area.detail_page.view_requested.connect(self._on_detail_page_view_requested)
         area.detail_page.search_requested.connect(self._on_detail_page_search_requested)
+        duplicates = self.duplicates_page
+        duplicates.back_requested.connect(self.leave_duplicates)
+        duplicates.refresh_requested.connect(self.duplicates_requested)
+        duplicates.hit_opened.connect(self.hit_opened)
+        duplicates.view_requested.connect(self.open_viewer)
 
     @property
     def dialogs(self) -> Dialogs:
@@ -334,9 +347,29 @@ class MainWindow(QMainWindow):
         self.query_edit.selectAll()
 
     @Slot()
+    def show_duplicates(self) -> None:
+        """Show the duplicates view and ask for its groups (once a library is open)."""
+        if self.current_page != "libraryPage":
+            self.show_message("Add a folder first; then HashLens can look for duplicates.")
+            return
+        self.duplicates_page.show_searching()
+        self.search_area.setCurrentWidget(self.duplicates_page)
+        self.duplicates_requested.emit()
+
+    @Slot()
+    def leave_duplicates(self) -> bool:
+        """Back from the duplicates view to the photos; False if it was not on show."""
+        if self.search_area.currentWidget() is not self.duplicates_page:
+            return False
+        has_results = self.search_area.results_model.rowCount() > 0
+        area = self.search_area
+        area.setCurrentWidget(area.results_page if has_results else area.hint_page)
+        return True
+
+    @Slot()
     def escape(self) -> None:
-        """Esc: leave the detail view; otherwise clear the search."""
-        if self.search_area.back_to_results():
+        """Esc: leave the detail or duplicates view; otherwise clear the search."""
+        if self.search_area.back_to_results() or self.leave_duplicates():
             return
         self.query_edit.clear()
         self.query_edited.emit("")
