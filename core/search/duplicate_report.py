@@ -30,8 +30,8 @@ from core.store.records import EncoderRecord, FileFacts
 class ReportGroup:
     """One group as shown: its kind, its weakest link and its photos, best first.
 
-    "Best" is the most pixels, then the largest file, then the path: the copy a person
-    most likely keeps.
+    "Best" is the most pixels, then the largest file, then the shortest path (``a.jpg``
+    before ``a copy.jpg``): the copy a person most likely keeps.
     """
 
     kind: GroupKind
@@ -117,5 +117,5 @@ def duplicate_report(
     return DuplicateReport(groups, len(ids), hasher, reason, grouped.radius, opts)
 
 
-def _best(f: FileFacts) -> tuple[int, int, str]:
-    return (-((f.width or 0) * (f.height or 0)), -f.size, f.path)
+def _best(f: FileFacts) -> tuple[int, int, int, str]:
+    return (-((f.width or 0) * (f.height or 0)), -f.size, len(f.path), f.path)

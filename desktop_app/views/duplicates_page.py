@@ -8,7 +8,6 @@ app itself never deletes a file.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 from PySide6.QtCore import QLocale, Qt, Signal, Slot
 from PySide6.QtWidgets import (
@@ -30,6 +29,8 @@ from desktop_app.views.labels import plain_label
 from desktop_app.views.results_list_model import ResultsListModel
 from desktop_app.views.results_view import ResultsView
 
+STRIP_SIDE_PX = 128
+"""Thumbnail side in the strips: several groups fit on screen at once."""
 MAX_GROUPS_SHOWN = 200
 """Groups laid out at once (each is a strip of the grid); the CLI lists all of them."""
 KIND_TITLES = {"exact": "Exact copies", "near": "Near-duplicates", "burst": "Burst"}
@@ -47,11 +48,21 @@ def group_title(group: ReportGroup) -> str:
     return title
 
 
-def member_hit(member: FileFacts, score: float) -> SearchHit:
-    """A group member as a grid cell: pixel size and file size where a caption would be."""
+def member_hit(member: FileFacts, score: float, *, with_time: bool = False) -> SearchHit:
+    """A group member as a grid cell: what tells copies apart where a caption would be
+    (pixel size and file size; for a burst, the time of the shot first)."""
     parts = [f"{member.width}×{member.height}"] if member.width and member.height else []
-    parts.append(QLocale.system().formattedDataSize(member.size))
+    parts.append(_size_text(member.size))
+    if with_time and member.taken_at:
+        parts.insert(0, member.taken_at[11:19])
     return SearchHit("photo", member.id, member.path, " · ".join(parts), score)
+
+
+def _size_text(size: int) -> str:
+    """``2.1 MB`` or ``456 KB``: short enough for a cell."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:.1f} MB"
+    return f"{max(1, round(size / 1000))} KB"
 
 
 class GroupStrip(ResultsView):
@@ -65,6 +76,7 @@ class GroupStrip(ResultsView):
         self.setLayoutMode(QListView.LayoutMode.SinglePass)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.delegate.side_px = STRIP_SIDE_PX
 
     def fit_height(self) -> None:
         """As tall as one cell plus a sideways scroll bar."""
@@ -159,8 +171,9 @@ class DuplicatesPage(QWidget):
         strip = GroupStrip()
         model = ResultsListModel(self._thumbnails, strip)
         score = group.min_cosine
-        hits = [member_hit(m, score) for m in group.members]
-        model.set_hits(hits, is_ranked=False, dates=_dates(group.members))
+        with_time = group.kind == "burst"
+        hits = [member_hit(m, score, with_time=with_time) for m in group.members]
+        model.set_hits(hits, is_ranked=False)
         strip.setModel(model)
         strip.fit_height()
         strip.hit_opened.connect(self.hit_opened)
@@ -181,10 +194,6 @@ class DuplicatesPage(QWidget):
             self._groups_layout.removeWidget(widget)
             widget.deleteLater()
         self._titles, self.strips = [], []
-
-
-def _dates(members: Sequence[FileFacts]) -> dict[int, str]:
-    return {m.id: m.taken_at for m in members if m.taken_at}
 
 
 def _summary(report: DuplicateReport) -> str:
