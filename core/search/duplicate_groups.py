@@ -25,10 +25,12 @@ is available here, see docs/benchmarks.md):
 
 * ``min_cosine`` 0.95 — CLIP image embeddings of a photo and its resized, re-encoded
   or lightly cropped copy stay above ~0.95, different photos of one scene mostly
-  below. Immich's duplicate detection defaults to a CLIP cosine *distance* of 0.01
-  (cosine ≥ 0.99: only near-identical files); digiKam's Find Duplicates defaults to
-  90 % similarity of its own Haar fingerprints. 0.95 sits between: it also catches
-  edited and cropped copies, and the user sees every group before acting.
+  below (reasoning, not measured here). Immich's duplicate detection uses a CLIP cosine
+  *distance* of 0.01 (cosine ≥ 0.99: only near-identical files; its help text spans
+  0.001 "very close" to 0.1 "may give false positives", immich discussion #11837);
+  digiKam's Find Duplicates takes a user-chosen similarity interval over its own Haar
+  fingerprints, not CLIP (KDE bug 369051). 0.95 is looser than Immich's so that edited
+  and cropped copies are grouped too; the user sees every group before acting.
 * ``radius`` — :func:`default_radius`: the Hamming distance that a pair exactly at
   ``min_cosine`` stays within with 95 % probability under random-hyperplane codes
   (Charikar 2002: each bit differs with probability θ/π). 11 of 64 bits for 0.95.

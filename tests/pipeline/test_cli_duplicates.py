@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from core.store.database import Store
 from desktop_app.cli.main import run
 from tests.conftest import TinyClip
 from tests.corpus import copy_real_photos
@@ -76,6 +77,13 @@ def test_duplicates_lists_exact_and_near_copies_largest_first_and_deletes_nothin
     assert report["method"] == "codes"
     assert report["hasher"] == "lsh (64 bits)"
     assert _kinds_and_names(report) == expected
+    with Store.open(path) as store, store.atomic():  # as after a Cancel: no code yet
+        store.db.execute(
+            "DELETE FROM codes WHERE modality = 'image' AND item_id ="
+            " (SELECT id FROM media WHERE path LIKE ?)",
+            [f"%/{files['near'].name}"],
+        )
+    assert _kinds_and_names(_groups(lib, capsys, *MIN_COSINE)) == expected  # coded here
     tight = _groups(lib, capsys, "--min-cosine", "1.0")
     assert [kind for kind, _ in _kinds_and_names(tight)] == ["exact"]
     capsys.readouterr()
