@@ -111,6 +111,7 @@ class MainWindow(QMainWindow):
         self.viewer: PhotoViewer | None = None
         self._preferences = preferences
         self._photo_count = 0
+        self._is_detail_from_duplicates = False
         self.skipped_dialog: SkippedDialog | None = None
         self.setWindowTitle("HashLens")
         self.setWindowIcon(icon)
@@ -238,14 +239,15 @@ class MainWindow(QMainWindow):
         area = self.search_area
         area.results_view.hit_opened.connect(self.hit_opened)
         area.image_query_panel.hit_opened.connect(self.hit_opened)
-        area.detail_page.back_requested.connect(area.back_to_results)
+        area.detail_page.back_requested.connect(self.back_from_detail)
+        area.results_view.hit_opened.connect(self._on_results_view_hit_opened)
         area.results_view.view_requested.connect(self._on_results_view_view_requested)
         area.detail_page.view_requested.connect(self._on_detail_page_view_requested)
         area.detail_page.search_requested.connect(self._on_detail_page_search_requested)
         duplicates = self.duplicates_page
         duplicates.back_requested.connect(self.leave_duplicates)
         duplicates.refresh_requested.connect(self.duplicates_requested)
-        duplicates.hit_opened.connect(self.hit_opened)
+        duplicates.hit_opened.connect(self._on_duplicates_page_hit_opened)
         duplicates.view_requested.connect(self.open_viewer)
 
     @property
@@ -367,9 +369,28 @@ class MainWindow(QMainWindow):
         return True
 
     @Slot()
+    def back_from_detail(self) -> bool:
+        """Leave the detail view for the view it was opened from; False if not on show."""
+        area = self.search_area
+        if self._is_detail_from_duplicates and area.currentWidget() is area.detail_page:
+            self._is_detail_from_duplicates = False
+            area.setCurrentWidget(self.duplicates_page)
+            return True
+        return area.back_to_results()
+
+    @Slot(object)
+    def _on_duplicates_page_hit_opened(self, hit: SearchHit) -> None:
+        self._is_detail_from_duplicates = True
+        self.hit_opened.emit(hit)
+
+    @Slot(object)
+    def _on_results_view_hit_opened(self, _hit: SearchHit) -> None:
+        self._is_detail_from_duplicates = False
+
+    @Slot()
     def escape(self) -> None:
         """Esc: leave the detail or duplicates view; otherwise clear the search."""
-        if self.search_area.back_to_results() or self.leave_duplicates():
+        if self.back_from_detail() or self.leave_duplicates():
             return
         self.query_edit.clear()
         self.query_edited.emit("")

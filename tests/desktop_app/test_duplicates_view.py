@@ -84,8 +84,8 @@ def test_duplicates_view_shows_each_group_largest_first_with_the_grid_actions(
 
     wait_for_view(qtbot, window, "detailPage")
     window.escape()
-    assert window.current_view == "resultsPage"
-    window.show_duplicates()
+    assert window.current_view == "duplicatesPage"  # back where the photo was opened from
+    window.show_duplicates()  # look again
     qtbot.waitUntil(lambda: len(page.strips) == 2, timeout=TIMEOUT_MS)
     controllers = parts.controllers
     assert controllers is not None
