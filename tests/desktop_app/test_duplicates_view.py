@@ -13,9 +13,14 @@ from pytestqt.qtbot import QtBot
 from core.config import EncoderConfig, IndexingConfig
 from core.indexing.folders import register_folder
 from core.indexing.indexer import Indexer
+from core.search.duplicate_groups import GroupingOptions
+from core.search.duplicate_report import DuplicateReport, ReportGroup
 from core.store.database import Store
+from core.store.records import FileFacts
 from desktop_app.model_choice import lazy_encoder
-from desktop_app.views.duplicates_page import GroupStrip
+from desktop_app.tasks import TaskRunner
+from desktop_app.thumbnails import ThumbnailLoader
+from desktop_app.views.duplicates_page import DuplicatesPage, GroupStrip
 from tests.desktop_app.conftest import OpenWindow, open_library_window, wait_for_view
 from tests.pipeline.test_cli_duplicates import make_duplicates
 
@@ -110,3 +115,35 @@ def test_duplicates_view_says_when_nothing_is_indexed(
     page = parts.window.duplicates_page
     qtbot.waitUntil(lambda: "no indexed photos" in page.status_label.text(), timeout=TIMEOUT_MS)
     assert page.strips == []
+
+
+def test_many_groups_are_built_a_strip_per_turn_and_a_new_report_replaces_them(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    def report(n: int) -> DuplicateReport:
+        groups = tuple(
+            ReportGroup(
+                "near",
+                0.97,
+                tuple(
+                    FileFacts(2 * i + j, str(tmp_path / f"{i}-{j}.jpg"), 10, "h", 4, 4, None)
+                    for j in range(2)
+                ),
+            )
+            for i in range(n)
+        )
+        return DuplicateReport(groups, 2 * n, None, None, None, GroupingOptions())
+
+    tasks = TaskRunner()
+    page = DuplicatesPage(ThumbnailLoader(tasks, tmp_path / "thumbs", 10**8))
+    qtbot.addWidget(page)
+    page.show_report(report(30))
+    assert 0 < len(page.strips) < 30  # the rest come on later event-loop turns
+    qtbot.waitUntil(lambda: len(page.strips) == 30, timeout=TIMEOUT_MS)
+    assert not page.is_building
+    page.show_report(report(30))
+    page.show_report(report(3))  # a newer report: the older one's pending strips are dropped
+    qtbot.waitUntil(lambda: not page.is_building, timeout=TIMEOUT_MS)
+    qtbot.wait(50)
+    assert len(page.strips) == 3
+    tasks.wait_for_done(5000)
