@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -41,17 +42,18 @@ class DuplicatesController(QObject):
         self._encoder = encoder
         self._tasks = tasks
         self._is_running = False
-        self._is_wanted_again = False
+        self._wanted_again: bool | None = None
 
-    @Slot()
-    def find(self) -> None:
-        """Look for duplicates (again after a run in progress, if one is)."""
+    @Slot(bool)
+    def find(self, bursts: bool = False) -> None:
+        """Look for duplicates, with bursts if asked (after a run in progress, if one is)."""
         if self._is_running:
-            self._is_wanted_again = True
+            self._wanted_again = bursts
             return
         self._is_running = True
         self.started.emit()
-        path, key, options = self._library_path, self._encoder().config_key, self._options
+        path, key = self._library_path, self._encoder().config_key
+        options = replace(self._options, bursts=bursts)
         self._tasks.submit(
             lambda: find_duplicates(path, key, options),
             pool="shared",
@@ -61,9 +63,9 @@ class DuplicatesController(QObject):
 
     def _finish(self) -> None:
         self._is_running = False
-        if self._is_wanted_again:
-            self._is_wanted_again = False
-            self.find()
+        again, self._wanted_again = self._wanted_again, None
+        if again is not None:
+            self.find(again)
 
     @Slot(object)
     def _on_task_result(self, report: DuplicateReport) -> None:

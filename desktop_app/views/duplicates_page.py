@@ -12,7 +12,9 @@ import math
 from PySide6.QtCore import QLocale, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
+    QLabel,
     QListView,
     QPushButton,
     QScrollArea,
@@ -95,7 +97,7 @@ class DuplicatesPage(QWidget):
 
     Signals:
         back_requested: the user wants the photos grid again.
-        refresh_requested: look for duplicates again.
+        refresh_requested: look for duplicates again (``include_bursts`` says how).
         hit_opened / search_requested / open_requested / reveal_requested /
         export_requested / tag_requested: as ``ResultsView``'s, from any group.
         view_requested: ``(hits, row)`` to show full size (next/previous walk the group).
@@ -122,8 +124,15 @@ class DuplicatesPage(QWidget):
         self.back_button.clicked.connect(self.back_requested)
         self.refresh_button = QPushButton("Look Again")
         self.refresh_button.clicked.connect(self.refresh_requested)
+        self.bursts_check = QCheckBox("Include Bursts")
+        self.bursts_check.setToolTip(
+            "Also group photos shot within seconds of each other that look alike "
+            "(re-takes, burst shots), at a looser similarity."
+        )
+        self.bursts_check.toggled.connect(self.refresh_requested)
         top = QHBoxLayout()
         top.addWidget(self.header_label, 1)
+        top.addWidget(self.bursts_check)
         top.addWidget(self.refresh_button)
         top.addWidget(self.back_button)
         self._groups_widget = QWidget()
@@ -145,7 +154,7 @@ class DuplicatesPage(QWidget):
         layout.addWidget(self.note_label)
         layout.addWidget(self.groups_area, 1)
         self.strips: list[GroupStrip] = []
-        self._titles: list[QWidget] = []
+        self._titles: list[QLabel] = []
         self._pending: list[ReportGroup] = []
         self._build_timer = QTimer(self)  # owned: never fires after the page is gone
         self._build_timer.setInterval(0)
@@ -166,6 +175,11 @@ class DuplicatesPage(QWidget):
         self.note_label.setVisible(bool(report.groups))
         self._pending = list(report.groups[:MAX_GROUPS_SHOWN])
         self._build_some()
+
+    @property
+    def include_bursts(self) -> bool:
+        """Whether the user asked for bursts too."""
+        return bool(self.bursts_check.isChecked())
 
     @property
     def is_building(self) -> bool:
@@ -233,6 +247,11 @@ def _summary(report: DuplicateReport) -> str:
         )
     else:
         how = f"cosine ≥ {report.options.min_cosine:g} over every pair"
+    if report.options.bursts:
+        how += (
+            f"; bursts: shots within {report.options.burst_seconds:g} s at cosine "
+            f"≥ {report.options.burst_min_cosine:g}"
+        )
     if not report.groups:
         return f"No duplicates among {photos} photos ({how})."
     groups = locale.toString(len(report.groups))

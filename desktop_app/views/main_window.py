@@ -82,7 +82,8 @@ class MainWindow(QMainWindow):
         image_pasted: ``QImage`` from the clipboard to search with.
         weights_chosen: ``Path`` of a model weights file or folder to import.
         hit_opened: ``SearchHit`` whose photo the detail view should show.
-        duplicates_requested: the user asked to see the duplicate groups.
+        duplicates_requested: ``bool`` the user asked to see the duplicate groups (with
+            bursts when True).
         query_edited: ``str`` as the user types; ``query_submitted`` on Enter.
     """
 
@@ -94,7 +95,7 @@ class MainWindow(QMainWindow):
     hit_opened = Signal(object)
     query_edited = Signal(str)
     query_submitted = Signal(str)
-    duplicates_requested = Signal()
+    duplicates_requested = Signal(bool)
 
     def __init__(
         self,
@@ -246,7 +247,9 @@ class MainWindow(QMainWindow):
         area.detail_page.search_requested.connect(self._on_detail_page_search_requested)
         duplicates = self.duplicates_page
         duplicates.back_requested.connect(self.leave_duplicates)
-        duplicates.refresh_requested.connect(self.duplicates_requested)
+        duplicates.refresh_requested.connect(
+            lambda: self.duplicates_requested.emit(duplicates.include_bursts)
+        )
         duplicates.hit_opened.connect(self._on_duplicates_page_hit_opened)
         duplicates.view_requested.connect(self.open_viewer)
 
@@ -356,7 +359,7 @@ class MainWindow(QMainWindow):
             return
         self.duplicates_page.show_searching()
         self.search_area.setCurrentWidget(self.duplicates_page)
-        self.duplicates_requested.emit()
+        self.duplicates_requested.emit(self.duplicates_page.include_bursts)
 
     @Slot()
     def leave_duplicates(self) -> bool:

@@ -97,6 +97,11 @@ def test_duplicates_view_shows_each_group_largest_first_with_the_grid_actions(
     with qtbot.waitSignal(controllers.search.results_changed, timeout=TIMEOUT_MS):
         controllers.search.library_changed()  # e.g. watched folders changed: a refresh
     assert window.current_view == "duplicatesPage"  # the refresh does not take the view away
+    page.bursts_check.setChecked(True)  # look again, with bursts
+    qtbot.waitUntil(
+        lambda: "bursts: shots within 10 s" in page.status_label.text(), timeout=TIMEOUT_MS
+    )
+    assert len(page.strips) == 2  # no capture times here, so no burst joins a group
     assert window.leave_duplicates()
     assert window.current_view != "duplicatesPage"
     assert sorted(p.name for p in files["original"].parent.iterdir()) == before
