@@ -270,6 +270,18 @@ def _find_duplicates(parts: object) -> None:
     parts.window.show_duplicates()  # type: ignore[attr-defined]
 
 
+def _select_a_group(parts: object) -> None:
+    """Both photos of the second group selected, the grid's context menu open over them."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    strip = parts.window.duplicates_page.strips[1]  # type: ignore[attr-defined]
+    model = strip.model()
+    strip.setCurrentIndex(model.index(1, 0))
+    strip.selectionModel().select(model.index(0, 0), QItemSelectionModel.SelectionFlag.Select)
+    rect = strip.visualRect(model.index(1, 0))
+    strip.context_menu().popup(strip.viewport().mapToGlobal(rect.center()))
+
+
 def shoot_duplicates(shooter: Shooter, base: Path, photos: Path) -> None:
     folder = base / "with-copies"
     write_duplicates(photos, folder)
@@ -280,7 +292,13 @@ def shoot_duplicates(shooter: Shooter, base: Path, photos: Path) -> None:
     date_photos(library)
     date_retake(library)
     os.environ["HASHLENS_DUPLICATES_MIN_COSINE"] = "0.9995"
-    shooter.shoot("main-window-duplicates", library, _find_duplicates)
+    shooter.shoot(
+        "main-window-duplicates",
+        library,
+        _find_duplicates,
+        then=_select_a_group,
+        grab=_screen_of_window,
+    )
     del os.environ["HASHLENS_DUPLICATES_MIN_COSINE"]
 
 

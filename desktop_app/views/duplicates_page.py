@@ -241,8 +241,9 @@ def _summary(report: DuplicateReport) -> str:
     locale = QLocale.system()
     photos = locale.toString(report.photos)
     if report.hasher is not None:
+        bits = "bit" if report.radius == 1 else "bits"
         how = (
-            f"codes of {report.hasher} within {report.radius} bits, then cosine "
+            f"codes of {report.hasher} within {report.radius} {bits}, then cosine "
             f"≥ {report.options.min_cosine:g}"
         )
     else:
