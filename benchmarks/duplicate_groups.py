@@ -58,9 +58,8 @@ def synthetic(n: int, seed: int = 0) -> PhotoFacts:
     return PhotoFacts(np.arange(n, dtype=np.int64), x, keys, [None] * n, to_words(codes), BITS)
 
 
-def brute_force(facts: PhotoFacts, options: GroupingOptions) -> list[tuple[int, ...]]:
+def brute_force(facts: PhotoFacts, options: GroupingOptions, radius: int) -> list[tuple[int, ...]]:
     assert facts.words is not None
-    radius = options.radius_for(BITS)
     unit = unit_rows(facts.features)
     found = []
     n = len(facts.ids)
@@ -109,13 +108,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     options = GroupingOptions()
-    print(f"{BITS}-bit codes, radius {options.radius_for(BITS)}, min cosine {options.min_cosine}")
+    print(f"{BITS}-bit codes, min cosine {options.min_cosine}")
     for n in (int(s) for s in args.sizes.split(",")):
         facts = synthetic(n)
         t_blocked, result = timed(partial(find_groups, facts, options), args.runs)
         assert isinstance(result, DuplicateGroups)
         ours = sorted(g.positions for g in result.groups)
-        t_brute, theirs = timed(partial(brute_force, facts, options), args.runs)
+        assert result.radius is not None
+        t_brute, theirs = timed(partial(brute_force, facts, options, result.radius), args.runs)
         assert ours == theirs, "blocked and brute-force groups differ"
         no_codes = PhotoFacts(facts.ids, facts.features, facts.content_keys, facts.taken_at)
         t_cosine, fallback = timed(partial(find_groups, no_codes, options), 1)
@@ -123,7 +123,8 @@ def main() -> None:
         print(
             f"n={n:>6,}: blocked {t_blocked:6.2f} s  brute force {t_brute:6.2f} s  "
             f"(×{t_brute / t_blocked:.1f})  cosine only {t_cosine:6.2f} s  | "
-            f"{len(result.groups)} groups, {result.candidate_pairs:,} candidate pairs; "
+            f"radius {result.radius}, {len(result.groups)} groups, "
+            f"{result.candidate_pairs:,} candidate pairs; "
             f"cosine-only finds {len(fallback.groups)} groups"
         )
 

@@ -33,9 +33,11 @@ is available here, see docs/benchmarks.md):
   and cropped copies are grouped too; the user sees every group before acting.
 * ``radius`` — :func:`default_radius`: the Hamming distance that a pair exactly at
   ``min_cosine`` stays within with 95 % probability under random-hyperplane codes
-  (Charikar 2002: each bit differs with probability θ/π). 11 of 64 bits for 0.95.
-  Learned codes keep close pairs closer than random planes do, so this rarely loses
-  a pair the cosine would accept.
+  (Charikar 2002: each bit differs with probability θ/π), the angle taken after the
+  centring hashers do. 11 of 64 bits for 0.95 on features without a common direction;
+  wider for real libraries (CLIP photos share one). Learned codes keep close pairs
+  closer than random planes do, so this rarely loses a pair the cosine would accept;
+  a wider radius costs time, never groups.
 * ``burst_seconds`` 10 and ``burst_min_cosine`` 0.90 — phones shoot bursts at several
   frames a second and people re-take a shot within seconds; 10 s covers a re-take,
   not the next scene.
@@ -74,14 +76,25 @@ _CONFIRM_CHUNK = 1 << 16
 """Candidate pairs whose cosine is computed at once (2 × chunk × dim floats)."""
 
 
-def default_radius(n_bits: int, min_cosine: float) -> int:
+def default_radius(n_bits: int, min_cosine: float, common: float = 0.0) -> int:
     """The Hamming radius that keeps a pair at ``min_cosine`` with ~95 % probability.
 
     Under random-hyperplane codes each of ``n_bits`` bits differs with probability
     p = arccos(c) / π, so the distance is Binomial(n_bits, p); the radius is its mean
     plus 1.645 standard deviations, rounded up, and never more than ``n_bits``.
+
+    Hashers centre the features before projecting (LSH, ITQ, CCA-ITQ subtract the mean),
+    and features share a common direction (CLIP photos: mean cosine ~0.5; the tests'
+    random weights: ~0.97), so the angle that decides the bits is the angle *after*
+    centring, wider than the raw one. ``common`` is |mean of the unit features|²; a pair
+    of raw cosine c is taken at c' = (c − common) / (1 − common), exact when both photos
+    project equally on the mean. Without it, a pair at raw cosine 0.98 of the tests'
+    library was 37 bits apart under a radius of 2 and lost.
     """
-    p = math.acos(max(-1.0, min(1.0, min_cosine))) / math.pi
+    c = max(-1.0, min(1.0, min_cosine))
+    if 0.0 < common < 1.0:
+        c = max(-1.0, (c - common) / (1.0 - common))
+    p = math.acos(c) / math.pi
     mean = n_bits * p
     return min(n_bits, math.ceil(mean + _SURVIVAL_Z * math.sqrt(n_bits * p * (1 - p))))
 
@@ -125,11 +138,11 @@ class GroupingOptions:
     burst_seconds: float = DEFAULT_BURST_SECONDS
     burst_min_cosine: float = DEFAULT_BURST_MIN_COSINE
 
-    def radius_for(self, n_bits: int) -> int:
-        """The radius used for codes of ``n_bits``."""
+    def radius_for(self, n_bits: int, common: float = 0.0) -> int:
+        """The radius used for codes of ``n_bits`` (``common``: see :func:`default_radius`)."""
         if self.radius is not None:
             return self.radius
-        return default_radius(n_bits, min(self.min_cosine, self.link_cosine))
+        return default_radius(n_bits, self.link_cosine, common)
 
     @property
     def link_cosine(self) -> float:
@@ -225,7 +238,8 @@ def find_groups(facts: PhotoFacts, options: GroupingOptions | None = None) -> Du
     link = opts.link_cosine
     radius: int | None = None
     if facts.words is not None and facts.n_bits > 0:
-        radius = opts.radius_for(facts.n_bits)
+        mean = unit.mean(axis=0) if n else np.zeros(unit.shape[1], dtype=np.float32)
+        radius = opts.radius_for(facts.n_bits, float(mean @ mean))
         candidates = hamming_pairs(facts.words, radius)
         cosines = pair_cosines(unit, candidates)
         keep = cosines >= link

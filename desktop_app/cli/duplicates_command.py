@@ -40,7 +40,8 @@ def add_duplicates_parser(
         "--radius",
         type=int,
         help="Hamming radius of candidate pairs, in bits (default: [duplicates] radius, else "
-        "from --min-cosine and the code length: 11 of 64 bits for 0.95)",
+        "from --min-cosine, the code length and how much the photos' features share a "
+        "direction: 11 of 64 bits for 0.95 when they share none)",
     )
     parser.add_argument(
         "--min-cosine",

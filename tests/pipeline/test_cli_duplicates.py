@@ -92,6 +92,15 @@ def test_duplicates_lists_exact_and_near_copies_largest_first_and_deletes_nothin
     assert "1. exact copies · 2 photos" in text
     assert "2. near-duplicates · 2 photos" in text
     assert "Nothing was changed or deleted" in text
+    # two different photos shot 3 s apart: a burst only with --bursts (looser cosine 0.90)
+    with Store.open(path) as store, store.atomic():
+        for name, at in (("moon.jpg", "10:00:00"), ("coins.jpg", "10:00:03")):
+            store.db.execute(
+                "UPDATE media SET taken_at = ? WHERE path LIKE ?", [f"2024-05-01T{at}", f"%/{name}"]
+            )
+    assert _kinds_and_names(_groups(lib, capsys, *MIN_COSINE)) == expected
+    bursts = _kinds_and_names(_groups(lib, capsys, *MIN_COSINE, "--bursts"))
+    assert bursts == [*expected, ("burst", ["moon.jpg", "coins.jpg"])]  # more pixels first
     assert sorted(p.name for p in files["original"].parent.iterdir()) == before
 
 

@@ -167,6 +167,28 @@ def test_default_radius_follows_the_random_hyperplane_bound() -> None:
     assert default_radius(64, 0.90) > default_radius(64, 0.95)
     assert default_radius(128, 0.95) > default_radius(64, 0.95)
     assert default_radius(16, -1.0) == 16
+    assert default_radius(64, 0.95, common=0.5) > default_radius(64, 0.95)
+
+
+def test_radius_allows_for_the_centring_hashers_do_on_features_with_a_common_direction() -> None:
+    rng = np.random.default_rng(5)
+    common = rng.standard_normal(DIM).astype(np.float32)
+    common /= np.linalg.norm(common)
+    spread = rng.standard_normal((80, DIM)).astype(np.float32) * 0.04
+    x = unit_rows(common + spread)  # pairs ~0.95 apart: one direction dominates, as in the tests
+    x[50] = _near(x[20], np.arccos(0.992), seed=8)
+    centred = x - x.mean(axis=0)
+    planes = np.random.default_rng(99).standard_normal((DIM, 64)).astype(np.float32)
+    words = to_words(np.packbits(centred @ planes > 0, axis=1))  # LSH on centred features
+    facts = PhotoFacts(np.arange(80, dtype=np.int64), x, [f"k{i}" for i in range(80)],
+                       [None] * 80, words, 64)  # fmt: skip
+    distance = int(np.bitwise_count(words[:, 20] ^ words[:, 50]).sum())
+    options = GroupingOptions(min_cosine=0.99)
+    assert distance > options.radius_for(64)  # the raw-cosine radius would lose the pair
+    result = find_groups(facts, options)
+    assert result.radius is not None
+    assert result.radius >= distance
+    assert [g.positions for g in result.groups] == [(20, 50)]
 
 
 def test_facts_must_line_up() -> None:
