@@ -103,6 +103,17 @@ class SearchConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class DuplicatesConfig:
+    """Thresholds of duplicate groups (why these: ``core.search.duplicate_groups``)."""
+
+    min_cosine: float = 0.95
+    radius: int = -1
+    """Hamming radius in bits; -1: derived from ``min_cosine`` and the code length."""
+    burst_seconds: float = 10.0
+    burst_min_cosine: float = 0.90
+
+
+@dataclass(frozen=True, slots=True)
 class AppConfig:
     """The whole configuration; built once and passed down."""
 
@@ -111,6 +122,7 @@ class AppConfig:
     indexing: IndexingConfig = field(default_factory=IndexingConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     watch: WatchConfig = field(default_factory=WatchConfig)
+    duplicates: DuplicatesConfig = field(default_factory=DuplicatesConfig)
 
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -118,6 +130,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "indexing": IndexingConfig,
     "search": SearchConfig,
     "watch": WatchConfig,
+    "duplicates": DuplicatesConfig,
 }
 
 

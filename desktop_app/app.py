@@ -19,9 +19,11 @@ from core import paths
 from core.config import AppConfig, load_config
 from core.errors import CoreError
 from core.indexing.watch.service import own_paths
+from core.search.duplicate_report import grouping_options
 from core.types import SearchHit
 from desktop_app.controllers.bulk_controller import BulkController
 from desktop_app.controllers.detail_controller import DetailController
+from desktop_app.controllers.duplicates_controller import DuplicatesController
 from desktop_app.controllers.hashing_controller import HashingController
 from desktop_app.controllers.indexing_controller import IndexingController
 from desktop_app.controllers.library_controller import LibraryController
@@ -71,6 +73,7 @@ class Controllers:
     bulk: BulkController
     hashing: HashingController
     watch: WatchController
+    duplicates: DuplicatesController
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,9 @@ def _controllers(config: AppConfig, tasks: TaskRunner) -> Controllers:
         bulk=BulkController(path, tasks),
         hashing=HashingController(path, lambda: model.encoder, tasks),
         watch=watch,
+        duplicates=DuplicatesController(
+            path, lambda: model.encoder, tasks, grouping_options(config.duplicates)
+        ),
     )
 
 
@@ -153,6 +159,7 @@ def _wire(window: MainWindow, c: Controllers) -> None:
     _wire_detail(window, c)
     _wire_hashing(window, c)
     _wire_watch(window, c)
+    _wire_duplicates(window, c)
 
 
 def _wire_library(window: MainWindow, c: Controllers) -> None:
@@ -274,6 +281,21 @@ def _export_selected(window: MainWindow, c: Controllers, paths: list[str]) -> No
     folder = window.dialogs.pick_folder(window, f"Copy {len(paths)} photos to")
     if folder is not None:
         c.bulk.export(paths, folder)
+
+
+def _wire_duplicates(window: MainWindow, c: Controllers) -> None:
+    """The duplicates view: groups found off the GUI thread, the grid's actions on them."""
+    page = window.duplicates_page
+    window.duplicates_requested.connect(c.duplicates.find)
+    c.duplicates.started.connect(page.show_searching)
+    c.duplicates.groups_found.connect(page.show_report)
+    c.duplicates.failed.connect(page.show_failure)
+    files = FileManager(lambda folder: _open_externally(window, Path(folder)), parent=window)
+    page.search_requested.connect(lambda path: c.search.search_image(Path(path)))
+    page.open_requested.connect(lambda paths: _open_all(window, paths))
+    page.reveal_requested.connect(lambda paths: _reveal_all(files, paths))
+    page.tag_requested.connect(lambda ids: _tag_selected(window, c, ids))
+    page.export_requested.connect(lambda paths: _export_selected(window, c, paths))
 
 
 def _wire_hashing(window: MainWindow, c: Controllers) -> None:

@@ -12,7 +12,13 @@ them. Offscreen by default; with ``QT_QPA_PLATFORM=xcb`` under Xvfb the shots ar
 X11 windows: ``xvfb-run -a -s "-screen 0 1400x900x24" env QT_QPA_PLATFORM=xcb
 .venv/bin/python scripts/make_screenshots.py``.
 
-Usage: ``.venv/bin/python scripts/make_screenshots.py [OUT_DIR]`` (default docs/screenshots).
+The duplicates shot uses a second library: the same photos plus an exact copy, a smaller
+re-encoded copy, a cropped and brightened copy and a re-take two seconds later (a burst).
+The random weights score every pair of photos 0.97-0.998, so that shot asks for cosine
+≥ 0.9995 (``HASHLENS_DUPLICATES_MIN_COSINE``) instead of the default 0.95.
+
+Usage: ``.venv/bin/python scripts/make_screenshots.py [OUT_DIR] [--only-duplicates]``
+(default docs/screenshots; ``--only-duplicates`` makes just ``main-window-duplicates``).
 """
 
 from __future__ import annotations
@@ -232,8 +238,74 @@ def _open_first_hit(parts: object) -> None:
     parts.controllers.detail.open(hits[0].media_id)  # type: ignore[attr-defined]
 
 
+def write_duplicates(photos: Path, folder: Path) -> None:
+    """The sample photos plus copies of some: exact, smaller, cropped, and a re-take."""
+    from PIL import Image, ImageEnhance
+
+    shutil.copytree(photos, folder)
+    shutil.copyfile(photos / "coffee.png", folder / "coffee copy.png")
+    with Image.open(photos / "chelsea.png") as image:
+        image.resize((image.width * 3 // 4, image.height * 3 // 4)).save(
+            folder / "chelsea small.jpg", quality=60
+        )
+    with Image.open(photos / "astronaut.png") as image:
+        cropped = image.crop((6, 6, image.width - 6, image.height - 6))
+        ImageEnhance.Brightness(cropped).enhance(1.05).save(folder / "astronaut edit.jpg")
+    with Image.open(photos / "rocket.jpg") as image:
+        image.save(folder / "rocket 2.jpg", quality=85)
+
+
+def date_retake(library: Path) -> None:
+    """The re-take of rocket.jpg was shot two seconds after it (a burst)."""
+    from core.store.database import Store
+
+    day = DAYS["rocket.jpg"]
+    with Store.open(library) as store, store.atomic():
+        store.db.execute(
+            "UPDATE media SET taken_at = ? WHERE path LIKE ?", [day[:-2] + "02", "%/rocket 2.jpg"]
+        )
+
+
+def _find_duplicates(parts: object) -> None:
+    parts.window.show_duplicates()  # type: ignore[attr-defined]
+
+
+def _select_a_group(parts: object) -> None:
+    """Both photos of the second group selected, the grid's context menu open over them."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    strip = parts.window.duplicates_page.strips[1]  # type: ignore[attr-defined]
+    model = strip.model()
+    strip.setCurrentIndex(model.index(1, 0))
+    strip.selectionModel().select(model.index(0, 0), QItemSelectionModel.SelectionFlag.Select)
+    rect = strip.visualRect(model.index(1, 0))
+    strip.context_menu().popup(strip.viewport().mapToGlobal(rect.center()))
+
+
+def shoot_duplicates(shooter: Shooter, base: Path, photos: Path) -> None:
+    folder = base / "with-copies"
+    write_duplicates(photos, folder)
+    library = base / "duplicates.sqlite"
+    hashlens(library, "add", str(folder))
+    hashlens(library, "index", "--no-progress")
+    hashlens(library, "train", "--method", "batch", "--bits", "16")
+    date_photos(library)
+    date_retake(library)
+    os.environ["HASHLENS_DUPLICATES_MIN_COSINE"] = "0.9995"
+    shooter.shoot(
+        "main-window-duplicates",
+        library,
+        _find_duplicates,
+        then=_select_a_group,
+        grab=_screen_of_window,
+    )
+    del os.environ["HASHLENS_DUPLICATES_MIN_COSINE"]
+
+
 def main() -> None:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    args = [a for a in sys.argv[1:] if a != "--only-duplicates"]
+    only_duplicates = len(args) < len(sys.argv) - 1
+    out = Path(args[0]) if args else ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="hashlens-shots-") as tmp:
         base = Path(tmp)
@@ -241,10 +313,14 @@ def main() -> None:
         os.environ.update(HASHLENS_HOME=str(base / "home"))
         os.environ["HF_HUB_OFFLINE"] = "1"
         shooter = Shooter(out)
-        shooter.shoot("main-window-empty", base / "empty.sqlite")  # default model: not here
+        if not only_duplicates:
+            shooter.shoot("main-window-empty", base / "empty.sqlite")  # default model: not here
         os.environ.update(build_model(base))
         photos = base / "photos"
         write_photos(photos)
+        shoot_duplicates(shooter, base, photos)
+        if only_duplicates:
+            return
         library = base / "library.sqlite"
         hashlens(library, "add", str(photos))
         hashlens(library, "index", "--no-progress")

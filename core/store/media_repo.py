@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from core.store.label_repo import LabelRepository
 from core.store.records import (
+    FileFacts,
     FolderRecord,
     MediaDetails,
     MediaRecord,
@@ -281,6 +282,19 @@ class MediaRepository:
         """Path of each photo id."""
         rows = self._by_ids("SELECT id, path FROM media WHERE id IN ({})", media_ids)
         return {i: path_from_db(p) for i, p in rows}
+
+    def file_facts(self) -> dict[int, FileFacts]:
+        """Path, size, content hash, pixel size and capture time of every ready photo."""
+        rows = self._db.execute(
+            "SELECT id, path, size, content_hash, width, height, taken_at FROM media"
+            " WHERE status = 'ready'"
+        ).fetchall()
+        return {
+            int(r[0]): FileFacts(
+                int(r[0]), path_from_db(r[1]), int(r[2]), str(r[3]), r[4], r[5], r[6]
+            )
+            for r in rows
+        }
 
     def _by_ids(self, sql: str, ids: Sequence[int]) -> list[tuple[int, Any]]:
         out: list[tuple[int, Any]] = []

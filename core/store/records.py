@@ -54,6 +54,19 @@ class MediaRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class FileFacts:
+    """A ready photo's file identity and size, as duplicate grouping needs them."""
+
+    id: int
+    path: str
+    size: int
+    content_hash: str
+    width: int | None
+    height: int | None
+    taken_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class MediaDetails:
     """A photo with everything the user sees about it."""
 

@@ -15,6 +15,7 @@ from core.store.database import OpenMode, Store
 from core.store.sqlite_errors import library_error
 from desktop_app.cli.bench_command import cmd_bench
 from desktop_app.cli.dataset_command import cmd_dataset
+from desktop_app.cli.duplicates_command import cmd_duplicates
 from desktop_app.cli.hashers_command import cmd_hashers
 from desktop_app.cli.index_command import cmd_index
 from desktop_app.cli.library_commands import cmd_add, cmd_remove, cmd_status
@@ -54,6 +55,8 @@ def _dispatch(store: Store, config: AppConfig, args: argparse.Namespace) -> int:
             return cmd_tag(store, args)
         case "watch":
             return cmd_watch(store, config, args)
+        case "duplicates":
+            return cmd_duplicates(store, config, args)
     raise AssertionError(args.command)
 
 
@@ -66,7 +69,7 @@ def open_mode(args: argparse.Namespace) -> OpenMode:
     """
     if args.command == "add" or (args.command == "index" and args.dirs):
         return "create"
-    if args.command in ("search", "status", "hashers"):
+    if args.command in ("search", "status", "hashers", "duplicates"):
         return "read"
     if args.command == "tag" and not (args.add or args.remove):
         return "read"

@@ -12,6 +12,7 @@ from core.search.hash_stage import SEARCH_MODES
 from core.search.query_syntax import SYNTAX_HINT
 from desktop_app.cli.bench_command import add_bench_parser
 from desktop_app.cli.dataset_command import add_dataset_parser
+from desktop_app.cli.duplicates_command import add_duplicates_parser
 from desktop_app.cli.hashers_command import add_hashers_parser
 from desktop_app.cli.search_filters import add_filter_options
 from desktop_app.cli.tag_command import add_tag_parser
@@ -121,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_model_options(train)
     _add_model_options(add_hashers_parser(sub))
+    _add_model_options(add_duplicates_parser(sub))
 
     watch = sub.add_parser(
         "watch", help="keep the library up to date as its folders change (Ctrl-C stops)"

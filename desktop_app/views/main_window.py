@@ -46,6 +46,7 @@ from desktop_app.jobs.library import FolderRow, FoldersAdded, LibraryOverview
 from desktop_app.preferences import Preferences
 from desktop_app.thumbnails import ThumbnailLoader
 from desktop_app.views.dialogs import IMAGE_FILTER, WEIGHTS_FILTER, Dialogs
+from desktop_app.views.duplicates_page import DuplicatesPage
 from desktop_app.views.hashing_panel import HashingPanel
 from desktop_app.views.labels import plain_label, plain_tooltip
 from desktop_app.views.library_panel import LibraryPanel
@@ -82,6 +83,8 @@ class MainWindow(QMainWindow):
         image_pasted: ``QImage`` from the clipboard to search with.
         weights_chosen: ``Path`` of a model weights file or folder to import.
         hit_opened: ``SearchHit`` whose photo the detail view should show.
+        duplicates_requested: ``bool`` the user asked to see the duplicate groups (with
+            bursts when True).
         query_edited: ``str`` as the user types; ``query_submitted`` on Enter.
     """
 
@@ -93,6 +96,7 @@ class MainWindow(QMainWindow):
     hit_opened = Signal(object)
     query_edited = Signal(str)
     query_submitted = Signal(str)
+    duplicates_requested = Signal(bool)
 
     def __init__(
         self,
@@ -109,6 +113,7 @@ class MainWindow(QMainWindow):
         self.viewer: PhotoViewer | None = None
         self._preferences = preferences
         self._photo_count = 0
+        self._is_detail_from_duplicates = False
         self.skipped_dialog: SkippedDialog | None = None
         self.setWindowTitle("HashLens")
         self.setWindowIcon(icon)
@@ -132,6 +137,8 @@ class MainWindow(QMainWindow):
         self.library_panel = LibraryPanel()
         self.hashing_panel = HashingPanel(dialogs)
         self.search_area = SearchArea(thumbnails)
+        self.duplicates_page = DuplicatesPage(thumbnails)
+        self.search_area.addWidget(self.duplicates_page)
         self._build_pages(icon)
         self._build_menus()
         self._build_status_bar(library_path)
@@ -203,6 +210,9 @@ class MainWindow(QMainWindow):
             ("&Find", self.focus_search, [keys.Find]),
             ("Search with Pasted &Image", self.paste_image, ["Ctrl+Shift+V", keys.Paste]),
         ])  # fmt: skip
+        add_menu(bar, self, "&View", [
+            ("Find &Duplicates", self.show_duplicates, ["Ctrl+Shift+D"]),
+        ])  # fmt: skip
         QShortcut(QKeySequence("/"), self, self.focus_search)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.escape)
 
@@ -232,10 +242,18 @@ class MainWindow(QMainWindow):
         area = self.search_area
         area.results_view.hit_opened.connect(self.hit_opened)
         area.image_query_panel.hit_opened.connect(self.hit_opened)
-        area.detail_page.back_requested.connect(area.back_to_results)
+        area.detail_page.back_requested.connect(self.back_from_detail)
+        area.results_view.hit_opened.connect(self._on_results_view_hit_opened)
         area.results_view.view_requested.connect(self._on_results_view_view_requested)
         area.detail_page.view_requested.connect(self._on_detail_page_view_requested)
         area.detail_page.search_requested.connect(self._on_detail_page_search_requested)
+        duplicates = self.duplicates_page
+        duplicates.back_requested.connect(self.leave_duplicates)
+        duplicates.refresh_requested.connect(
+            lambda: self.duplicates_requested.emit(duplicates.include_bursts)
+        )
+        duplicates.hit_opened.connect(self._on_duplicates_page_hit_opened)
+        duplicates.view_requested.connect(self.open_viewer)
 
     @property
     def dialogs(self) -> Dialogs:
@@ -336,9 +354,48 @@ class MainWindow(QMainWindow):
         self.query_edit.selectAll()
 
     @Slot()
+    def show_duplicates(self) -> None:
+        """Show the duplicates view and ask for its groups (once a library is open)."""
+        if self.current_page != "libraryPage":
+            self.show_message("Add a folder first; then HashLens can look for duplicates.")
+            return
+        self.duplicates_page.show_searching()
+        self.search_area.setCurrentWidget(self.duplicates_page)
+        self.duplicates_requested.emit(self.duplicates_page.include_bursts)
+
+    @Slot()
+    def leave_duplicates(self) -> bool:
+        """Back from the duplicates view to the photos; False if it was not on show."""
+        if self.search_area.currentWidget() is not self.duplicates_page:
+            return False
+        has_results = self.search_area.results_model.rowCount() > 0
+        area = self.search_area
+        area.setCurrentWidget(area.results_page if has_results else area.hint_page)
+        return True
+
+    @Slot()
+    def back_from_detail(self) -> bool:
+        """Leave the detail view for the view it was opened from; False if not on show."""
+        area = self.search_area
+        if self._is_detail_from_duplicates and area.currentWidget() is area.detail_page:
+            self._is_detail_from_duplicates = False
+            area.setCurrentWidget(self.duplicates_page)
+            return True
+        return area.back_to_results()
+
+    @Slot(object)
+    def _on_duplicates_page_hit_opened(self, hit: SearchHit) -> None:
+        self._is_detail_from_duplicates = True
+        self.hit_opened.emit(hit)
+
+    @Slot(object)
+    def _on_results_view_hit_opened(self, _hit: SearchHit) -> None:
+        self._is_detail_from_duplicates = False
+
+    @Slot()
     def escape(self) -> None:
-        """Esc: leave the detail view; otherwise clear the search."""
-        if self.search_area.back_to_results():
+        """Esc: leave the detail or duplicates view; otherwise clear the search."""
+        if self.back_from_detail() or self.leave_duplicates():
             return
         self.query_edit.clear()
         self.query_edited.emit("")

@@ -133,8 +133,8 @@ class SearchArea(QStackedWidget):
         self.image_query_panel.setVisible(query.image is not None)
         self._outcome = outcome
         self.status_label.setText(_status(outcome, count, self.results_model.order))
-        if self.currentWidget() is not self.detail_page:
-            self.setCurrentWidget(self.results_page)
+        if self.currentWidget() in (self.hint_page, self.results_page):  # not over a view
+            self.setCurrentWidget(self.results_page)  # the user opened (detail, duplicates)
         if count and not self.results_view.currentIndex().isValid():
             self.results_view.setCurrentIndex(self.results_model.index(0))
         self.results_view.check_for_more()
