@@ -13,8 +13,8 @@ from core.config import AppConfig
 from core.errors import CoreError
 from core.store.database import OpenMode, Store
 from core.store.sqlite_errors import library_error
-from desktop_app.cli.bench_command import cmd_bench
-from desktop_app.cli.dataset_command import cmd_dataset
+from desktop_app.application.log_setup import setup_logging
+from desktop_app.application.terminal_text import lines_for_terminal
 from desktop_app.cli.duplicates_command import cmd_duplicates
 from desktop_app.cli.hashers_command import cmd_hashers
 from desktop_app.cli.index_command import cmd_index
@@ -25,8 +25,8 @@ from desktop_app.cli.search_command import cmd_search
 from desktop_app.cli.tag_command import cmd_tag
 from desktop_app.cli.train_command import cmd_train
 from desktop_app.cli.watch_command import cmd_watch
-from desktop_app.log_setup import setup_logging
-from desktop_app.terminal_text import lines_for_terminal
+from hashlens_bench.bench_command import cmd_bench
+from hashlens_bench.dataset_command import cmd_dataset
 
 logger = logging.getLogger("hashlens")
 EXIT_BROKEN_PIPE = 141

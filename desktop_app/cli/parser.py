@@ -10,12 +10,12 @@ from core.hashing import list_hashers
 from core.hashing.selection import AUTO
 from core.search.hash_stage import SEARCH_MODES
 from core.search.query_syntax import SYNTAX_HINT
-from desktop_app.cli.bench_command import add_bench_parser
-from desktop_app.cli.dataset_command import add_dataset_parser
 from desktop_app.cli.duplicates_command import add_duplicates_parser
 from desktop_app.cli.hashers_command import add_hashers_parser
 from desktop_app.cli.search_filters import add_filter_options
 from desktop_app.cli.tag_command import add_tag_parser
+from hashlens_bench.bench_command import add_bench_parser
+from hashlens_bench.dataset_command import add_dataset_parser
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:

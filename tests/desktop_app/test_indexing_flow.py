@@ -15,8 +15,8 @@ from core.config import EncoderConfig
 from core.store.database import Store
 from core.store.lock import WriterLock
 from core.types import IndexReport
-from desktop_app.controllers import indexing_controller
-from desktop_app.controllers.indexing_controller import IndexProgress
+from desktop_app.gui.controllers import indexing_controller
+from desktop_app.gui.controllers.indexing_controller import IndexProgress
 from tests.desktop_app.conftest import (
     OpenWindow,
     RecordingDialogs,
