@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from core.library.indexing.content_hash import content_hash
+from core.media.content_hash import content_hash
 from core.media.image_io import open_image
 
 logger = logging.getLogger(__name__)

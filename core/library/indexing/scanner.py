@@ -15,9 +15,9 @@ import os
 from dataclasses import dataclass, field
 
 from core.config import IndexingConfig
-from core.library.indexing.content_hash import content_hash
 from core.library.indexing.file_walk import DirListing, FileIdentity, FileStat, WalkResult, walk
 from core.media.captions import sidecar_signature
+from core.media.content_hash import content_hash
 from core.store.records import FolderRecord, MediaRecord
 
 logger = logging.getLogger(__name__)

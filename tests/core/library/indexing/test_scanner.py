@@ -5,9 +5,9 @@ import shutil
 from pathlib import Path
 
 from core.config import IndexingConfig
-from core.library.indexing.content_hash import CHUNK_BYTES, content_hash
 from core.library.indexing.file_walk import walk
 from core.library.indexing.scanner import Scanner, ancestors
+from core.media.content_hash import CHUNK_BYTES, content_hash
 from core.store.records import FolderRecord, MediaRecord
 
 
