@@ -1,7 +1,7 @@
 """A library written before the packages were regrouped (issue 18) works after it.
 
 ``tests/data/library-before-regroup.sqlite`` was written by the code of commit 04d605b
-(before ``core/features``, ``core/indexing`` and ``core/hashing/models/fpo_*`` moved): 12
+(before ``core/features``, ``core/indexing`` and ``core/hashing/models/fpo_*`` moved): 11
 real photos with captions indexed with the tiny test model, then ``lsh`` (16 bits),
 ``fpo-cmh`` (16 bits, whose module moved to ``core/hashing/fpo_cmh``) and ``cca-itq``
 (8 bits, active) trained with ``hashlens train``. Stored models name their method by
