@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QApplication
 from core.search.duplicate_groups import GroupingOptions
 from core.search.duplicate_report import DuplicateReport, ReportGroup
 from core.store.records import FileFacts
-from desktop_app.tasks import TaskRunner
-from desktop_app.thumbnails import ThumbnailLoader
-from desktop_app.views import duplicates_page
-from desktop_app.views.duplicates_page import DuplicatesPage
+from desktop_app.gui.tasks import TaskRunner
+from desktop_app.gui.thumbnails import ThumbnailLoader
+from desktop_app.gui.views import duplicates_page
+from desktop_app.gui.views.duplicates_page import DuplicatesPage
 
 GROUPS, SIZE = 200, 3
 

@@ -18,7 +18,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.config import EncoderConfig
-from core.features.clip_encoder import load_encoder
+from core.encoders.clip_encoder import load_encoder
 
 
 def median_seconds(run: Callable[[], object], repeats: int) -> float:

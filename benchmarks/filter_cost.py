@@ -33,11 +33,11 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.train_library import build_library  # noqa: E402
 from core.config import EncoderConfig, IndexingConfig, SearchConfig  # noqa: E402
-from core.indexing.trainer import Trainer, TrainOptions  # noqa: E402
+from core.library.training.trainer import Trainer, TrainOptions  # noqa: E402
 from core.search.engine import SearchEngine  # noqa: E402
 from core.search.filters import PhotoFilter, matching_photos  # noqa: E402
 from core.store.database import Store  # noqa: E402
-from desktop_app.model_choice import encoder_config_key, lazy_encoder  # noqa: E402
+from desktop_app.application.model_choice import encoder_config_key, lazy_encoder  # noqa: E402
 
 
 def _time(run: object, repeat: int) -> float:

@@ -39,11 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.bench.dataset import FeatureDataset, load_features
-from core.bench.splits import labelled_mask
 from core.errors import HashingInputError
 from core.hashing import PairedFeatures, create_hasher, hasher_specs
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
+from hashlens_bench.dataset import FeatureDataset, load_features
+from hashlens_bench.splits import labelled_mask
 
 DATASETS = Path("/work/datasets")
 TUNED = ("emoji", "emoji-tfidf", "emoji-multilabel", "phosphor", "phosphor-tfidf")

@@ -28,10 +28,10 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication, QListView
 
     from core.types import SearchHit
-    from desktop_app.tasks import TaskRunner
-    from desktop_app.thumbnails import ThumbnailLoader
-    from desktop_app.views.results_list_model import ResultsListModel
-    from desktop_app.views.results_view import LAYOUT_BATCH, ResultsView
+    from desktop_app.gui.tasks import TaskRunner
+    from desktop_app.gui.thumbnails import ThumbnailLoader
+    from desktop_app.gui.views.results_list_model import ResultsListModel
+    from desktop_app.gui.views.results_view import LAYOUT_BATCH, ResultsView
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=10_000)

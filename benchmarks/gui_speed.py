@@ -90,7 +90,7 @@ def prepare_library(library: Path, photos: Path, n: int) -> Any:
     from benchmarks.train_library import build_library
     from core.config import EncoderConfig
     from core.store.database import Store
-    from desktop_app.model_choice import encoder_config_key
+    from desktop_app.application.model_choice import encoder_config_key
 
     record = build_library(library, n, classes=50)
     files = make_photos(photos, n)
@@ -111,7 +111,7 @@ def prepare_library(library: Path, photos: Path, n: int) -> Any:
 
 
 def train_hasher(library: Path, record: Any, method: str) -> float:
-    from core.indexing.trainer import Trainer, TrainOptions
+    from core.library.training.trainer import Trainer, TrainOptions
     from core.store.database import Store
 
     with Store.open(library) as store:
@@ -317,8 +317,8 @@ def _rss_mb() -> float:
 def _open_window(library: Path) -> tuple[Any, Any]:
     """QApplication and the composition, exactly as ``desktop_app.__main__.run`` builds them."""
     from desktop_app.__main__ import _application
-    from desktop_app.app import compose
-    from desktop_app.appearance import apply_color_scheme
+    from desktop_app.gui.app import compose
+    from desktop_app.gui.appearance import apply_color_scheme
 
     app = _application("hashlens-gui")
     apply_color_scheme(app, "system")
@@ -516,7 +516,7 @@ def child_keys(library: Path) -> None:
 def child_scroll(library: Path) -> None:
     import numpy as np
 
-    from desktop_app.thumbnails import DEFAULT_CAPACITY
+    from desktop_app.gui.thumbnails import DEFAULT_CAPACITY
 
     app, parts = _open_window(library)
     window, controllers = parts.window, parts.controllers

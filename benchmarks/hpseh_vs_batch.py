@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 
 from benchmarks.validation_sweep import validation_split
-from core.bench.dataset import FeatureDataset, load_features
-from core.bench.method_variant import parse_variant, split_methods
 from core.hashing import PairedFeatures, create_hasher
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
+from hashlens_bench.dataset import FeatureDataset, load_features
+from hashlens_bench.method_variant import parse_variant, split_methods
 
 
 def mean_map(hasher: Any, data: FeatureDataset, queries: Any, database: Any) -> float:

@@ -40,15 +40,15 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import core.indexing.caption_stage as caption_stage
-import core.indexing.image_stage as image_stage
-import core.indexing.indexer as indexer_module
+import core.library.indexing.caption_stage as caption_stage
+import core.library.indexing.image_stage as image_stage
+import core.library.indexing.indexer as indexer_module
 from benchmarks.photo_set import DEFAULT_ROOT, build_photo_set
 from core.config import EncoderConfig, IndexingConfig
-from core.features.clip_encoder import load_encoder
-from core.features.encoder import LazyEncoder
-from core.features.image_io import open_image
-from core.indexing.indexer import Indexer, IndexOptions
+from core.encoders.clip_encoder import load_encoder
+from core.encoders.encoder import LazyEncoder
+from core.library.indexing.indexer import Indexer, IndexOptions
+from core.media.image_io import open_image
 from core.store.database import Store
 
 PARTS: dict[str, float] = defaultdict(float)  # seconds per part of one pipeline run
@@ -161,7 +161,7 @@ def main() -> None:
     cfg = EncoderConfig(model="ViT-B-32", pretrained="random", device="cpu", batch_size=512)
     encoder: Any
     if args.runtime == "onnx":
-        from core.features.encoder_runtime import load_runtime_encoder
+        from core.encoders.encoder_runtime import load_runtime_encoder
 
         threads = int(args.threads.split(",")[0])
         cfg = replace(cfg, runtime="onnx", precision=args.precision, num_threads=threads)

@@ -45,13 +45,13 @@ from pathlib import Path
 
 import numpy as np
 
-from core.bench.dataset import FeatureDataset, load_features
-from core.bench.method_variant import parse_variant
-from core.bench.splits import labelled_mask
 from core.errors import HashingInputError
 from core.hashing import Hasher, PairedFeatures, create_hasher
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from core.hashing.models.lpih import LPIH
+from hashlens_bench.dataset import FeatureDataset, load_features
+from hashlens_bench.method_variant import parse_variant
+from hashlens_bench.splits import labelled_mask
 
 UNSUPERVISED = ("cca-itq", "cmfh", "itq")
 ABLATIONS = ("lpih(refine=false)", "lpih(mu=0,rho=0)", "lpih(rho=0.001)")

@@ -45,10 +45,10 @@ from typing import Any
 
 import numpy as np
 
-from core.bench.dataset import FeatureDataset, load_features
 from core.hashing import Hasher, PairedFeatures, StreamBatch, create_hasher
+from core.hashing.fpo_cmh.hasher import FPOCMH
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
-from core.hashing.models.fpo_cmh import FPOCMH
+from hashlens_bench.dataset import FeatureDataset, load_features
 
 Codes = tuple[np.ndarray, np.ndarray]
 

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.novel_stream import Evaluator, novel_class_split, parse_params, stream_items
-from core.bench.dataset import load_features
 from core.hashing import Hasher, PairedFeatures, create_hasher
-from core.hashing.models.fpo_cmh import FPOCMH
-from core.hashing.models.fpo_heads import single_threaded_blas
-from core.hashing.models.fpo_novelty import NovelRow
+from core.hashing.fpo_cmh.hasher import FPOCMH
+from core.hashing.fpo_cmh.heads import single_threaded_blas
+from core.hashing.fpo_cmh.novelty import NovelRow
+from hashlens_bench.dataset import load_features
 
 
 def main() -> None:

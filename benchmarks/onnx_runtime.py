@@ -88,9 +88,9 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
 def tiny_fidelity(home: Path) -> dict[str, object]:
     """The int8 check of the tests' tiny model (the same config and seed as the fixture)."""
     from core.config import EncoderConfig
-    from core.features.encoder_runtime import load_runtime_encoder
-    from core.features.int8_check import remembered_verdicts
-    from core.features.onnx_cache import read_config_record
+    from core.encoders.encoder_runtime import load_runtime_encoder
+    from core.encoders.int8_check import remembered_verdicts
+    from core.encoders.onnx_cache import read_config_record
     from tests.conftest import TINY_MODEL_CFG, TINY_MODEL_NAME, save_tiny_weights
 
     config = home / f"{TINY_MODEL_NAME}.json"

@@ -34,8 +34,8 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import core.store.database as database
 from core.config import EncoderConfig, IndexingConfig
-from core.features.encoder import LazyEncoder
-from core.indexing.indexer import Indexer
+from core.encoders.encoder import LazyEncoder
+from core.library.indexing.indexer import Indexer
 from core.store.database import Store
 from core.types import FloatArray, IndexReport
 from desktop_app.cli.runtime import encoder_config_key

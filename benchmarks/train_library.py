@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from core.config import IndexingConfig, SearchConfig
-from core.features.encoder import LazyEncoder
-from core.indexing.trainer import Trainer, TrainOptions
+from core.encoders.encoder import LazyEncoder
+from core.library.training.trainer import Trainer, TrainOptions
 from core.search.engine import SearchEngine
 from core.store.database import Store
 from core.store.records import EncoderRecord

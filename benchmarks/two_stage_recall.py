@@ -30,12 +30,12 @@ from pathlib import Path
 
 import numpy as np
 
-from core.bench.dataset import load_features
 from core.hashing import PairedFeatures, create_hasher
 from core.hashing.models.cca_itq import CCAITQ
 from core.search.code_index import CodeIndex
 from core.search.float_index import FloatIndex
 from core.search.hash_stage import CANDIDATE_FACTOR, CodedQuery, rank
+from hashlens_bench.dataset import load_features
 
 SHORTLISTS = (100, 200, 500, 1000, 2000)
 METHODS = ("lsh", "itq", "cca-itq", "batch")

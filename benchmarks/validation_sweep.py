@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from core.bench.dataset import FeatureDataset, load_features
-from core.bench.method_variant import parse_value
-from core.bench.splits import labelled_mask
 from core.hashing import PairedFeatures, create_hasher
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from core.hashing.registry import get_spec
+from hashlens_bench.dataset import FeatureDataset, load_features
+from hashlens_bench.method_variant import parse_value
+from hashlens_bench.splits import labelled_mask
 
 
 def validation_split(data: FeatureDataset, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -13,10 +13,10 @@ from types import TracebackType
 from PySide6.QtWidgets import QApplication, QWidget
 
 from core import __version__
-from core.features.encoder_process import FROZEN_HOST_FLAG
-from desktop_app.app import Composition, Controllers, compose
-from desktop_app.appearance import apply_color_scheme
-from desktop_app.log_setup import setup_logging
+from core.encoders.encoder_process import FROZEN_HOST_FLAG
+from desktop_app.application.log_setup import setup_logging
+from desktop_app.gui.app import Composition, Controllers, compose
+from desktop_app.gui.appearance import apply_color_scheme
 
 logger = logging.getLogger("hashlens")
 
@@ -128,7 +128,7 @@ def main() -> None:
     """GUI entry point."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if sys.argv[1:2] == [FROZEN_HOST_FLAG]:  # a frozen build starting its model process
-        from core.features.encoder_host import main as host_main
+        from core.encoders.encoder_host import main as host_main
 
         sys.exit(host_main())
     sys.excepthook = _log_uncaught  # a slot's exception is logged, the window stays up

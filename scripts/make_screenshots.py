@@ -120,8 +120,8 @@ class Shooter:
         from PySide6.QtCore import QSettings
 
         from desktop_app.__main__ import settle
-        from desktop_app.app import compose
-        from desktop_app.appearance import apply_color_scheme
+        from desktop_app.gui.app import compose
+        from desktop_app.gui.appearance import apply_color_scheme
 
         apply_color_scheme(self.app, scheme)
         settings = QSettings(str(library.with_suffix(f".{name}.ini")), QSettings.Format.IniFormat)

@@ -89,7 +89,7 @@ def tiny_clip(tmp_path_factory: pytest.TempPathFactory, shared_onnx_cache: Path)
     # Export it for ONNX Runtime (and run the int8 check) once, up front, into the
     # session's cache: every later load is the fast one, so no test's timeout has to
     # cover a first export.
-    from core.features.encoder_runtime import load_runtime_encoder
+    from core.encoders.encoder_runtime import load_runtime_encoder
 
     load_runtime_encoder(tiny.encoder_config(), onnx_root=shared_onnx_cache)
     return tiny

@@ -41,7 +41,7 @@ def cited_paths() -> list[tuple[str, str]]:
 def test_the_pattern_finds_citations_and_skips_written_files() -> None:
     text = (
         "spec in docs/design/research/fpo-cmh.md §2 (see DESIGN.md), `docs/methods/lpih.md`;"
-        " writes --markdown /tmp/generalisation.md; imports core.bench.mdi_source"
+        " writes --markdown /tmp/generalisation.md; imports hashlens_bench.mdi_source"
     )
     assert citations(text) == [
         "docs/design/research/fpo-cmh.md",

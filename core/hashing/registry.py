@@ -87,7 +87,7 @@ _SPECS: tuple[HasherSpec, ...] = (
     ),
     HasherSpec(
         "fpo-cmh",
-        "core.hashing.models.fpo_cmh:FPOCMH",
+        "core.hashing.fpo_cmh.hasher:FPOCMH",
         "unsupervised",
         True,
         "FPO-CMH, fast partial-modal online cross-modal hashing (Li et al., IEEE TIP 2025)",

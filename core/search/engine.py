@@ -15,11 +15,11 @@ from typing import Literal
 import numpy as np
 
 from core.config import IndexingConfig, SearchConfig
+from core.encoders.encoder import LazyEncoder, ReadsLimitedText
+from core.encoders.encoder_key import EncoderKey
 from core.errors import IncompatibleCodesError, NothingIndexedError, QueryError
-from core.features.encoder import LazyEncoder, ReadsLimitedText
-from core.features.encoder_key import EncoderKey
-from core.features.image_io import open_image
-from core.indexing.content_hash import content_hash
+from core.media.content_hash import content_hash
+from core.media.image_io import open_image
 from core.search.filter_index import restrict_codes, restrict_floats
 from core.search.float_index import FloatIndex, IdArray, unit_rows
 from core.search.hash_stage import (

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.errors import SearchFilterError
-from core.features.captions import extract_hashtags
+from core.media.captions import extract_hashtags
 from core.store.database import Store
 
 _TAG_TOKEN = re.compile(r"(?<![\w/&#])#(\S+)")

@@ -169,7 +169,7 @@ def m004_camera(db: Database) -> None:
     """The camera (EXIF make and model) of each photo, for the camera filter.
 
     NULL: not read yet (photos indexed before this column existed; indexing reads their
-    camera once, see ``core.indexing.camera_backfill``); '': the photo names no camera.
+    camera once, see ``core.library.indexing.camera_backfill``); '': the photo names no camera.
     """
     db.execute("ALTER TABLE media ADD COLUMN camera TEXT")
 

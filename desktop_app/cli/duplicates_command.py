@@ -17,8 +17,8 @@ from core.search.duplicate_report import (
 )
 from core.store.database import Store
 from core.store.records import FileFacts, printable
+from desktop_app.application.terminal_text import for_terminal, json_for_terminal
 from desktop_app.cli.runtime import effective_encoder_config, encoder_config_key
-from desktop_app.terminal_text import for_terminal, json_for_terminal
 
 KIND_TITLES = {"exact": "exact copies", "near": "near-duplicates", "burst": "burst"}
 READ_ONLY_NOTE = (

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from core.config import AppConfig
 from core.store.database import Store
 from core.store.records import HasherRecord
+from desktop_app.application.hashing import short_title, trained_hasher, training_details
+from desktop_app.application.terminal_text import json_for_terminal
 from desktop_app.cli.runtime import effective_encoder_config, encoder_config_key
-from desktop_app.jobs.hashing import short_title, trained_hasher, training_details
-from desktop_app.terminal_text import json_for_terminal
 
 SWITCH_HINT = "Switch with: hashlens train --activate --method KEY --bits N"
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 
 from core.config import AppConfig
-from core.indexing.folders import register_folder
-from core.indexing.indexer import Indexer, IndexOptions
+from core.library.folders import register_folder
+from core.library.indexing.indexer import Indexer, IndexOptions
 from core.progress import CancelToken
 from core.store.database import Store
 from core.store.lock import WriterLock
 from core.types import IndexReport
+from desktop_app.application.model_choice import lazy_encoder
+from desktop_app.application.terminal_text import for_terminal, one_line
 from desktop_app.cli.library_commands import describe_registration, resolve_folder
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config
-from desktop_app.model_choice import lazy_encoder
-from desktop_app.terminal_text import for_terminal, one_line
 
 
 def cmd_index(store: Store, config: AppConfig, args: argparse.Namespace) -> int:

@@ -9,18 +9,18 @@ from pathlib import Path
 
 from core import paths
 from core.config import EncoderConfig
+from core.encoders.encoder_key import EncoderKey
+from core.encoders.onnx_cache import read_config_record
 from core.errors import FolderNotFoundError
-from core.features.encoder_key import EncoderKey
-from core.features.onnx_cache import read_config_record
-from core.indexing.file_walk import describe_not_indexed
-from core.indexing.folders import FolderRegistration, register_folder
-from core.indexing.online_progress import describe_online, online_progress
-from core.indexing.training_summary import TrainingSummary
+from core.library.folders import FolderRegistration, register_folder
+from core.library.indexing.file_walk import describe_not_indexed
+from core.library.training.online_progress import describe_online, online_progress
+from core.library.training.training_summary import TrainingSummary
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
 from core.store.records import HasherRecord, printable
-from desktop_app.hashing_text import pair_words
-from desktop_app.log_setup import LOG_FILENAME
-from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
+from desktop_app.application.hashing_text import pair_words
+from desktop_app.application.log_setup import LOG_FILENAME
+from desktop_app.application.terminal_text import for_terminal, json_for_terminal, one_line
 
 
 def resolve_folder(path: Path) -> str:

@@ -13,11 +13,12 @@ from core.config import AppConfig
 from core.errors import CoreError
 from core.store.database import OpenMode, Store
 from core.store.sqlite_errors import library_error
-from desktop_app.cli.bench_command import cmd_bench
-from desktop_app.cli.dataset_command import cmd_dataset
+from desktop_app.application.log_setup import setup_logging
+from desktop_app.application.terminal_text import lines_for_terminal
 from desktop_app.cli.duplicates_command import cmd_duplicates
 from desktop_app.cli.hashers_command import cmd_hashers
 from desktop_app.cli.index_command import cmd_index
+from desktop_app.cli.kit_commands import KIT_COMMANDS, run_kit_command
 from desktop_app.cli.library_commands import cmd_add, cmd_remove, cmd_status
 from desktop_app.cli.parser import build_parser
 from desktop_app.cli.runtime import build_config
@@ -25,8 +26,6 @@ from desktop_app.cli.search_command import cmd_search
 from desktop_app.cli.tag_command import cmd_tag
 from desktop_app.cli.train_command import cmd_train
 from desktop_app.cli.watch_command import cmd_watch
-from desktop_app.log_setup import setup_logging
-from desktop_app.terminal_text import lines_for_terminal
 
 logger = logging.getLogger("hashlens")
 EXIT_BROKEN_PIPE = 141
@@ -98,10 +97,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     setup_logging(verbose=args.verbose, stderr_level=stderr_level)
     try:
         config = build_config(args)
-        if args.command == "bench":  # works on feature files, never on the library
-            return cmd_bench(args)
-        if args.command == "dataset":  # works on files, never on the library
-            return cmd_dataset(config, args)
+        if args.command in KIT_COMMANDS:  # work on feature files, never on the library
+            return run_kit_command(config, args)
         mode = open_mode(args)
         verify = should_verify(config, mode)
         with Store.open(config.library_path, mode=mode, verify=verify) as store:

@@ -10,10 +10,9 @@ from core.hashing import list_hashers
 from core.hashing.selection import AUTO
 from core.search.hash_stage import SEARCH_MODES
 from core.search.query_syntax import SYNTAX_HINT
-from desktop_app.cli.bench_command import add_bench_parser
-from desktop_app.cli.dataset_command import add_dataset_parser
 from desktop_app.cli.duplicates_command import add_duplicates_parser
 from desktop_app.cli.hashers_command import add_hashers_parser
+from desktop_app.cli.kit_commands import add_kit_parsers
 from desktop_app.cli.search_filters import add_filter_options
 from desktop_app.cli.tag_command import add_tag_parser
 
@@ -130,10 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(watch)
 
     add_tag_parser(sub)
-    add_bench_parser(sub)
 
     status = sub.add_parser("status", help="what the library holds and what went wrong")
     status.add_argument("--json", action="store_true", help="print as JSON")
 
-    add_dataset_parser(sub, _add_model_options)
+    add_kit_parsers(sub, _add_model_options)
     return parser

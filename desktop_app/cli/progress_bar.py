@@ -9,7 +9,7 @@ from typing import Any, Self
 from tqdm import tqdm
 
 from core.progress import Progress
-from desktop_app.progress_text import NOTICE_STAGE, STAGE_LABELS, STAGE_UNITS
+from desktop_app.application.progress_text import NOTICE_STAGE, STAGE_LABELS, STAGE_UNITS
 
 
 class ProgressBars:

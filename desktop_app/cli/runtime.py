@@ -8,7 +8,7 @@ from pathlib import Path
 from core.config import AppConfig, EncoderConfig, load_config
 from core.errors import ConfigError
 from core.store.database import Store
-from desktop_app.model_choice import (
+from desktop_app.application.model_choice import (
     MODEL_KEYS,
     encoder_config_key,
     lazy_encoder,

@@ -17,11 +17,11 @@ from core.search.filters import split_query
 from core.store.database import Store
 from core.store.records import printable
 from core.types import SearchHit
+from desktop_app.application.model_choice import lazy_encoder
+from desktop_app.application.terminal_text import for_terminal, json_for_terminal, one_line
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config
 from desktop_app.cli.search_filters import filtered_search, has_filters
-from desktop_app.model_choice import lazy_encoder
-from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
 
 
 def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int:

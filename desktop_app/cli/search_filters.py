@@ -16,7 +16,7 @@ from core.search.filters import (
 )
 from core.store.database import Store
 from core.types import SearchHit
-from desktop_app.jobs.search import listed_hits
+from desktop_app.application.search import listed_hits
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from core.indexing.photo_labels import (
+from core.library.photo_labels import (
     TagChange,
     change_user_tags,
     clean_tag_names,
@@ -23,7 +23,7 @@ from core.indexing.photo_labels import (
 )
 from core.store.database import Store
 from core.store.records import LabelRecord, printable
-from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
+from desktop_app.application.terminal_text import for_terminal, json_for_terminal, one_line
 
 
 def add_tag_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

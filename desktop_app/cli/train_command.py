@@ -12,13 +12,13 @@ from core.config import AppConfig
 from core.errors import ConfigError
 from core.hashing.registry import get_spec
 from core.hashing.selection import AUTO
-from core.indexing.hasher_switch import find_trained, switch_to
-from core.indexing.trainer import Trainer, TrainOptions, TrainReport
+from core.library.training.hasher_switch import find_trained, switch_to
+from core.library.training.trainer import Trainer, TrainOptions, TrainReport
 from core.store.database import Store
 from core.store.records import EncoderRecord
+from desktop_app.application.hashing_text import pair_words
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config, encoder_config_key, lazy_encoder
-from desktop_app.hashing_text import pair_words
 
 
 def cmd_train(store: Store, config: AppConfig, args: argparse.Namespace) -> int:

@@ -17,18 +17,18 @@ from types import FrameType
 
 from core import paths
 from core.config import AppConfig
-from core.features.encoder import LazyEncoder
-from core.indexing.indexer import Indexer, IndexOptions
-from core.indexing.watch.folder_watcher import FolderWatchState
-from core.indexing.watch.service import WatchOptions, WatchService, WatchStatus, own_paths
+from core.encoders.encoder import LazyEncoder
+from core.library.indexing.indexer import Indexer, IndexOptions
+from core.library.watching.folder_watcher import FolderWatchState
+from core.library.watching.service import WatchOptions, WatchService, WatchStatus, own_paths
 from core.progress import CancelToken
 from core.store.database import Store
 from core.store.lock import WriterLock
+from desktop_app.application.model_choice import lazy_encoder
+from desktop_app.application.terminal_text import for_terminal, one_line
+from desktop_app.application.watch_text import WATCHING_OFF, describe_state, status_line
 from desktop_app.cli.index_command import print_report
 from desktop_app.cli.runtime import effective_encoder_config
-from desktop_app.model_choice import lazy_encoder
-from desktop_app.terminal_text import for_terminal, one_line
-from desktop_app.watch_text import WATCHING_OFF, describe_state, status_line
 
 
 class WatchRunner:

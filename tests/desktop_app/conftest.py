@@ -14,14 +14,14 @@ from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig, IndexingConfig
 from core.hashing.registry import HasherSpec
-from core.indexing.folders import register_folder
-from core.indexing.indexer import Indexer
-from core.indexing.trainer import TrainOptions
+from core.library.folders import register_folder
+from core.library.indexing.indexer import Indexer
+from core.library.training.trainer import TrainOptions
 from core.store.database import Store
-from desktop_app.app import Composition, compose
-from desktop_app.error_report import ErrorReport
-from desktop_app.model_choice import lazy_encoder
-from desktop_app.views.main_window import MainWindow
+from desktop_app.application.error_report import ErrorReport
+from desktop_app.application.model_choice import lazy_encoder
+from desktop_app.gui.app import Composition, compose
+from desktop_app.gui.views.main_window import MainWindow
 from tests.conftest import TinyClip
 from tests.corpus import copy_real_photos
 

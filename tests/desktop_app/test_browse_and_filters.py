@@ -13,11 +13,11 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig, IndexingConfig
-from core.indexing.folders import register_folder
-from core.indexing.indexer import Indexer
+from core.library.folders import register_folder
+from core.library.indexing.indexer import Indexer
 from core.store.database import Store
-from desktop_app.app import Composition
-from desktop_app.model_choice import lazy_encoder
+from desktop_app.application.model_choice import lazy_encoder
+from desktop_app.gui.app import Composition
 from tests.desktop_app.conftest import (
     OpenWindow,
     RecordingDialogs,

@@ -10,8 +10,8 @@ import pytest
 
 from core.store.database import Store
 from desktop_app.cli.main import run
-from tests.core.indexing.conftest import Harness
-from tests.core.indexing.test_trainer import make_labelled_photos
+from tests.core.library.conftest import Harness
+from tests.core.library.training.test_trainer import make_labelled_photos
 
 
 @pytest.fixture

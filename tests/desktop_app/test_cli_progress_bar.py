@@ -38,6 +38,6 @@ def test_a_notice_is_printed_even_without_bars(capsys: pytest.CaptureFixture[str
 
 
 def test_the_window_shows_a_notice_as_its_text() -> None:
-    from desktop_app.progress_text import RateMeter
+    from desktop_app.application.progress_text import RateMeter
 
     assert RateMeter().describe(Progress("notice", 0, 0, "Using torch.")) == "Using torch."

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from core.store.database import Store
-from desktop_app.app import Composition
+from desktop_app.gui.app import Composition
 from tests.desktop_app.conftest import (
     OpenWindow,
     RecordingDialogs,

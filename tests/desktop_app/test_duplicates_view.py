@@ -11,16 +11,16 @@ from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig, IndexingConfig
-from core.indexing.folders import register_folder
-from core.indexing.indexer import Indexer
+from core.library.folders import register_folder
+from core.library.indexing.indexer import Indexer
 from core.search.duplicate_groups import GroupingOptions
 from core.search.duplicate_report import DuplicateReport, ReportGroup
 from core.store.database import Store
 from core.store.records import FileFacts
-from desktop_app.model_choice import lazy_encoder
-from desktop_app.tasks import TaskRunner
-from desktop_app.thumbnails import ThumbnailLoader
-from desktop_app.views.duplicates_page import DuplicatesPage, GroupStrip
+from desktop_app.application.model_choice import lazy_encoder
+from desktop_app.gui.tasks import TaskRunner
+from desktop_app.gui.thumbnails import ThumbnailLoader
+from desktop_app.gui.views.duplicates_page import DuplicatesPage, GroupStrip
 from tests.desktop_app.conftest import OpenWindow, open_library_window, wait_for_view
 from tests.pipeline.test_cli_duplicates import make_duplicates
 

@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from core.errors import LibraryBusyError
-from desktop_app.error_report import report_for
-from desktop_app.views.error_dialog import ErrorDialog
+from desktop_app.application.error_report import report_for
+from desktop_app.gui.views.error_dialog import ErrorDialog
 
 
 def _raised(error: Exception) -> Exception:

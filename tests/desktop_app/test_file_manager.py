@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtDBus import QDBusError, QDBusMessage, QDBusPendingCall
 from pytestqt.qtbot import QtBot
 
-from desktop_app.file_manager import DBusCall, FileManager, ProgramCall, reveal_plan
+from desktop_app.gui.file_manager import DBusCall, FileManager, ProgramCall, reveal_plan
 
 
 def test_windows_selects_the_file_in_explorer() -> None:

@@ -10,20 +10,24 @@ from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig, IndexingConfig
 from core.hashing.registry import hasher_specs
-from core.indexing.folders import register_folder
-from core.indexing.indexer import Indexer
-from core.indexing.own_map import OwnPhotosMap
-from core.indexing.trainer import TrainOptions
+from core.library.folders import register_folder
+from core.library.indexing.indexer import Indexer
+from core.library.training.own_map import OwnPhotosMap
+from core.library.training.trainer import TrainOptions
 from core.store.code_footprint import CodeFootprint
 from core.store.database import Store
-from desktop_app.app import Composition
-from desktop_app.controllers.indexing_controller import IndexProgress
-from desktop_app.hashing_text import EMPTY_INVITATION, NOT_INDEXED_INVITATION, longest_code
-from desktop_app.jobs.hashing import HashingOverview, TrainedHasher
-from desktop_app.jobs.search import SearchOutcome
-from desktop_app.model_choice import lazy_encoder
-from desktop_app.views.hashing_panel import HashingPanel
-from desktop_app.views.train_dialog import TrainDialog
+from desktop_app.application.hashing import HashingOverview, TrainedHasher
+from desktop_app.application.hashing_text import (
+    EMPTY_INVITATION,
+    NOT_INDEXED_INVITATION,
+    longest_code,
+)
+from desktop_app.application.model_choice import lazy_encoder
+from desktop_app.application.search import SearchOutcome
+from desktop_app.gui.app import Composition
+from desktop_app.gui.controllers.indexing_controller import IndexProgress
+from desktop_app.gui.views.hashing_panel import HashingPanel
+from desktop_app.gui.views.train_dialog import TrainDialog
 from tests.corpus import copy_real_photos
 from tests.desktop_app.conftest import OpenWindow, RecordingDialogs, open_library_window
 

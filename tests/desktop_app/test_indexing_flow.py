@@ -15,8 +15,8 @@ from core.config import EncoderConfig
 from core.store.database import Store
 from core.store.lock import WriterLock
 from core.types import IndexReport
-from desktop_app.controllers import indexing_controller
-from desktop_app.controllers.indexing_controller import IndexProgress
+from desktop_app.gui.controllers import indexing_controller
+from desktop_app.gui.controllers.indexing_controller import IndexProgress
 from tests.desktop_app.conftest import (
     OpenWindow,
     RecordingDialogs,
@@ -202,7 +202,8 @@ def test_cancel_stops_waiting_for_a_busy_library(
     parts = open_window(indexed_library)
     window, indexing = parts.window, parts.controllers.indexing  # type: ignore[union-attr]
     wait_for_page(qtbot, window, "libraryPage")
-    with WriterLock(indexed_library), qtbot.waitSignal(indexing.busy):
+    # the default 5 s wait was once too short for a loaded machine in the full suite
+    with WriterLock(indexed_library), qtbot.waitSignal(indexing.busy, timeout=INDEX_TIMEOUT_MS):
         indexing.start()
     assert indexing.is_waiting_for_library
     indexing.cancel()

@@ -8,7 +8,7 @@ from PySide6.QtCore import QSettings, QSize, Qt
 from pytestqt.qtbot import QtBot
 
 from core.store.database import Store
-from desktop_app.app import compose
+from desktop_app.gui.app import compose
 from tests.desktop_app.conftest import (
     OpenWindow,
     RecordingDialogs,

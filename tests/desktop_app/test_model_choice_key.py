@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.config import EncoderConfig
-from core.features.encoder_key import EncoderKey, encoder_config_key
+from core.encoders.encoder_key import EncoderKey, encoder_config_key
 from core.store.database import ACTIVE_ENCODER_SETTING, Store
-from desktop_app import model_choice
+from desktop_app.application import model_choice
 
 
 def test_the_app_names_a_model_as_core_does() -> None:

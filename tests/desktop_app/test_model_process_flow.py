@@ -10,12 +10,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig, IndexingConfig
-from core.features.encoder_process import EncoderProcess
-from core.indexing.folders import register_folder
-from core.indexing.indexer import Indexer
+from core.encoders.encoder_process import EncoderProcess
+from core.library.folders import register_folder
+from core.library.indexing.indexer import Indexer
 from core.search.engine import SearchEngine
 from core.store.database import Store
-from desktop_app.model_choice import lazy_encoder
+from desktop_app.application.model_choice import lazy_encoder
 from tests.desktop_app.conftest import (
     OpenWindow,
     drop,

@@ -9,12 +9,12 @@ import pytest
 from PIL import Image
 
 from core.config import AppConfig, EncoderConfig, IndexingConfig
+from core.encoders.encoder import Encoder, LazyEncoder
 from core.errors import ModelNotAvailableError
-from core.features.encoder import Encoder, LazyEncoder
-from core.indexing.indexer import Indexer
+from core.library.indexing.indexer import Indexer
 from core.store.database import Store
+from desktop_app.application.model_choice import encoder_config_key
 from desktop_app.cli.runtime import effective_encoder_config
-from desktop_app.model_choice import encoder_config_key
 
 CHOSEN = EncoderConfig(model="ViT-L-14", pretrained="/weights/vit-l-14.bin", model_config="")
 PLAIN_ARGS = argparse.Namespace(model=None, pretrained=None, model_config=None)

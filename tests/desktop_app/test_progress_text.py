@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.progress import Progress
-from desktop_app.progress_text import RateMeter, format_bytes, format_duration
+from desktop_app.application.progress_text import RateMeter, format_bytes, format_duration
 
 
 class _Clock:

@@ -9,11 +9,11 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig, IndexingConfig
-from core.features.encoder import LazyEncoder
+from core.encoders.encoder import LazyEncoder
 from core.search.engine import SearchEngine
 from core.search.query_syntax import SYNTAX_HINT
 from core.store.database import Store
-from desktop_app.model_choice import lazy_encoder
+from desktop_app.application.model_choice import lazy_encoder
 from tests.desktop_app.conftest import (
     OpenWindow,
     drop,

@@ -15,10 +15,10 @@ from core.config import load_config
 from core.search.engine import Snapshot
 from core.store.database import Store
 from core.types import SearchHit
-from desktop_app.controllers.search_controller import SearchController
-from desktop_app.jobs.search import SearchContext, SearchOutcome, SearchQuery
-from desktop_app.model_choice import lazy_encoder
-from desktop_app.tasks import TaskRunner
+from desktop_app.application.model_choice import lazy_encoder
+from desktop_app.application.search import SearchContext, SearchOutcome, SearchQuery
+from desktop_app.gui.controllers.search_controller import SearchController
+from desktop_app.gui.tasks import TaskRunner
 from tests.desktop_app.conftest import (
     OpenWindow,
     drop,

@@ -12,10 +12,10 @@ from PIL import Image
 
 from core.config import EncoderConfig
 from core.store.database import ACTIVE_ENCODER_SETTING
+from desktop_app.application.library import read_overview
+from desktop_app.application.model_choice import encoder_config_key
 from desktop_app.cli.library_commands import cmd_status, status_payload
-from desktop_app.jobs.library import read_overview
-from desktop_app.model_choice import encoder_config_key
-from tests.core.indexing.conftest import Harness
+from tests.core.library.conftest import Harness
 
 pytestmark = pytest.mark.skipif(os.name == "nt", reason="needs POSIX symlinks")
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from desktop_app.terminal_text import for_terminal, json_for_terminal, one_line
+from desktop_app.application.terminal_text import for_terminal, json_for_terminal, one_line
 
 HOSTILE = {
     "clear screen": ("a\x1b[2J\x1b[Hb", "a\\x1b[2J\\x1b[Hb"),
@@ -55,7 +55,7 @@ def test_log_messages_on_stderr_quote_file_names_escaped(
     """``watch`` logs warnings naming folders to stderr; the log file keeps the raw text."""
     import logging
 
-    from desktop_app.log_setup import setup_logging
+    from desktop_app.application.log_setup import setup_logging
 
     setup_logging(stderr_level=logging.WARNING)
     try:

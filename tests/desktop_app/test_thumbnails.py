@@ -9,9 +9,9 @@ from PIL import Image
 from pytestqt.qtbot import QtBot
 
 from core.errors import UnsupportedImageError
-from desktop_app.jobs.thumbnail_files import make_thumbnail, thumbnail_path
-from desktop_app.tasks import TaskRunner
-from desktop_app.thumbnails import ThumbnailLoader
+from desktop_app.application.thumbnail_files import make_thumbnail, thumbnail_path
+from desktop_app.gui.tasks import TaskRunner
+from desktop_app.gui.thumbnails import ThumbnailLoader
 from tests.corpus import copy_real_photos, make_format_variants
 
 MAX_PIXELS = 120_000_000

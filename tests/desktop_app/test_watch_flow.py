@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 from pytestqt.qtbot import QtBot
 
-from core.indexing.watch.folder_watcher import FolderWatchState
-from core.indexing.watch.service import WatchStatus
-from desktop_app.views.watch_indicator import WatchIndicator
-from desktop_app.watch_text import status_line
+from core.library.watching.folder_watcher import FolderWatchState
+from core.library.watching.service import WatchStatus
+from desktop_app.application.watch_text import status_line
+from desktop_app.gui.views.watch_indicator import WatchIndicator
 from tests.desktop_app.conftest import OpenWindow, open_library_window, wait_for_view
 
 TIMEOUT_MS = 30_000

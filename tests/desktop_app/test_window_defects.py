@@ -15,18 +15,18 @@ from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig, IndexingConfig
-from core.indexing.folders import register_folder
-from core.indexing.image_stage import ImageStage
-from core.indexing.indexer import Indexer, IndexOptions
-from core.indexing.trainer import TrainOptions
+from core.library.folders import register_folder
+from core.library.indexing.image_stage import ImageStage
+from core.library.indexing.indexer import Indexer, IndexOptions
+from core.library.training.trainer import TrainOptions
 from core.progress import CancelToken
 from core.store.database import Store
-from desktop_app.app import NO_MODEL_TO_INDEX
-from desktop_app.controllers.model_controller import MODEL_STARTING as CARD_STARTING
-from desktop_app.jobs.hashing import train_hasher
-from desktop_app.model_choice import lazy_encoder
-from desktop_app.views.main_window import MINIMUM_SIZE
-from desktop_app.views.search_area import MODEL_STARTING
+from desktop_app.application.hashing import train_hasher
+from desktop_app.application.model_choice import lazy_encoder
+from desktop_app.gui.app import NO_MODEL_TO_INDEX
+from desktop_app.gui.controllers.model_controller import MODEL_STARTING as CARD_STARTING
+from desktop_app.gui.views.main_window import MINIMUM_SIZE
+from desktop_app.gui.views.search_area import MODEL_STARTING
 from tests.conftest import TinyClip, save_tiny_weights
 from tests.desktop_app.conftest import (
     OpenWindow,

@@ -254,7 +254,7 @@ def test_ctrl_c_during_index_keeps_finished_batches_and_a_rerun_completes(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from core.features.onnx_encoder import OnnxEncoder  # the CPU runtime the CLI uses
+    from core.encoders.onnx_encoder import OnnxEncoder  # the CPU runtime the CLI uses
 
     real = OnnxEncoder.encode_preprocessed
     calls = {"n": 0}
@@ -348,15 +348,17 @@ def test_hashing_errors_are_worded_and_change_nothing(
 def test_fpo_cmh_embeds_concept_prompts_and_keeps_learning_while_indexing(
     indexed: Path, photos: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import core.indexing.trainer
-    from core.features.concepts import ConceptVocabulary, load_vocabulary
-    from core.hashing.models.fpo_cmh import FPOCMH
-    from core.indexing.code_writer import load_hasher
+    import core.library.training.trainer
+    from core.encoders.concepts import ConceptVocabulary, load_vocabulary
+    from core.hashing.fpo_cmh.hasher import FPOCMH
+    from core.library.training.code_writer import load_hasher
     from core.store.database import Store
 
     full = load_vocabulary()
     small = ConceptVocabulary(full.phrases[:60], full.groups[:60], full.templates)
-    monkeypatch.setattr(core.indexing.trainer, "load_vocabulary", lambda: small)  # a fast run
+    monkeypatch.setattr(
+        core.library.training.trainer, "load_vocabulary", lambda: small
+    )  # a fast run
     lib = ["--library", str(indexed)]
     assert run([*lib, "train", "--method", "fpo-cmh", "--bits", "8", "--no-progress"]) == 0
     assert "Trained fpo-cmh (8 bits, version 1)" in capsys.readouterr().out

@@ -98,7 +98,7 @@ def _session(library: str, folder: str, query: str, shot: str) -> dict[str, obje
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from desktop_app.app import compose
+    from desktop_app.gui.app import compose
 
     app = QApplication([sys.argv[0]])
     parts = compose(Path(library))

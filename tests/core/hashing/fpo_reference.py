@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
 
-from core.hashing.models.fpo_learner import OnlineLearner
+from core.hashing.fpo_cmh.learner import OnlineLearner
 
 
 def reference_stream(

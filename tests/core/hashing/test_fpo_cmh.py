@@ -10,9 +10,9 @@ import pytest
 
 from core.errors import HashingInputError
 from core.hashing import Hasher, PairedFeatures, StreamBatch, create_hasher
-from core.hashing.models.fpo_bank import AnchorBank, initial_bank
-from core.hashing.models.fpo_cmh import FPOCMH
-from core.hashing.models.fpo_labels import CONCEPTS_AUX
+from core.hashing.fpo_cmh.bank import AnchorBank, initial_bank
+from core.hashing.fpo_cmh.hasher import FPOCMH
+from core.hashing.fpo_cmh.labels import CONCEPTS_AUX
 from tests.core.hashing.clustered import Clustered, clustered_pairs
 from tests.core.hashing.fpo_reference import reference_stream
 

@@ -10,8 +10,8 @@ import pytest
 
 from core.errors import HashingInputError
 from core.hashing import Hasher, PairedFeatures, StreamBatch, create_hasher
+from core.hashing.fpo_cmh.hasher import FPOCMH
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
-from core.hashing.models.fpo_cmh import FPOCMH
 from tests.core.hashing.clustered import Clustered, clustered_pairs
 
 BITS = 16

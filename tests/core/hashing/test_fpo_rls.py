@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.hashing.models.fpo_heads import TanhHead
-from core.hashing.models.fpo_rls import RecursiveFit
+from core.hashing.fpo_cmh.heads import TanhHead
+from core.hashing.fpo_cmh.rls import RecursiveFit
 from core.hashing.models.preprocess import FeatureMap
 
 

@@ -12,7 +12,7 @@ from PIL import Image
 
 from core.search.filters import PhotoFilter, matching_photos
 from core.store.database import Store
-from tests.core.indexing.conftest import Harness
+from tests.core.library.conftest import Harness
 
 CAMERAS = {
     "a.jpg": ("Canon", "Canon EOS 5D"),

@@ -13,13 +13,13 @@ from PIL import Image
 
 from core.config import SearchConfig
 from core.errors import QueryError
-from core.indexing.trainer import Trainer, TrainOptions
+from core.library.training.trainer import Trainer, TrainOptions
 from core.search.engine import SearchEngine
 from core.search.hash_stage import rank
 from core.search.query_vector import combine
 from core.types import FloatArray
-from tests.core.indexing.conftest import FakeEncoder, Harness
-from tests.core.indexing.test_trainer import encoder_of, make_labelled_photos
+from tests.core.library.conftest import FakeEncoder, Harness
+from tests.core.library.training.test_trainer import encoder_of, make_labelled_photos
 
 
 class CallCountingEncoder(FakeEncoder):

@@ -1,0 +1,1 @@
+"""CLIP models: loading, ONNX export and runtime, tokenizer, the model process."""

@@ -1,1 +1,0 @@
-"""Encoders, image decoding, embedded metadata and caption readers."""

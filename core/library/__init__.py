@@ -1,0 +1,1 @@
+"""A photo library over time: folders, labels, indexing, training and watching."""

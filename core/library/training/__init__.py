@@ -1,0 +1,1 @@
+"""Fitting hashers on stored features, writing codes, learning online."""

@@ -1,0 +1,1 @@
+"""Photo files: decoding, embedded metadata, caption files and sidecars."""

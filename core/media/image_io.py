@@ -1,0 +1,311 @@
+"""Decode one photo for indexing: pixel cap, fast JPEG draft, EXIF orientation, RGB.
+
+:func:`open_image` is called from a pool of decode threads. It keeps no state between
+calls; the only module-level state is the one-time registration of the HEIF and AVIF
+openers. Every failure becomes :class:`~core.errors.UnsupportedImageError` with a
+message that names the file, so one bad photo never stops an indexing run.
+
+Pillow's own decompression-bomb guard (``Image.MAX_IMAGE_PIXELS``) is process-wide and
+reports its first level through the ``warnings`` machinery, which cannot be silenced
+per thread. :func:`open_image` therefore identifies the format with Pillow's opener
+registry itself and applies its own ``max_pixels`` limit to the header size, before
+any pixel is decoded.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+import pillow_heif
+from PIL import ExifTags, Image, ImageFile, features
+
+from core.errors import ImageUnreadableError, UnsupportedImageError
+from core.media.metadata import ImageMetadata, read_embedded_metadata
+
+SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
+    {
+        ".jpg",
+        ".jpeg",
+        ".jpe",
+        ".png",
+        ".webp",
+        ".heic",
+        ".heif",
+        ".hif",
+        ".avif",
+        ".tif",
+        ".tiff",
+        ".bmp",
+        ".gif",
+        ".mpo",  # multi-picture JPEG (3D and some phone cameras): the first frame is indexed
+    }
+)
+MAX_NAME_CHARS = 80
+
+_ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+_SWAPS_SIDES = frozenset({5, 6, 7, 8})
+# What Image.open treats as "this plugin does not recognise the file".
+_NOT_THIS_FORMAT = (SyntaxError, IndexError, TypeError, struct.error)
+
+_registration_lock = threading.Lock()
+_registered = False
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedImage:
+    """A photo ready for the encoder.
+
+    Attributes:
+        image: RGB pixels, EXIF orientation applied, transparency composited on white;
+            possibly scaled down (see ``open_image``'s ``min_side``).
+        width: Full-resolution width after orientation, whatever size ``image`` has.
+        height: Full-resolution height after orientation.
+        metadata: Text and capture date embedded in the file.
+    """
+
+    image: Image.Image
+    width: int
+    height: int
+    metadata: ImageMetadata
+
+
+def register_openers() -> None:
+    """Teach Pillow to open HEIF/HEIC and AVIF files; safe to call any number of times."""
+    global _registered
+    with _registration_lock:
+        if _registered:
+            return
+        Image.init()
+        pillow_heif.register_heif_opener()
+        if features.check("avif"):
+            from PIL import AvifImagePlugin  # noqa: F401 - importing registers the plugin
+        elif hasattr(pillow_heif, "register_avif_opener"):
+            pillow_heif.register_avif_opener()
+        _registered = True
+
+
+def open_image(path: Path, *, max_pixels: int, min_side: int | None = 224) -> DecodedImage:
+    """Decode a photo to RGB, refusing files that are not usable images.
+
+    Args:
+        path: The file to read.
+        max_pixels: Refuse images with more pixels than this, judged from the header
+            before any pixel is decoded.
+        min_side: Decode only as much resolution as needed to keep the shorter side at
+            least this long (JPEG decodes at 1/2, 1/4 or 1/8 scale; other formats are
+            box-reduced after decoding). ``None`` keeps the full resolution.
+
+    Returns:
+        The decoded image with its full-resolution size and embedded metadata.
+
+    Raises:
+        ImageUnreadableError: The file could not be read just now: missing (moved or
+            deleted), permission denied, or a disk error. Trying later may succeed.
+        UnsupportedImageError: The file is empty, not an image, truncated or corrupt,
+            or larger than ``max_pixels``: trying again is pointless until it changes.
+        ValueError: ``max_pixels`` or ``min_side`` is not positive.
+    """
+    if max_pixels < 1 or (min_side is not None and min_side < 1):
+        raise ValueError("max_pixels and min_side must be positive")
+    register_openers()
+    try:
+        with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                raise _failure(path, "is empty (0 bytes).")
+            return _decode(handle, path, max_pixels, min_side)
+    except FileNotFoundError as exc:
+        raise _unreadable(path, "was moved or deleted before it could be read.", exc) from exc
+    except IsADirectoryError as exc:
+        raise _failure(path, "is a folder, not an image.", exc) from exc
+    except PermissionError as exc:
+        raise _unreadable(path, "cannot be read: permission denied.", exc) from exc
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise _unreadable(path, f"could not be read ({reason}).", exc) from exc
+
+
+def _decode(handle: IO[bytes], path: Path, max_pixels: int, min_side: int | None) -> DecodedImage:
+    """Identify, check and decode an open file; OS-level read errors propagate as OSError."""
+    image = _identify(handle, path)
+    try:
+        width, height = image.size
+        _check_pixels(path, width, height, max_pixels)
+        try:
+            return _decode_pixels(image, width, height, min_side)
+        except Exception as exc:  # Pillow's decoders raise many types on bad data
+            if _is_disk_error(exc):
+                raise
+            raise _data_error(path, exc) from exc
+    finally:
+        image.close()
+
+
+def _identify(handle: IO[bytes], path: Path) -> ImageFile.ImageFile:
+    """Find the plugin that accepts the file, as ``Image.open`` does, minus its bomb check."""
+    prefix = handle.read(16)
+    rejection: Exception | None = None  # from a plugin whose signature check matched
+    # Plugins that check a signature go first; the few that take anything (TGA, IPTC...) last.
+    for format_id in sorted(Image.ID, key=lambda name: Image.OPEN[name][1] is None):
+        factory, accept = Image.OPEN[format_id]
+        verdict = accept(prefix) if accept else True
+        if not verdict or isinstance(verdict, str):
+            continue
+        handle.seek(0)
+        try:
+            return _construct(factory, handle, path)
+        except _NOT_THIS_FORMAT as exc:
+            if accept is not None and rejection is None:
+                rejection = exc
+    if rejection is not None:
+        raise _corrupt(path, rejection) from rejection
+    raise _failure(path, "is not an image format HashLens can read.")
+
+
+def _construct(
+    factory: Callable[[IO[bytes], str | bytes], ImageFile.ImageFile],
+    handle: IO[bytes],
+    path: Path,
+) -> ImageFile.ImageFile:
+    """Run one plugin's opener; "not this format" errors propagate for the caller to judge."""
+    try:
+        return factory(handle, os.fsdecode(path))
+    except _NOT_THIS_FORMAT:
+        raise
+    except Exception as exc:  # e.g. RuntimeError from the AVIF and HEIF decoders
+        if _is_disk_error(exc):
+            raise
+        raise _data_error(path, exc) from exc
+
+
+def _decode_pixels(
+    image: ImageFile.ImageFile, width: int, height: int, min_side: int | None
+) -> DecodedImage:
+    if min_side is not None:
+        # JPEG: DCT scaling (1/2, 1/4, 1/8); HEIF: an embedded thumbnail; others: no-op.
+        image.draft("RGB", (min_side, min_side))
+    image.load()
+    metadata = read_embedded_metadata(image)
+    orientation = _orientation(image)
+    rgb = _shrink(_to_rgb(image), min_side)
+    if orientation in _ORIENTATION_TRANSPOSE:
+        rgb = rgb.transpose(_ORIENTATION_TRANSPOSE[orientation])
+    if orientation in _SWAPS_SIDES:
+        width, height = height, width
+    return DecodedImage(rgb, width, height, metadata)
+
+
+def _orientation(image: Image.Image) -> int:
+    """The EXIF orientation still to apply (TIFF and HEIF apply it while loading)."""
+    try:
+        value = image.getexif().get(ExifTags.Base.Orientation, 1)
+    except Exception:  # a broken EXIF block only means no rotation
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Convert any mode to RGB; transparency is composited on white."""
+    if image.mode.startswith("I;16"):
+        image = Image.fromarray((np.asarray(image) >> 8).astype(np.uint8))
+    elif image.mode in ("I", "F"):
+        image = _scale_to_8bit(image)
+    if image.has_transparency_data:
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(white, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _scale_to_8bit(image: Image.Image) -> Image.Image:
+    """Map 32-bit integer or float grey levels to 0-255 (16-bit data, or floats in 0-1)."""
+    values = np.asarray(image, dtype=np.float32)
+    peak = float(values.max()) if values.size else 0.0
+    if image.mode == "F" and peak <= 1.0:
+        values = values * 255.0
+    elif peak > 255.0:
+        values = values / 257.0
+    return Image.fromarray(np.clip(values, 0.0, 255.0).astype(np.uint8))
+
+
+def _shrink(image: Image.Image, min_side: int | None) -> Image.Image:
+    """Box-reduce by an integer factor while the shorter side stays >= ``min_side``."""
+    if min_side is None:
+        return image
+    factor = min(image.size) // min_side
+    return image.reduce(factor) if factor >= 2 else image
+
+
+def _check_pixels(path: Path, width: int, height: int, max_pixels: int) -> None:
+    if width < 1 or height < 1:
+        raise _failure(path, "has no pixels (its header says it is empty).")
+    if width * height > max_pixels:
+        raise _too_large(path, width * height, max_pixels)
+
+
+def _too_large(
+    path: Path, pixels: int, max_pixels: int, cause: BaseException | None = None
+) -> UnsupportedImageError:
+    message = (
+        f"is too large: {pixels / 1e6:.1f} megapixels, "
+        f"the limit is {max_pixels / 1e6:.1f} megapixels."
+    )
+    return _failure(path, message, cause)
+
+
+def _is_disk_error(exc: Exception) -> bool:
+    """True when the disk or file system failed; Pillow's own OSErrors carry no errno."""
+    return isinstance(exc, OSError) and exc.errno is not None
+
+
+def _data_error(path: Path, exc: Exception) -> UnsupportedImageError:
+    """Word an error raised while parsing or decoding the file's bytes."""
+    if isinstance(exc, Image.DecompressionBombError):
+        return _failure(path, "is too large to decode safely.", exc)
+    return _corrupt(path, exc)
+
+
+def _corrupt(path: Path, cause: BaseException) -> UnsupportedImageError:
+    return _failure(path, "is truncated or its image data is corrupt.", cause)
+
+
+def _failure(path: Path, problem: str, cause: BaseException | None = None) -> UnsupportedImageError:
+    """Build the error for ``path``: the user sees the file name, the log gets the rest."""
+    details = _printable(str(path))
+    if cause is not None:
+        details = f"{details}: {type(cause).__name__}: {cause}"
+    return UnsupportedImageError(f"{_display_name(path)} {problem}", details)
+
+
+def _unreadable(path: Path, problem: str, cause: BaseException) -> ImageUnreadableError:
+    """Like :func:`_failure`, for a read that may succeed later (moved, permissions, I/O)."""
+    failure = _failure(path, problem, cause)
+    return ImageUnreadableError(failure.user_message, failure.details)
+
+
+def _display_name(path: Path) -> str:
+    """The file name as a user can read it: undecodable bytes shown as �, long names cut."""
+    name = os.fsencode(path.name).decode("utf-8", errors="replace")
+    if len(name) <= MAX_NAME_CHARS:
+        return name
+    keep = (MAX_NAME_CHARS - 1) // 2
+    return f"{name[:keep]}…{name[-keep:]}"
+
+
+def _printable(text: str) -> str:
+    """Text safe to log or encode as UTF-8 (undecodable bytes become backslash escapes)."""
+    return os.fsencode(text).decode("utf-8", errors="backslashreplace")

