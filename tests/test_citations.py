@@ -3,9 +3,9 @@
 The code cites specs by path (``docs/design/research/hpseh-lpih.md §2.3``,
 ``docs/methods/fpo-cmh.md``). A citation of a file that is not in the repository cannot be
 followed by anyone who has only the repository, so each ``.md`` path cited in the
-sources of ``core/``, ``desktop_app/``, ``benchmarks/`` and ``scripts/`` must exist,
-relative to the repository root. Absolute paths (``/tmp/out.md``: files a script
-writes) are not citations.
+sources of ``core/``, ``desktop_app/``, ``hashlens_bench/``, ``benchmarks/`` and
+``scripts/`` must exist, relative to the repository root. Absolute paths
+(``/tmp/out.md``: files a script writes) are not citations.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCANNED = ("core", "desktop_app", "benchmarks", "scripts")
+SCANNED = ("core", "desktop_app", "hashlens_bench", "benchmarks", "scripts")
 CITATION = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.md)(?![\w])")
 
 
