@@ -25,7 +25,6 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
-    QLineEdit,
     QMainWindow,
     QPushButton,
     QSplitter,
@@ -34,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core.search.query_syntax import SYNTAX_HINT
 from core.types import IndexReport, SearchHit
 from desktop_app.application.error_report import ErrorReport
 from desktop_app.application.library import FolderRow, FoldersAdded, LibraryOverview
@@ -45,7 +43,6 @@ from desktop_app.gui.views import window_drops as drops
 from desktop_app.gui.views.dialogs import IMAGE_FILTER, WEIGHTS_FILTER, Dialogs
 from desktop_app.gui.views.duplicates_page import DuplicatesPage
 from desktop_app.gui.views.hashing_panel import HashingPanel
-from desktop_app.gui.views.labels import plain_tooltip
 from desktop_app.gui.views.library_panel import LibraryPanel
 from desktop_app.gui.views.menus import add_menu
 from desktop_app.gui.views.model_panel import ModelPanel
@@ -56,9 +53,11 @@ from desktop_app.gui.views.viewer import PhotoViewer
 from desktop_app.gui.views.watch_indicator import WatchIndicator
 from desktop_app.gui.views.window_layout import (
     build_central,
+    build_query_edit,
     build_sidebar_scroll,
     library_path_label,
 )
+from desktop_app.gui.views.window_messages import folders_added_text, index_report_text
 from desktop_app.gui.views.window_navigation import ViewNavigator
 
 WINDOW_SIZE = QSize(1180, 760)
@@ -110,12 +109,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.setMinimumSize(MINIMUM_SIZE)
 
-        self.query_edit = QLineEdit()
-        self.query_edit.setObjectName("queryEdit")
-        self.query_edit.setPlaceholderText("Search your photos…  (Ctrl+F)")
-        self.query_edit.setClearButtonEnabled(True)
-        self.query_edit.setToolTip(plain_tooltip(SYNTAX_HINT))  # as hashlens search reads it
-        self.query_edit.setAcceptDrops(False)  # a dropped folder or photo is for the window
+        self.query_edit = build_query_edit()
         self.query_edit.textEdited.connect(self.query_edited)
         self.query_edit.returnPressed.connect(self._on_query_edit_return_pressed)
         self.query_edit.installEventFilter(self)
@@ -286,24 +280,12 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def show_folders_added(self, outcome: FoldersAdded) -> None:
-        parts = list(outcome.rejected)
-        if len(outcome.added) == 1:
-            parts.insert(0, f"Added {outcome.added[0]}.")
-        elif outcome.added:
-            parts.insert(0, f"Added {len(outcome.added)} folders.")
-        self.show_message(" ".join(parts))
+        self.show_message(folders_added_text(outcome))
 
     @Slot(object)
     def show_index_report(self, report: IndexReport) -> None:
         self.library_panel.show_indexing(False)
-        if report.cancelled:
-            self.show_message("Indexing cancelled. Finished batches are kept; Index now continues.")
-            return
-        skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
-        self.show_message(
-            f"Library up to date: {report.added} new, {report.updated} changed, "
-            f"{report.removed} removed{skipped}."
-        )
+        self.show_message(index_report_text(report))
 
     @Slot()
     def show_skipped_files(self) -> None:
@@ -419,11 +401,7 @@ class MainWindow(QMainWindow):
             and event.type() == QEvent.Type.KeyPress
             and event.key() == Qt.Key.Key_Down
         )
-        if is_down and self.search_area.results_model.rowCount() > 0:
-            view = self.search_area.results_view
-            view.setFocus(Qt.FocusReason.OtherFocusReason)
-            if not view.currentIndex().isValid():
-                view.setCurrentIndex(self.search_area.results_model.index(0))
+        if is_down and self._navigator.focus_results():
             return True
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
 

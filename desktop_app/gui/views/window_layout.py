@@ -1,4 +1,4 @@
-"""The window's fixed widgets: the scrolling sidebar, the central area, the status bar's path.
+"""The window's fixed widgets: search field, scrolling sidebar, central area, status path.
 
 Layout only: these build widgets from the parts the window owns and connect nothing.
 """
@@ -11,16 +11,29 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from core.search.query_syntax import SYNTAX_HINT
 from desktop_app.gui.views.labels import plain_label, plain_tooltip
 from desktop_app.gui.views.window_drops import DROP_QSS
 
 STATUS_PATH_WIDTH_PX = 420
+
+
+def build_query_edit() -> QLineEdit:
+    """The search field; its tooltip is the query syntax as ``hashlens search`` reads it."""
+    edit = QLineEdit()
+    edit.setObjectName("queryEdit")
+    edit.setPlaceholderText("Search your photos…  (Ctrl+F)")
+    edit.setClearButtonEnabled(True)
+    edit.setToolTip(plain_tooltip(SYNTAX_HINT))  # as hashlens search reads it
+    edit.setAcceptDrops(False)  # a dropped folder or photo is for the window
+    return edit
 
 
 def build_sidebar_scroll(panels: list[QWidget]) -> QScrollArea:

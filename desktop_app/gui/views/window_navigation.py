@@ -1,4 +1,4 @@
-"""The way between the window's right-side views, and the full-size viewer.
+"""The way between the window's right-side views, the focus into the results, the viewer.
 
 Results, one photo's detail and the duplicate groups share the search area; this
 remembers which view a detail was opened from, so that Back and Esc return there,
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from core.types import SearchHit
@@ -64,6 +65,17 @@ class ViewNavigator:
             area.setCurrentWidget(self._duplicates)
             return True
         return area.back_to_results()
+
+    def focus_results(self) -> bool:
+        """Move the focus to the results (the first one when none is current); False if none."""
+        model = self._area.results_model
+        if model.rowCount() <= 0:
+            return False
+        view = self._area.results_view
+        view.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not view.currentIndex().isValid():
+            view.setCurrentIndex(model.index(0))
+        return True
 
     def note_detail_opened(self, *, is_from_duplicates: bool) -> None:
         """A detail was asked for from the duplicates view (True) or the results (False)."""
