@@ -348,7 +348,7 @@ def test_hashing_errors_are_worded_and_change_nothing(
 def test_fpo_cmh_embeds_concept_prompts_and_keeps_learning_while_indexing(
     indexed: Path, photos: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import core.library.training.trainer
+    import core.library.training.training_rows
     from core.encoders.concepts import ConceptVocabulary, load_vocabulary
     from core.hashing.fpo_cmh.hasher import FPOCMH
     from core.library.training.code_writer import load_hasher
@@ -357,7 +357,7 @@ def test_fpo_cmh_embeds_concept_prompts_and_keeps_learning_while_indexing(
     full = load_vocabulary()
     small = ConceptVocabulary(full.phrases[:60], full.groups[:60], full.templates)
     monkeypatch.setattr(
-        core.library.training.trainer, "load_vocabulary", lambda: small
+        core.library.training.training_rows, "load_vocabulary", lambda: small
     )  # a fast run
     lib = ["--library", str(indexed)]
     assert run([*lib, "train", "--method", "fpo-cmh", "--bits", "8", "--no-progress"]) == 0

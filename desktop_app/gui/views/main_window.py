@@ -20,35 +20,29 @@ from PySide6.QtGui import (
     QDropEvent,
     QGuiApplication,
     QIcon,
-    QImage,
     QKeyEvent,
     QKeySequence,
     QShortcut,
 )
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLineEdit,
     QMainWindow,
     QPushButton,
-    QScrollArea,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from core.media.image_io import SUPPORTED_EXTENSIONS
-from core.search.query_syntax import SYNTAX_HINT
 from core.types import IndexReport, SearchHit
 from desktop_app.application.error_report import ErrorReport
 from desktop_app.application.library import FolderRow, FoldersAdded, LibraryOverview
 from desktop_app.gui.full_images import FullImageLoader
 from desktop_app.gui.preferences import Preferences
 from desktop_app.gui.thumbnails import ThumbnailLoader
+from desktop_app.gui.views import window_drops as drops
 from desktop_app.gui.views.dialogs import IMAGE_FILTER, WEIGHTS_FILTER, Dialogs
 from desktop_app.gui.views.duplicates_page import DuplicatesPage
 from desktop_app.gui.views.hashing_panel import HashingPanel
-from desktop_app.gui.views.labels import plain_label, plain_tooltip
 from desktop_app.gui.views.library_panel import LibraryPanel
 from desktop_app.gui.views.menus import add_menu
 from desktop_app.gui.views.model_panel import ModelPanel
@@ -57,20 +51,18 @@ from desktop_app.gui.views.search_area import SearchArea
 from desktop_app.gui.views.skipped_dialog import SkippedDialog
 from desktop_app.gui.views.viewer import PhotoViewer
 from desktop_app.gui.views.watch_indicator import WatchIndicator
+from desktop_app.gui.views.window_layout import (
+    build_central,
+    build_query_edit,
+    build_sidebar_scroll,
+    library_path_label,
+)
+from desktop_app.gui.views.window_messages import folders_added_text, index_report_text
+from desktop_app.gui.views.window_navigation import ViewNavigator
 
 WINDOW_SIZE = QSize(1180, 760)
 MINIMUM_SIZE = QSize(760, 520)
 SIDEBAR_WIDTH_PX = 380
-STATUS_PATH_WIDTH_PX = 420
-DROP_QSS = (
-    'QWidget#centralArea[dropTarget="true"] '
-    "{ border: 2px dashed palette(highlight); border-radius: 8px; }"
-)
-
-
-def is_image_path(path: Path) -> bool:
-    """Whether a dropped path names an image file (judged by its name, not by opening it)."""
-    return path.suffix.lower() in SUPPORTED_EXTENSIONS
 
 
 class MainWindow(QMainWindow):
@@ -109,23 +101,15 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self._dialogs = dialogs
-        self._full_images = full_images
-        self.viewer: PhotoViewer | None = None
         self._preferences = preferences
         self._photo_count = 0
-        self._is_detail_from_duplicates = False
         self.skipped_dialog: SkippedDialog | None = None
         self.setWindowTitle("HashLens")
         self.setWindowIcon(icon)
         self.setAcceptDrops(True)
         self.setMinimumSize(MINIMUM_SIZE)
 
-        self.query_edit = QLineEdit()
-        self.query_edit.setObjectName("queryEdit")
-        self.query_edit.setPlaceholderText("Search your photos…  (Ctrl+F)")
-        self.query_edit.setClearButtonEnabled(True)
-        self.query_edit.setToolTip(plain_tooltip(SYNTAX_HINT))  # as hashlens search reads it
-        self.query_edit.setAcceptDrops(False)  # a dropped folder or photo is for the window
+        self.query_edit = build_query_edit()
         self.query_edit.textEdited.connect(self.query_edited)
         self.query_edit.returnPressed.connect(self._on_query_edit_return_pressed)
         self.query_edit.installEventFilter(self)
@@ -139,6 +123,7 @@ class MainWindow(QMainWindow):
         self.search_area = SearchArea(thumbnails)
         self.duplicates_page = DuplicatesPage(thumbnails)
         self.search_area.addWidget(self.duplicates_page)
+        self._navigator = ViewNavigator(self, self.search_area, self.duplicates_page, full_images)
         self._build_pages(icon)
         self._build_menus()
         self._build_status_bar(library_path)
@@ -150,23 +135,11 @@ class MainWindow(QMainWindow):
         self.loading_page = MessagePage("loadingPage", "Opening the library…")
         self.error_page = MessagePage("errorPage", "This library can’t be opened")
         self.empty_page = EmptyPage(icon, self.first_run_model_panel)
-        sidebar = QWidget()
-        side = QVBoxLayout(sidebar)
-        side.setContentsMargins(0, 8, 12, 0)
-        side.setSpacing(12)
-        side.addWidget(self.library_panel, 1)
-        side.addWidget(self.hashing_panel)
-        side.addWidget(self.model_panel)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("librarySplitter")
-        self.sidebar_scroll = QScrollArea()
-        self.sidebar_scroll.setObjectName("sidebarScroll")
-        self.sidebar_scroll.setWidget(sidebar)
-        self.sidebar_scroll.setWidgetResizable(True)  # too short a window scrolls, never overlaps
-        self.sidebar_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.sidebar_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        bar = self.sidebar_scroll.verticalScrollBar().sizeHint().width()
-        self.sidebar_scroll.setMinimumWidth(sidebar.minimumSizeHint().width() + bar)
+        self.sidebar_scroll = build_sidebar_scroll(
+            [self.library_panel, self.hashing_panel, self.model_panel]
+        )
         self.splitter.addWidget(self.sidebar_scroll)
         self.splitter.addWidget(self.search_area)
         self.splitter.setStretchFactor(1, 1)
@@ -180,20 +153,8 @@ class MainWindow(QMainWindow):
         for page in (self.loading_page, self.error_page, self.empty_page, library_page):
             self.pages.addWidget(page)
         self.library_page = library_page
-        top = QHBoxLayout()
-        top.setSpacing(8)
-        top.addWidget(self.query_edit, 1)
-        top.addWidget(self.photo_button)
-        central = QWidget()
-        central.setObjectName("centralArea")
-        central.setStyleSheet(DROP_QSS)
-        central.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        self._central = central
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.addLayout(top)
-        layout.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
+        self._central = build_central([self.query_edit, self.photo_button], self.pages)
+        self.setCentralWidget(self._central)
 
     def _build_menus(self) -> None:
         bar, keys = self.menuBar(), QKeySequence.StandardKey
@@ -217,18 +178,9 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.escape)
 
     def _build_status_bar(self, library_path: Path) -> None:
-        path_label = plain_label(is_subtle=True)
-        path_label.setWordWrap(False)
-        text = str(library_path)
-        elided = path_label.fontMetrics().elidedText(
-            text, Qt.TextElideMode.ElideMiddle, STATUS_PATH_WIDTH_PX
-        )
-        path_label.setText(f"Library: {elided}")
-        path_label.setToolTip(plain_tooltip(text))
-        path_label.setObjectName("libraryPathLabel")
         self.watch_indicator = WatchIndicator()
         self.statusBar().addPermanentWidget(self.watch_indicator)
-        self.statusBar().addPermanentWidget(path_label)
+        self.statusBar().addPermanentWidget(library_path_label(library_path))
 
     def _connect_children(self) -> None:
         self.empty_page.add_folder_requested.connect(self.ask_for_folder)
@@ -244,8 +196,8 @@ class MainWindow(QMainWindow):
         area.image_query_panel.hit_opened.connect(self.hit_opened)
         area.detail_page.back_requested.connect(self.back_from_detail)
         area.results_view.hit_opened.connect(self._on_results_view_hit_opened)
-        area.results_view.view_requested.connect(self._on_results_view_view_requested)
-        area.detail_page.view_requested.connect(self._on_detail_page_view_requested)
+        area.results_view.view_requested.connect(self._navigator.view_result)
+        area.detail_page.view_requested.connect(self._navigator.view_detail_photo)
         area.detail_page.search_requested.connect(self._on_detail_page_search_requested)
         duplicates = self.duplicates_page
         duplicates.back_requested.connect(self.leave_duplicates)
@@ -259,6 +211,11 @@ class MainWindow(QMainWindow):
     def dialogs(self) -> Dialogs:
         """The questions the window asks (files, folders, confirmations, text)."""
         return self._dialogs
+
+    @property
+    def viewer(self) -> PhotoViewer | None:
+        """The full-size viewer, once a photo was shown in it."""
+        return self._navigator.viewer
 
     @property
     def current_page(self) -> str:
@@ -323,24 +280,12 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def show_folders_added(self, outcome: FoldersAdded) -> None:
-        parts = list(outcome.rejected)
-        if len(outcome.added) == 1:
-            parts.insert(0, f"Added {outcome.added[0]}.")
-        elif outcome.added:
-            parts.insert(0, f"Added {len(outcome.added)} folders.")
-        self.show_message(" ".join(parts))
+        self.show_message(folders_added_text(outcome))
 
     @Slot(object)
     def show_index_report(self, report: IndexReport) -> None:
         self.library_panel.show_indexing(False)
-        if report.cancelled:
-            self.show_message("Indexing cancelled. Finished batches are kept; Index now continues.")
-            return
-        skipped = f", {len(report.skipped)} skipped" if report.skipped else ""
-        self.show_message(
-            f"Library up to date: {report.added} new, {report.updated} changed, "
-            f"{report.removed} removed{skipped}."
-        )
+        self.show_message(index_report_text(report))
 
     @Slot()
     def show_skipped_files(self) -> None:
@@ -359,38 +304,27 @@ class MainWindow(QMainWindow):
         if self.current_page != "libraryPage":
             self.show_message("Add a folder first; then HashLens can look for duplicates.")
             return
-        self.duplicates_page.show_searching()
-        self.search_area.setCurrentWidget(self.duplicates_page)
+        self._navigator.show_duplicates()
         self.duplicates_requested.emit(self.duplicates_page.include_bursts)
 
     @Slot()
     def leave_duplicates(self) -> bool:
         """Back from the duplicates view to the photos; False if it was not on show."""
-        if self.search_area.currentWidget() is not self.duplicates_page:
-            return False
-        has_results = self.search_area.results_model.rowCount() > 0
-        area = self.search_area
-        area.setCurrentWidget(area.results_page if has_results else area.hint_page)
-        return True
+        return self._navigator.leave_duplicates()
 
     @Slot()
     def back_from_detail(self) -> bool:
         """Leave the detail view for the view it was opened from; False if not on show."""
-        area = self.search_area
-        if self._is_detail_from_duplicates and area.currentWidget() is area.detail_page:
-            self._is_detail_from_duplicates = False
-            area.setCurrentWidget(self.duplicates_page)
-            return True
-        return area.back_to_results()
+        return self._navigator.back_from_detail()
 
     @Slot(object)
     def _on_duplicates_page_hit_opened(self, hit: SearchHit) -> None:
-        self._is_detail_from_duplicates = True
+        self._navigator.note_detail_opened(is_from_duplicates=True)
         self.hit_opened.emit(hit)
 
     @Slot(object)
     def _on_results_view_hit_opened(self, _hit: SearchHit) -> None:
-        self._is_detail_from_duplicates = False
+        self._navigator.note_detail_opened(is_from_duplicates=False)
 
     @Slot()
     def escape(self) -> None:
@@ -423,13 +357,11 @@ class MainWindow(QMainWindow):
     @Slot()
     def paste_image(self) -> None:
         """Search with the image (or image file) on the clipboard."""
-        mime = QGuiApplication.clipboard().mimeData()
-        files = [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()] if mime else []
-        images = [p for p in files if is_image_path(p)]
-        if images:
-            self.image_chosen.emit(images[0])
-        elif mime is not None and mime.hasImage():
-            self.image_pasted.emit(QImage(mime.imageData()))
+        pasted = drops.pasted_photo(QGuiApplication.clipboard().mimeData())
+        if isinstance(pasted, Path):
+            self.image_chosen.emit(pasted)
+        elif pasted is not None:
+            self.image_pasted.emit(pasted)
         else:
             self.show_message("The clipboard holds no image to search with.")
 
@@ -441,28 +373,7 @@ class MainWindow(QMainWindow):
 
     def open_viewer(self, hits: Sequence[SearchHit], row: int) -> None:
         """Show ``hits[row]`` full size; next and previous walk ``hits``."""
-        if self._full_images is None or not hits:
-            return
-        if self.viewer is None:
-            self.viewer = PhotoViewer(self._full_images, self)
-        self.viewer.show_hits(hits, row)
-        self.viewer.show()
-        self.viewer.raise_()
-        self.viewer.activateWindow()
-
-    @Slot(int)
-    def _on_results_view_view_requested(self, row: int) -> None:
-        self.open_viewer(self.search_area.results_model.hits, row)
-
-    @Slot(str)
-    def _on_detail_page_view_requested(self, path: str) -> None:
-        hits = self.search_area.results_model.hits
-        row = next((i for i, hit in enumerate(hits) if hit.path == path), None)
-        detail = self.search_area.detail_page.detail
-        if row is not None:
-            self.open_viewer(hits, row)
-        elif detail is not None:
-            self.open_viewer([SearchHit("photo", detail.media_id, path, "", 0.0)], 0)
+        self._navigator.open_viewer(hits, row)
 
     @Slot(str)
     def _on_detail_page_search_requested(self, path: str) -> None:
@@ -490,57 +401,34 @@ class MainWindow(QMainWindow):
             and event.type() == QEvent.Type.KeyPress
             and event.key() == Qt.Key.Key_Down
         )
-        if is_down and self.search_area.results_model.rowCount() > 0:
-            view = self.search_area.results_view
-            view.setFocus(Qt.FocusReason.OtherFocusReason)
-            if not view.currentIndex().isValid():
-                view.setCurrentIndex(self.search_area.results_model.index(0))
+        if is_down and self._navigator.focus_results():
             return True
         return super().eventFilter(watched, event)  # type: ignore[arg-type]
 
     @property
     def is_drop_highlighted(self) -> bool:
         """Whether the window shows that a drag over it can be dropped."""
-        return bool(self._central.property("dropTarget"))
-
-    def _set_drop_highlight(self, is_on: bool) -> None:
-        central = self._central
-        central.setProperty("dropTarget", is_on)
-        central.style().unpolish(central)
-        central.style().polish(central)
-
-    @staticmethod
-    def _accept_as_copy(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> bool:
-        """Accept the drag as a Copy (or, if the source only offers that, a Link): the files
-        stay where they are, so the source must never be told they were moved."""
-        for action in (Qt.DropAction.CopyAction, Qt.DropAction.LinkAction):
-            if event.possibleActions() & action:
-                event.setDropAction(action)
-                event.accept()
-                return True
-        event.ignore()
-        return False
+        return drops.is_drop_highlighted(self._central)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
-        has_files = any(url.isLocalFile() for url in event.mimeData().urls())
-        if has_files and self._accept_as_copy(event):
-            self._set_drop_highlight(True)
+        if drops.has_local_files(event.mimeData()) and drops.accept_as_copy(event):
+            drops.set_drop_highlight(self._central, True)
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:  # noqa: N802 - Qt override
-        if any(url.isLocalFile() for url in event.mimeData().urls()):
-            self._accept_as_copy(event)
+        if drops.has_local_files(event.mimeData()):
+            drops.accept_as_copy(event)
 
     def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:  # noqa: N802 - Qt override
-        self._set_drop_highlight(False)
+        drops.set_drop_highlight(self._central, False)
         super().dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
-        self._set_drop_highlight(False)
-        paths = tuple(Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile())
-        if not paths or not self._accept_as_copy(event):
+        drops.set_drop_highlight(self._central, False)
+        paths = drops.local_paths(event.mimeData())
+        if not paths or not drops.accept_as_copy(event):
             return
-        images = [p for p in paths if is_image_path(p)]
-        folders = tuple(p for p in paths if not is_image_path(p))
+        images = [p for p in paths if drops.is_image_path(p)]
+        folders = tuple(p for p in paths if not drops.is_image_path(p))
         if folders:
             self.show_message("Adding to the library…")
             self.folders_chosen.emit(folders)
