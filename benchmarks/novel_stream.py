@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -45,6 +46,9 @@ from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find benchmarks/
+
+from benchmarks.online_stream import parse_params, stream_items
 from core.hashing import Hasher, PairedFeatures, StreamBatch, create_hasher
 from core.hashing.fpo_cmh.hasher import FPOCMH
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
@@ -114,18 +118,6 @@ def novel_class_split(data: FeatureDataset, seed: int = 0) -> NovelSplit:
     offline = np.sort(rng.permutation(old_rows)[: len(old_rows) // 2])
     streamed = np.setdiff1d(train, offline)
     return NovelSplit(offline, streamed, novel, is_novel_row[data.query])
-
-
-def stream_items(rows: np.ndarray, missing: float, seed: int) -> list[tuple[int, bool, bool]]:
-    """(row, has image, has text) per item, shuffled; a pair loses one side w.p. ``missing``."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(rows)
-    drop = rng.random(len(order)) < missing
-    side = rng.random(len(order)) < 0.5
-    return [
-        (int(r), not (d and s), not (d and not s))
-        for r, d, s in zip(order, drop, side, strict=True)
-    ]
 
 
 class Evaluator:
@@ -276,21 +268,6 @@ def print_table(results: list[RunResult]) -> None:
             f"{s.get('bank_rows')} "
             f"({s.get('novel_rows', 0)}) |"
         )
-
-
-def parse_params(pairs: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for pair in pairs:
-        key, _, text = pair.partition("=")
-        for cast in (int, float):
-            try:
-                out[key] = cast(text)
-                break
-            except ValueError:
-                continue
-        else:
-            out[key] = text
-    return out
 
 
 def main() -> None:

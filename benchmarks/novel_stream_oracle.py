@@ -17,11 +17,15 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from benchmarks.novel_stream import Evaluator, novel_class_split, parse_params, stream_items
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find benchmarks/
+
+from benchmarks.novel_stream import Evaluator, novel_class_split
+from benchmarks.online_stream import parse_params, stream_items
 from core.hashing import Hasher, PairedFeatures, create_hasher
 from core.hashing.fpo_cmh.hasher import FPOCMH
 from core.hashing.fpo_cmh.heads import single_threaded_blas
