@@ -277,30 +277,12 @@ class _TextTower(torch.nn.Module):
         self.clip = clip
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        from core.encoders.text_tower import can_trim
+        from core.encoders.text_tower import can_trim, prefix_features
 
-        clip = self.clip
-        if not can_trim(clip):
-            out: torch.Tensor = clip.encode_text(tokens)
+        if not can_trim(self.clip):
+            out: torch.Tensor = self.clip.encode_text(tokens)
             return out
-        from open_clip.transformer import text_global_pool
-
-        length = tokens.shape[1]
-        cast_dtype = clip.transformer.get_cast_dtype()
-        x = clip.token_embedding(tokens).to(cast_dtype)
-        x = x + clip.positional_embedding[:length].to(cast_dtype)
-        x = clip.transformer(x, attn_mask=clip.attn_mask[:length, :length])
-        x = clip.ln_final(x)
-        x = text_global_pool(
-            x, tokens, clip.text_pool_type, eos_token_id=getattr(clip, "text_eos_id", None)
-        )
-        if clip.text_projection is not None:
-            if isinstance(clip.text_projection, torch.nn.Linear):
-                x = clip.text_projection(x)
-            else:
-                x = x @ clip.text_projection
-        result: torch.Tensor = x
-        return result
+        return prefix_features(self.clip, tokens)
 
 
 def _export_attention(

@@ -37,22 +37,22 @@ def used_length(tokens: torch.Tensor, clip: Any) -> int:
     return int(ends.max().item()) + 1 if tokens.numel() else 1
 
 
-def encode_text_trimmed(clip: Any, tokens: torch.Tensor) -> torch.Tensor:
-    """``clip.encode_text(tokens)`` computed over the used prefix of the context only."""
-    if not can_trim(clip):
-        result: torch.Tensor = clip.encode_text(tokens)
-        return result
+def prefix_features(clip: Any, tokens: torch.Tensor) -> torch.Tensor:
+    """The text tower over exactly ``tokens`` (a used prefix), before normalisation.
+
+    ``clip`` must pass :func:`can_trim`. The ONNX export traces this same function, so
+    the exported text tower and the torch path compute one forward.
+    """
     from open_clip.transformer import text_global_pool
 
-    length = used_length(tokens, clip)
-    short = tokens[:, :length]
+    length = tokens.shape[1]
     cast_dtype = clip.transformer.get_cast_dtype()
-    x = clip.token_embedding(short).to(cast_dtype)
+    x = clip.token_embedding(tokens).to(cast_dtype)
     x = x + clip.positional_embedding[:length].to(cast_dtype)
     x = clip.transformer(x, attn_mask=clip.attn_mask[:length, :length])
     x = clip.ln_final(x)
     x = text_global_pool(
-        x, short, clip.text_pool_type, eos_token_id=getattr(clip, "text_eos_id", None)
+        x, tokens, clip.text_pool_type, eos_token_id=getattr(clip, "text_eos_id", None)
     )
     if clip.text_projection is not None:
         x = (
@@ -60,4 +60,13 @@ def encode_text_trimmed(clip: Any, tokens: torch.Tensor) -> torch.Tensor:
             if isinstance(clip.text_projection, torch.nn.Linear)
             else x @ clip.text_projection
         )
-    return F.normalize(x, dim=-1)
+    result: torch.Tensor = x
+    return result
+
+
+def encode_text_trimmed(clip: Any, tokens: torch.Tensor) -> torch.Tensor:
+    """``clip.encode_text(tokens)`` computed over the used prefix of the context only."""
+    if not can_trim(clip):
+        result: torch.Tensor = clip.encode_text(tokens)
+        return result
+    return F.normalize(prefix_features(clip, tokens[:, : used_length(tokens, clip)]), dim=-1)
