@@ -141,4 +141,8 @@ def listed_hits(store: Store, dated: list[tuple[int, str]]) -> tuple[SearchHit, 
     ids = [media_id for media_id, _ in dated]
     paths = store.media.paths_of(ids)
     firsts = store.media.first_captions(ids)
-    return tuple(SearchHit("photo", m, paths.get(m, ""), firsts.get(m, ""), 0.0) for m in ids)
+    kinds = store.media.kinds_of(ids)
+    return tuple(
+        SearchHit("photo", m, paths.get(m, ""), firsts.get(m, ""), 0.0, media=kinds.get(m, "photo"))
+        for m in ids
+    )
