@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -60,12 +61,15 @@ def write_dng(
         (50714, "I", 1, (0,), True),  # BlackLevel
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
+    plain: dict[str, Any] = {"metadata": None}  # no tifffile JSON in ImageDescription
     with tifffile.TiffWriter(path) as tiff:
         if preview is None:
-            tiff.write(mosaic, photometric=32803, subfiletype=0, extratags=main + sensor)
+            tiff.write(mosaic, photometric=32803, subfiletype=0, extratags=main + sensor, **plain)
         else:
-            tiff.write(preview, photometric="rgb", subfiletype=1, subifds=1, extratags=main)
-            tiff.write(mosaic, photometric=32803, subfiletype=0, extratags=sensor)
+            tiff.write(
+                preview, photometric="rgb", subfiletype=1, subifds=1, extratags=main, **plain
+            )
+            tiff.write(mosaic, photometric=32803, subfiletype=0, extratags=sensor, **plain)
     return path
 
 
