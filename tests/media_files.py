@@ -30,20 +30,22 @@ _COLOR_MATRIX = tuple(v for row in _XYZ_TO_SRGB for x in row for v in (round(x *
 
 def write_dng(
     path: Path,
-    colour: RGB,
+    colour: RGB | np.ndarray,
     *,
     size: tuple[int, int] = (96, 64),
     preview: np.ndarray | None = None,
     camera: tuple[str, str] = ("Canon", "Canon EOS 5D"),
     taken: str = "2021:06:05 10:11:12",
 ) -> Path:
-    """A DNG whose sensor saw one ``colour`` everywhere; ``preview`` (H x W x 3, uint8)
-    is embedded as the camera's preview when given."""
+    """A DNG whose sensor saw one ``colour`` everywhere (or a picture: H x W x 3 uint8, its
+    size then ``size``); ``preview`` (H x W x 3, uint8) is embedded as the camera's preview."""
     width, height = size
-    linear = [round((c / 255) ** 2.2 * 4095) for c in colour]
-    mosaic = np.zeros((height, width), np.uint16)
-    mosaic[0::2, 0::2], mosaic[1::2, 1::2] = linear[0], linear[2]
-    mosaic[0::2, 1::2] = mosaic[1::2, 0::2] = linear[1]
+    scene = np.empty((height, width, 3), np.uint8)
+    scene[:] = colour
+    linear = np.round((scene / 255.0) ** 2.2 * 4095).astype(np.uint16)
+    mosaic = linear[..., 1].copy()  # green where the pattern has no red or blue
+    mosaic[0::2, 0::2] = linear[0::2, 0::2, 0]
+    mosaic[1::2, 1::2] = linear[1::2, 1::2, 2]
     main = [
         (50706, "B", 4, (1, 4, 0, 0), True),  # DNGVersion
         (50708, "s", 0, "HashLens Test", True),  # UniqueCameraModel
@@ -75,14 +77,15 @@ def write_dng(
 
 def write_video(
     path: Path,
-    colours: Sequence[RGB],
+    colours: Sequence[RGB | np.ndarray],
     *,
     fps: int = 10,
     gop: int = 5,
     size: tuple[int, int] = (64, 48),
     creation_time: str = "2022-03-04T05:06:07.000000Z",
 ) -> Path:
-    """A video with one frame per colour (``fps`` frames a second, a keyframe every ``gop``)."""
+    """A video with one frame per colour or picture (H x W x 3 uint8, of ``size``), ``fps``
+    frames a second, a keyframe every ``gop``."""
     width, height = size
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w") as container:

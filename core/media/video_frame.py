@@ -53,7 +53,7 @@ def open_video_frame(
     *,
     max_pixels: int,
     min_side: int | None,
-    time_limit_s: float = TIME_LIMIT_S,
+    time_limit_s: float | None = None,
     max_frames: int = MAX_FRAMES,
 ) -> DecodedImage:
     """Decode the frame at :data:`POSITION` of a video.
@@ -63,7 +63,8 @@ def open_video_frame(
         max_pixels: Refuse a video whose frames have more pixels than this.
         min_side: Box-reduce the frame while its shorter side stays at least this long.
         time_limit_s: Give up (skip the video) when opening it and reaching a frame takes
-            longer than this; reads that stall are interrupted at the same limit.
+            longer than this (default :data:`TIME_LIMIT_S`); reads that stall are
+            interrupted at the same limit.
         max_frames: Decode at most this many frames after the seek; the latest is used.
 
     Returns:
@@ -72,6 +73,8 @@ def open_video_frame(
     Raises:
         UnsupportedImageError: No video stream, truncated or corrupt, too large, too slow.
     """
+    if time_limit_s is None:
+        time_limit_s = TIME_LIMIT_S
     deadline = time.monotonic() + time_limit_s
     try:
         if time_limit_s <= 0:

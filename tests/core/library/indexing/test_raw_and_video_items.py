@@ -5,8 +5,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from PIL import Image
 
+from core.media import video_frame
 from tests.core.library.conftest import Harness
 from tests.media_files import distinct_colours, truncate, write_dng, write_video
 
@@ -66,3 +68,22 @@ def test_a_moved_video_keeps_its_features_and_its_kind(harness: Harness, tmp_pat
     record = harness.store.media.media_by_path(str(photos / "2022" / "clip.mp4"))
     assert record is not None
     assert harness.store.media.kinds_of([record.id]) == {record.id: "video"}
+
+
+def test_a_video_past_the_time_limit_is_skipped_and_indexing_goes_on(
+    harness: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (40, 30), "green").save(photos / "plain.jpg")
+    write_video(photos / "slow.mp4", distinct_colours(20))
+    monkeypatch.setattr(video_frame, "TIME_LIMIT_S", 0.0)  # as a stalled or endless decode
+    harness.add(photos)
+
+    report = harness.index()
+
+    assert report.encoded_images == 1
+    reason = dict(harness.store.media.errors())[str(photos / "slow.mp4")]
+    assert reason == "slow.mp4 took longer than 0 seconds to decode a frame; it was skipped."
+    monkeypatch.undo()  # the next scan tries it again only if the file changes
+    assert harness.index().encoded_images == 0
