@@ -10,6 +10,7 @@ a decoder picked.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ def write_dng(
     preview: np.ndarray | None = None,
     camera: tuple[str, str] = ("Canon", "Canon EOS 5D"),
     taken: str = "2021:06:05 10:11:12",
+    orientation: int = 1,
 ) -> Path:
     """A DNG whose sensor saw one ``colour`` everywhere (or a picture: H x W x 3 uint8, its
     size then ``size``); ``preview`` (H x W x 3, uint8) is embedded as the camera's preview."""
@@ -55,6 +57,7 @@ def write_dng(
         (271, "s", 0, camera[0], True),
         (272, "s", 0, camera[1], True),
         (306, "s", 0, taken, True),
+        (274, "H", 1, (orientation,), True),  # EXIF orientation: LibRaw's flip
     ]
     sensor = [
         (33421, "H", 2, (2, 2), True),  # CFARepeatPatternDim
@@ -116,4 +119,14 @@ def truncate(path: Path, keep: float = 0.5) -> Path:
     """Cut the file to ``keep`` of its length, as an interrupted copy leaves it."""
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+def turn_quarter_clockwise(path: Path) -> Path:
+    """Mark an MP4 as shot in portrait, as phones do: the track header's display matrix
+    says to turn the picture 90 degrees clockwise (the pixels stay as they are)."""
+    data = bytearray(path.read_bytes())
+    matrix = data.index(b"tkhd") + 44  # type, version and flags, times, id, volume...: 44 bytes
+    data[matrix : matrix + 36] = struct.pack(">9i", 0, 0x10000, 0, -0x10000, 0, 0, 0, 0, 1 << 30)
+    path.write_bytes(bytes(data))
     return path

@@ -11,7 +11,14 @@ from core.errors import UnsupportedImageError
 from core.media.image_io import open_image
 from core.media.media_kinds import media_kind
 from core.media.video_frame import open_video_frame
-from tests.media_files import RGB, distinct_colours, truncate, write_dng, write_video
+from tests.media_files import (
+    RGB,
+    distinct_colours,
+    truncate,
+    turn_quarter_clockwise,
+    write_dng,
+    write_video,
+)
 
 BIG = 10**9
 RED: RGB = (200, 30, 30)
@@ -156,3 +163,37 @@ def test_the_decoder_seeks_to_the_keyframe_instead_of_decoding_from_the_start(
 
     # from the start, three frames would end at frame 2
     assert nearest(mean_colour(decoded.image), colours) == 15
+
+
+def test_a_portrait_phone_video_gives_an_upright_frame(tmp_path: Path) -> None:
+    left_white = np.zeros((48, 64, 3), np.uint8)
+    left_white[:, :32] = 255
+    video = turn_quarter_clockwise(write_video(tmp_path / "portrait.mp4", [left_white] * 5))
+
+    decoded = open_image(video, max_pixels=BIG, min_side=None)
+
+    assert (decoded.width, decoded.height) == (48, 64)  # portrait
+    pixels = np.asarray(decoded.image)
+    assert pixels[:24].mean() > 230  # turned clockwise: the left half is now on top
+    assert pixels[-24:].mean() < 25
+
+
+@pytest.mark.parametrize("min_side", [16, 60])  # the preview (24 x 48 is enough), developed
+def test_a_raw_shot_in_portrait_is_turned_upright_from_preview_or_sensor(
+    tmp_path: Path, min_side: int
+) -> None:
+    left_white = np.zeros((64, 96, 3), np.uint8)
+    left_white[:, :48] = 255
+    dng = write_dng(
+        tmp_path / "portrait.dng", left_white, size=(96, 64), preview=left_white[::2, ::2],
+        orientation=6,  # turn 90 degrees clockwise to view
+    )  # fmt: skip
+
+    decoded = open_image(dng, max_pixels=BIG, min_side=min_side)
+
+    assert (decoded.width, decoded.height) == (64, 96)
+    pixels = np.asarray(decoded.image, dtype=np.float64)
+    height = pixels.shape[0]
+    assert pixels.shape[0] > pixels.shape[1]
+    assert pixels[: height // 3].mean() > 200  # the left half is now on top
+    assert pixels[-height // 3 :].mean() < 50
