@@ -29,8 +29,6 @@ from core.errors import UnsupportedImageError
 from core.media.decoded import DecodedImage, check_pixels, corrupt, failure, shrink, unreadable
 from core.media.media_kinds import INDEXED_EXTENSIONS, media_kind
 from core.media.metadata import read_embedded_metadata
-from core.media.raw_decode import open_raw
-from core.media.video_frame import open_video_frame
 
 __all__ = ["SUPPORTED_EXTENSIONS", "DecodedImage", "open_image", "register_openers"]
 
@@ -101,9 +99,13 @@ def open_image(path: Path, *, max_pixels: int, min_side: int | None = 224) -> De
             if os.fstat(handle.fileno()).st_size == 0:
                 raise failure(path, "is empty (0 bytes).")
             kind = media_kind(path)
-            if kind == "raw":
+            if kind == "raw":  # LibRaw and FFmpeg load on first use: searches rarely need them
+                from core.media.raw_decode import open_raw
+
                 return open_raw(path, max_pixels=max_pixels, min_side=min_side)
             if kind == "video":
+                from core.media.video_frame import open_video_frame
+
                 return open_video_frame(path, max_pixels=max_pixels, min_side=min_side)
             return _decode(handle, path, max_pixels, min_side)
     except FileNotFoundError as exc:
