@@ -26,6 +26,8 @@ class SearchHit:
         score: Cosine similarity of the float features (higher is better).
         distance: Hamming distance of the codes, or ``None`` for exact float search.
         caption_id: Row id of the caption for caption hits.
+        media: What the item is: ``"photo"``, ``"raw"`` (a camera RAW file) or ``"video"``
+            (indexed by one frame); ``--json`` writes it beside ``kind``.
     """
 
     kind: HitKind
@@ -35,6 +37,7 @@ class SearchHit:
     score: float
     distance: int | None = None
     caption_id: int | None = None
+    media: str = "photo"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,13 @@ re-encoded copy, a cropped and brightened copy and a re-take two seconds later (
 The random weights score every pair of photos 0.97-0.998, so that shot asks for cosine
 ≥ 0.9995 (``HASHLENS_DUPLICATES_MIN_COSINE``) instead of the default 0.95.
 
-Usage: ``.venv/bin/python scripts/make_screenshots.py [OUT_DIR] [--only-duplicates]``
-(default docs/screenshots; ``--only-duplicates`` makes just ``main-window-duplicates``).
+The RAW and video shot uses a third library: eight of the photos, a DNG developed from
+``astronaut.png`` (a real Bayer mosaic, written by ``tests.media_files``) and an MP4 of
+``rocket.jpg`` after three black frames; the grid marks them *RAW* and ▶.
+
+Usage: ``.venv/bin/python scripts/make_screenshots.py [OUT_DIR] [--only-duplicates]
+[--only-raw-video]`` (default docs/screenshots; ``--only-duplicates`` makes just
+``main-window-duplicates``, ``--only-raw-video`` just ``main-window-raw-video``).
 """
 
 from __future__ import annotations
@@ -302,9 +307,47 @@ def shoot_duplicates(shooter: Shooter, base: Path, photos: Path) -> None:
     del os.environ["HASHLENS_DUPLICATES_MIN_COSINE"]
 
 
+ROLL = ("chelsea.png", "coffee.png", "horse.png", "moon.png", "camera.png", "coins.png",
+        "motorcycle_left.png", "brick.png")  # fmt: skip
+
+
+def write_raw_and_video(photos: Path, folder: Path) -> None:
+    """Some sample photos, a RAW photo of the astronaut and a video of the rocket."""
+    import numpy as np
+    from PIL import Image
+
+    from tests.media_files import write_dng, write_video
+
+    folder.mkdir(parents=True)
+    for name in ROLL:
+        shutil.copyfile(photos / name, folder / name)
+        shutil.copyfile(photos / f"{Path(name).stem}.txt", folder / f"{Path(name).stem}.txt")
+    with Image.open(photos / "astronaut.png") as image:
+        scene = np.asarray(image.convert("RGB").resize((320, 320)))
+    write_dng(folder / "IMG_0420.dng", scene, size=(320, 320), taken="2024:07:14 09:30:00")
+    (folder / "IMG_0420.txt").write_text("The astronaut, shot in RAW. #people\n", encoding="utf-8")
+    with Image.open(photos / "rocket.jpg") as image:
+        rocket = np.asarray(image.convert("RGB").resize((320, 240)))
+    black = np.zeros_like(rocket)
+    write_video(folder / "MVI_0421.mp4", [black] * 3 + [rocket] * 47, size=(320, 240))
+    (folder / "MVI_0421.txt").write_text("Launch video. #space\n", encoding="utf-8")
+
+
+def shoot_raw_and_video(shooter: Shooter, base: Path, photos: Path) -> None:
+    folder = base / "camera-roll"
+    write_raw_and_video(photos, folder)
+    library = base / "raw-video.sqlite"
+    hashlens(library, "add", str(folder))
+    hashlens(library, "index", "--no-progress")
+    date_photos(library)
+    shooter.shoot("main-window-raw-video", library)
+
+
 def main() -> None:
-    args = [a for a in sys.argv[1:] if a != "--only-duplicates"]
-    only_duplicates = len(args) < len(sys.argv) - 1
+    flags = ("--only-duplicates", "--only-raw-video")
+    args = [a for a in sys.argv[1:] if a not in flags]
+    only_duplicates = "--only-duplicates" in sys.argv[1:]
+    only_raw_video = "--only-raw-video" in sys.argv[1:]
     out = Path(args[0]) if args else ROOT / "docs" / "screenshots"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="hashlens-shots-") as tmp:
@@ -313,13 +356,16 @@ def main() -> None:
         os.environ.update(HASHLENS_HOME=str(base / "home"))
         os.environ["HF_HUB_OFFLINE"] = "1"
         shooter = Shooter(out)
-        if not only_duplicates:
+        if not (only_duplicates or only_raw_video):
             shooter.shoot("main-window-empty", base / "empty.sqlite")  # default model: not here
         os.environ.update(build_model(base))
         photos = base / "photos"
         write_photos(photos)
-        shoot_duplicates(shooter, base, photos)
-        if only_duplicates:
+        if not only_duplicates:
+            shoot_raw_and_video(shooter, base, photos)
+        if not only_raw_video:
+            shoot_duplicates(shooter, base, photos)
+        if only_duplicates or only_raw_video:
             return
         library = base / "library.sqlite"
         hashlens(library, "add", str(photos))

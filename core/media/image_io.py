@@ -18,7 +18,6 @@ import os
 import struct
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -26,28 +25,15 @@ import numpy as np
 import pillow_heif
 from PIL import ExifTags, Image, ImageFile, features
 
-from core.errors import ImageUnreadableError, UnsupportedImageError
-from core.media.metadata import ImageMetadata, read_embedded_metadata
+from core.errors import UnsupportedImageError
+from core.media.decoded import DecodedImage, check_pixels, corrupt, failure, shrink, unreadable
+from core.media.media_kinds import INDEXED_EXTENSIONS, media_kind
+from core.media.metadata import read_embedded_metadata
 
-SUPPORTED_EXTENSIONS: frozenset[str] = frozenset(
-    {
-        ".jpg",
-        ".jpeg",
-        ".jpe",
-        ".png",
-        ".webp",
-        ".heic",
-        ".heif",
-        ".hif",
-        ".avif",
-        ".tif",
-        ".tiff",
-        ".bmp",
-        ".gif",
-        ".mpo",  # multi-picture JPEG (3D and some phone cameras): the first frame is indexed
-    }
-)
-MAX_NAME_CHARS = 80
+__all__ = ["SUPPORTED_EXTENSIONS", "DecodedImage", "open_image", "register_openers"]
+
+SUPPORTED_EXTENSIONS: frozenset[str] = INDEXED_EXTENSIONS
+"""Every extension :func:`open_image` reads: photos, RAW photos and videos."""
 
 _ORIENTATION_TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -64,24 +50,6 @@ _NOT_THIS_FORMAT = (SyntaxError, IndexError, TypeError, struct.error)
 
 _registration_lock = threading.Lock()
 _registered = False
-
-
-@dataclass(frozen=True, slots=True)
-class DecodedImage:
-    """A photo ready for the encoder.
-
-    Attributes:
-        image: RGB pixels, EXIF orientation applied, transparency composited on white;
-            possibly scaled down (see ``open_image``'s ``min_side``).
-        width: Full-resolution width after orientation, whatever size ``image`` has.
-        height: Full-resolution height after orientation.
-        metadata: Text and capture date embedded in the file.
-    """
-
-    image: Image.Image
-    width: int
-    height: int
-    metadata: ImageMetadata
 
 
 def register_openers() -> None:
@@ -101,6 +69,9 @@ def register_openers() -> None:
 
 def open_image(path: Path, *, max_pixels: int, min_side: int | None = 224) -> DecodedImage:
     """Decode a photo to RGB, refusing files that are not usable images.
+
+    A RAW photo is developed by LibRaw (``core.media.raw_decode``) and a video gives one
+    representative frame (``core.media.video_frame``); the file's extension decides.
 
     Args:
         path: The file to read.
@@ -126,17 +97,26 @@ def open_image(path: Path, *, max_pixels: int, min_side: int | None = 224) -> De
     try:
         with path.open("rb") as handle:
             if os.fstat(handle.fileno()).st_size == 0:
-                raise _failure(path, "is empty (0 bytes).")
+                raise failure(path, "is empty (0 bytes).")
+            kind = media_kind(path)
+            if kind == "raw":  # LibRaw and FFmpeg load on first use: searches rarely need them
+                from core.media.raw_decode import open_raw
+
+                return open_raw(path, max_pixels=max_pixels, min_side=min_side)
+            if kind == "video":
+                from core.media.video_frame import open_video_frame
+
+                return open_video_frame(path, max_pixels=max_pixels, min_side=min_side)
             return _decode(handle, path, max_pixels, min_side)
     except FileNotFoundError as exc:
-        raise _unreadable(path, "was moved or deleted before it could be read.", exc) from exc
+        raise unreadable(path, "was moved or deleted before it could be read.", exc) from exc
     except IsADirectoryError as exc:
-        raise _failure(path, "is a folder, not an image.", exc) from exc
+        raise failure(path, "is a folder, not an image.", exc) from exc
     except PermissionError as exc:
-        raise _unreadable(path, "cannot be read: permission denied.", exc) from exc
+        raise unreadable(path, "cannot be read: permission denied.", exc) from exc
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise _unreadable(path, f"could not be read ({reason}).", exc) from exc
+        raise unreadable(path, f"could not be read ({reason}).", exc) from exc
 
 
 def _decode(handle: IO[bytes], path: Path, max_pixels: int, min_side: int | None) -> DecodedImage:
@@ -144,7 +124,7 @@ def _decode(handle: IO[bytes], path: Path, max_pixels: int, min_side: int | None
     image = _identify(handle, path)
     try:
         width, height = image.size
-        _check_pixels(path, width, height, max_pixels)
+        check_pixels(path, width, height, max_pixels)
         try:
             return _decode_pixels(image, width, height, min_side)
         except Exception as exc:  # Pillow's decoders raise many types on bad data
@@ -172,8 +152,8 @@ def _identify(handle: IO[bytes], path: Path) -> ImageFile.ImageFile:
             if accept is not None and rejection is None:
                 rejection = exc
     if rejection is not None:
-        raise _corrupt(path, rejection) from rejection
-    raise _failure(path, "is not an image format HashLens can read.")
+        raise corrupt(path, rejection) from rejection
+    raise failure(path, "is not an image format HashLens can read.")
 
 
 def _construct(
@@ -201,7 +181,7 @@ def _decode_pixels(
     image.load()
     metadata = read_embedded_metadata(image)
     orientation = _orientation(image)
-    rgb = _shrink(_to_rgb(image), min_side)
+    rgb = shrink(_to_rgb(image), min_side)
     if orientation in _ORIENTATION_TRANSPOSE:
         rgb = rgb.transpose(_ORIENTATION_TRANSPOSE[orientation])
     if orientation in _SWAPS_SIDES:
@@ -242,31 +222,6 @@ def _scale_to_8bit(image: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(values, 0.0, 255.0).astype(np.uint8))
 
 
-def _shrink(image: Image.Image, min_side: int | None) -> Image.Image:
-    """Box-reduce by an integer factor while the shorter side stays >= ``min_side``."""
-    if min_side is None:
-        return image
-    factor = min(image.size) // min_side
-    return image.reduce(factor) if factor >= 2 else image
-
-
-def _check_pixels(path: Path, width: int, height: int, max_pixels: int) -> None:
-    if width < 1 or height < 1:
-        raise _failure(path, "has no pixels (its header says it is empty).")
-    if width * height > max_pixels:
-        raise _too_large(path, width * height, max_pixels)
-
-
-def _too_large(
-    path: Path, pixels: int, max_pixels: int, cause: BaseException | None = None
-) -> UnsupportedImageError:
-    message = (
-        f"is too large: {pixels / 1e6:.1f} megapixels, "
-        f"the limit is {max_pixels / 1e6:.1f} megapixels."
-    )
-    return _failure(path, message, cause)
-
-
 def _is_disk_error(exc: Exception) -> bool:
     """True when the disk or file system failed; Pillow's own OSErrors carry no errno."""
     return isinstance(exc, OSError) and exc.errno is not None
@@ -275,37 +230,5 @@ def _is_disk_error(exc: Exception) -> bool:
 def _data_error(path: Path, exc: Exception) -> UnsupportedImageError:
     """Word an error raised while parsing or decoding the file's bytes."""
     if isinstance(exc, Image.DecompressionBombError):
-        return _failure(path, "is too large to decode safely.", exc)
-    return _corrupt(path, exc)
-
-
-def _corrupt(path: Path, cause: BaseException) -> UnsupportedImageError:
-    return _failure(path, "is truncated or its image data is corrupt.", cause)
-
-
-def _failure(path: Path, problem: str, cause: BaseException | None = None) -> UnsupportedImageError:
-    """Build the error for ``path``: the user sees the file name, the log gets the rest."""
-    details = _printable(str(path))
-    if cause is not None:
-        details = f"{details}: {type(cause).__name__}: {cause}"
-    return UnsupportedImageError(f"{_display_name(path)} {problem}", details)
-
-
-def _unreadable(path: Path, problem: str, cause: BaseException) -> ImageUnreadableError:
-    """Like :func:`_failure`, for a read that may succeed later (moved, permissions, I/O)."""
-    failure = _failure(path, problem, cause)
-    return ImageUnreadableError(failure.user_message, failure.details)
-
-
-def _display_name(path: Path) -> str:
-    """The file name as a user can read it: undecodable bytes shown as �, long names cut."""
-    name = os.fsencode(path.name).decode("utf-8", errors="replace")
-    if len(name) <= MAX_NAME_CHARS:
-        return name
-    keep = (MAX_NAME_CHARS - 1) // 2
-    return f"{name[:keep]}…{name[-keep:]}"
-
-
-def _printable(text: str) -> str:
-    """Text safe to log or encode as UTF-8 (undecodable bytes become backslash escapes)."""
-    return os.fsencode(text).decode("utf-8", errors="backslashreplace")
+        return failure(path, "is too large to decode safely.", exc)
+    return corrupt(path, exc)

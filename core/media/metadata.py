@@ -269,8 +269,33 @@ def _parse_date(value: object) -> str | None:
 # --- EXIF ------------------------------------------------------------------------------
 
 
+def read_exif_block(data: bytes) -> ImageMetadata | None:
+    r"""Read EXIF from a TIFF structure's bytes (TIFF-based RAW files: DNG, CR2, NEF, ARW...).
+
+    Args:
+        data: The file's first bytes, from its TIFF header (``II*\0`` or ``MM\0*``) on;
+            tags whose values lie past the end of ``data`` are not read.
+
+    Returns:
+        The date, camera and EXIF texts of IFD0 and its EXIF IFD; ``None`` when ``data``
+        is not a TIFF structure or cannot be parsed (never raises).
+    """
+    if not data.startswith((b"II*\x00", b"MM\x00*")):
+        return None
+    try:
+        exif = Image.Exif()
+        exif.load(data)
+        return _exif_metadata(exif)
+    except Exception as exc:  # broad on purpose, as _guarded
+        logger.debug("Ignoring unreadable EXIF block: %r", exc)
+        return None
+
+
 def _read_exif(image: Image.Image) -> ImageMetadata:
-    exif = image.getexif()
+    return _exif_metadata(image.getexif())
+
+
+def _exif_metadata(exif: Image.Exif) -> ImageMetadata:
     details = exif.get_ifd(_EXIF_IFD)
     taken_at = _parse_date(details.get(_TAG_DATETIME_ORIGINAL)) or _parse_date(
         exif.get(_TAG_DATETIME)

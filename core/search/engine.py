@@ -273,8 +273,17 @@ class SearchEngine:
         media = self._store.media
         paths = media.paths_of(ids)
         firsts = media.first_captions(ids)
+        kinds = media.kinds_of(ids)
         return [
-            SearchHit("photo", mid, paths.get(mid, ""), firsts.get(mid, ""), score, distance)
+            SearchHit(
+                "photo",
+                mid,
+                paths.get(mid, ""),
+                firsts.get(mid, ""),
+                score,
+                distance,
+                media=kinds.get(mid, "photo"),
+            )
             for mid, score, distance in zip(
                 ids, ranked.scores.tolist(), _distances(ranked), strict=True
             )
@@ -290,8 +299,18 @@ class SearchEngine:
         texts = self._store.media.caption_texts(ids)
         media_ids = [snap.caption_media[c] for c in ids]
         paths = self._store.media.paths_of(media_ids)
+        kinds = self._store.media.kinds_of(media_ids)
         return [
-            SearchHit("caption", m, paths.get(m, ""), texts.get(c, ""), s, d, caption_id=c)
+            SearchHit(
+                "caption",
+                m,
+                paths.get(m, ""),
+                texts.get(c, ""),
+                s,
+                d,
+                caption_id=c,
+                media=kinds.get(m, "photo"),
+            )
             for c, m, s, d in zip(
                 ids, media_ids, ranked.scores.tolist(), _distances(ranked), strict=True
             )

@@ -120,14 +120,21 @@ class MediaRepository(CaptionQueries):
         return [int(r[0]) for r in rows]
 
     def insert_media(
-        self, folder_id: int, path: str, size: int, mtime_ns: int, content_hash: str, sig: str
+        self,
+        folder_id: int,
+        path: str,
+        size: int,
+        mtime_ns: int,
+        content_hash: str,
+        sig: str,
+        kind: str = "photo",
     ) -> int:
-        """Add a new photo in the ``pending`` state; returns its id."""
+        """Add a new item (``kind``: photo, raw or video) in the ``pending`` state; its id."""
         now = now_iso()
         cursor = self._db.execute(
             "INSERT INTO media(folder_id, path, size, mtime_ns, content_hash, sidecar_sig,"
-            " added_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [folder_id, path_to_db(path), size, mtime_ns, content_hash, sig, now, now],
+            " added_at, updated_at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [folder_id, path_to_db(path), size, mtime_ns, content_hash, sig, now, now, kind],
         )
         return int(cursor.lastrowid or 0)
 
@@ -141,13 +148,22 @@ class MediaRepository(CaptionQueries):
         self._db.execute("DELETE FROM image_features WHERE media_id = ?", [media_id])
 
     def move_media(
-        self, media_id: int, folder_id: int, new_path: str, mtime_ns: int, sig: str
+        self,
+        media_id: int,
+        folder_id: int,
+        new_path: str,
+        mtime_ns: int,
+        sig: str,
+        kind: str | None = None,
     ) -> None:
-        """A photo was moved or renamed: only its path changes; features and captions stay."""
+        """A photo was moved or renamed: only its path changes; features and captions stay.
+
+        ``kind``: what the new name says the item is, when the caller knows (else unchanged).
+        """
         self._db.execute(
             "UPDATE media SET folder_id = ?, path = ?, mtime_ns = ?, sidecar_sig = ?,"
-            " updated_at = ? WHERE id = ?",
-            [folder_id, path_to_db(new_path), mtime_ns, sig, now_iso(), media_id],
+            " updated_at = ?, kind = COALESCE(?, kind) WHERE id = ?",
+            [folder_id, path_to_db(new_path), mtime_ns, sig, now_iso(), kind, media_id],
         )
 
     def touch(self, media_id: int, mtime_ns: int) -> None:
@@ -268,7 +284,7 @@ class MediaRepository(CaptionQueries):
     def details(self, media_id: int) -> MediaDetails | None:
         """Everything shown about one photo."""
         row = self._db.execute(
-            "SELECT id, path, width, height, taken_at, status, error FROM media WHERE id = ?",
+            "SELECT id, path, width, height, taken_at, status, error, kind FROM media WHERE id = ?",
             [media_id],
         ).fetchone()
         if row is None:
@@ -284,12 +300,18 @@ class MediaRepository(CaptionQueries):
             error=row[6],
             captions=captions,
             labels=tuple(LabelRepository(self._db).names_of(media_id)),
+            kind=str(row[7]),
         )
 
     def paths_of(self, media_ids: Sequence[int]) -> dict[int, str]:
         """Path of each photo id."""
         rows = self._by_ids("SELECT id, path FROM media WHERE id IN ({})", media_ids)
         return {i: path_from_db(p) for i, p in rows}
+
+    def kinds_of(self, media_ids: Sequence[int]) -> dict[int, str]:
+        """``photo``, ``raw`` or ``video`` of each id (ids not stored are left out)."""
+        rows = self._by_ids("SELECT id, kind FROM media WHERE id IN ({})", media_ids)
+        return {int(i): str(k) for i, k in rows}
 
     def file_facts(self) -> dict[int, FileFacts]:
         """Path, size, content hash, pixel size and capture time of every ready photo."""
@@ -343,12 +365,15 @@ class MediaRepository(CaptionQueries):
         """Photo, caption, label and folder counts for ``status``."""
         q = self._db.execute
         by_status = dict(q("SELECT status, COUNT(*) FROM media GROUP BY status").fetchall())
+        by_kind = dict(q("SELECT kind, COUNT(*) FROM media GROUP BY kind").fetchall())
         return {
             "folders": int(q("SELECT COUNT(*) FROM folders").fetchone()[0]),
             "photos": int(sum(by_status.values())),
             "photos_ready": int(by_status.get("ready", 0)),
             "photos_pending": int(by_status.get("pending", 0)),
             "photos_error": int(by_status.get("error", 0)),
+            "raw_photos": int(by_kind.get("raw", 0)),
+            "videos": int(by_kind.get("video", 0)),
             "captions": int(q("SELECT COUNT(*) FROM captions").fetchone()[0]),
             "labels": int(q("SELECT COUNT(DISTINCT label_id) FROM media_labels").fetchone()[0]),
         }

@@ -174,6 +174,21 @@ def m004_camera(db: Database) -> None:
     db.execute("ALTER TABLE media ADD COLUMN camera TEXT")
 
 
+@MIGRATIONS(name="m005_media_kind")
+def m005_media_kind(db: Database) -> None:
+    """What each item is: ``photo``, ``raw`` (a camera RAW file) or ``video``.
+
+    Libraries written before RAW photos and videos were indexed hold only photos, so the
+    default is right for every existing row. Their counts of RAW photos and videos "not
+    supported yet" are dropped: the next scan indexes those files.
+    """
+    db.execute(
+        "ALTER TABLE media ADD COLUMN kind TEXT NOT NULL DEFAULT 'photo'"
+        " CHECK (kind IN ('photo', 'raw', 'video'))"
+    )
+    db.execute("DELETE FROM unsupported_files WHERE kind IN ('raw', 'video')")
+
+
 def known_migration_names() -> frozenset[str]:
     """Names of every migration this version of HashLens knows."""
     return frozenset(m.name for m in MIGRATIONS._migrations)

@@ -79,6 +79,8 @@ class MediaDetails:
     error: str | None
     captions: tuple[str, ...]
     labels: tuple[str, ...]
+    kind: str = "photo"
+    """``photo``, ``raw`` (a camera RAW file) or ``video``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +121,10 @@ class LibraryStats:
     image_vectors: int
     caption_vectors: int
     file_bytes: int
+    raw_photos: int = 0
+    """Of ``photos``, how many are camera RAW files."""
+    videos: int = 0
+    """Of ``photos``, how many are videos (each indexed by one frame)."""
 
 
 def path_to_db(path: str) -> str | bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,13 +29,15 @@ class SearchQuery:
     The text is in the query language of ``core.search.query_syntax`` (``sunset + beach -
     rain``), as on the command line. ``#tags`` in the text are filters (see
     ``core.search.filters``); a text of tags alone lists the tagged photos, newest first.
-    ``limit`` is how many photos to return.
+    ``limit`` is how many photos to return. ``min_score``: ranked hits scoring less are
+    left out (``hashlens search --min-score``); a listing by date has no scores and ignores it.
     """
 
     text: str = ""
     image: Path | None = None
     photo_filter: PhotoFilter = field(default_factory=PhotoFilter)
     limit: int = 0
+    min_score: float | None = None
 
     @property
     def is_image(self) -> bool:
@@ -81,6 +84,16 @@ class SearchContext:
     starts a new dict when batches land), so typing with a filter on selects them once."""
 
 
+def at_least(hits: Sequence[SearchHit], min_score: float | None) -> list[SearchHit]:
+    """The hits that score ``min_score`` or more, in their order (all of them for ``None``).
+
+    ``hashlens search --min-score`` and the window's "Min. score" both filter with this.
+    """
+    if min_score is None:
+        return list(hits)
+    return [h for h in hits if h.score >= min_score]
+
+
 def run_search(
     context: SearchContext, query: SearchQuery, request_id: int, snapshot: Snapshot | None
 ) -> SearchOutcome:
@@ -121,6 +134,7 @@ def run_search(
         else:  # the query language of hashlens search: sunset + beach - rain, 2*sunset
             vector, modality = engine.query_vector(text)
             photos, captions = engine.photos_like(vector, k, modality, allowed=allowed), []
+        photos, captions = at_least(photos, query.min_score), at_least(captions, query.min_score)
         dates = dates_of(store, [hit.media_id for hit in photos])
         return SearchOutcome(
             request_id, query, tuple(photos), tuple(captions), engine.snapshot(),
@@ -141,4 +155,8 @@ def listed_hits(store: Store, dated: list[tuple[int, str]]) -> tuple[SearchHit, 
     ids = [media_id for media_id, _ in dated]
     paths = store.media.paths_of(ids)
     firsts = store.media.first_captions(ids)
-    return tuple(SearchHit("photo", m, paths.get(m, ""), firsts.get(m, ""), 0.0) for m in ids)
+    kinds = store.media.kinds_of(ids)
+    return tuple(
+        SearchHit("photo", m, paths.get(m, ""), firsts.get(m, ""), 0.0, media=kinds.get(m, "photo"))
+        for m in ids
+    )

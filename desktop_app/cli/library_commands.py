@@ -120,7 +120,7 @@ def _pseudo_pairs(hasher: HasherRecord) -> int:
 
 
 def _unsupported_totals(store: Store) -> dict[str, int]:
-    """Kind (``raw``, ``video``, ``hidden``) -> files of that kind in the folders, not indexed."""
+    """Kind (``hidden``) -> files of that kind in the folders, not indexed."""
     totals: dict[str, int] = {}
     for counts in store.media.unsupported().values():
         for kind, n in counts.items():
@@ -187,6 +187,8 @@ def cmd_status(store: Store, args: argparse.Namespace) -> int:
         f"Photos: {stats.photos} ({stats.photos_ready} indexed, "
         f"{stats.photos_pending} pending, {stats.photos_error} skipped)"
     )
+    if stats.raw_photos or stats.videos:
+        print(f"  of which {stats.raw_photos} RAW photos and {stats.videos} videos")
     print(f"Captions: {stats.captions}   Labels: {stats.labels}")
     for hasher in store.codes.hashers():
         state = "active" if hasher.is_active else "inactive"

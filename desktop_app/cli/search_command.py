@@ -18,6 +18,7 @@ from core.store.database import Store
 from core.store.records import printable
 from core.types import SearchHit
 from desktop_app.application.model_choice import lazy_encoder
+from desktop_app.application.search import at_least
 from desktop_app.application.terminal_text import for_terminal, json_for_terminal, one_line
 from desktop_app.cli.progress_bar import ProgressBars
 from desktop_app.cli.runtime import effective_encoder_config
@@ -70,18 +71,12 @@ def cmd_search(store: Store, config: AppConfig, args: argparse.Namespace) -> int
                     f'the end: "{one_line(ignored)}"',
                     file=sys.stderr,
                 )
-    if args.min_score is not None:
-        hits = at_least(hits, args.min_score)
+    hits = at_least(hits, args.min_score)
     if args.json:
         print(json_for_terminal([hit_json(h) for h in hits]))
     else:
         print_hits(hits)
     return 0
-
-
-def at_least(hits: list[SearchHit], min_score: float) -> list[SearchHit]:
-    """The hits that score ``min_score`` or more (``--min-score``), in their order."""
-    return [h for h in hits if h.score >= min_score]
 
 
 def hit_json(hit: SearchHit) -> dict[str, object]:

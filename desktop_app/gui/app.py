@@ -209,6 +209,7 @@ def _wire_search(window: MainWindow, c: Controllers) -> None:
     c.search.busy_changed.connect(area.show_busy)
     area.results_view.more_wanted.connect(c.search.fetch_more)
     area.filter_bar.filter_changed.connect(c.search.set_filter)
+    area.filter_bar.min_score_changed.connect(c.search.set_min_score)
     window.library_panel.folder_chosen.connect(area.filter_bar.set_folder)
     c.library.overview_changed.connect(
         lambda overview: area.filter_bar.set_folders([f.path for f in overview.folders])

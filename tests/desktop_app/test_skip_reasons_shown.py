@@ -56,10 +56,14 @@ def test_status_and_the_skipped_dialog_show_every_reason(
 
     assert "empty.jpg: empty.jpg is empty (0 bytes)." in shown
     assert "alias.jpg: the same file as" in shown
-    summary = "1 RAW photo and 2 videos (not supported yet); 1 hidden photo file"
+    summary = "1 hidden photo file"
     assert f"Not indexed: {summary} (name starts with '.')" in shown
-    assert payload["not_indexed"] == {"hidden": 1, "raw": 1, "video": 2}
+    assert "not supported" not in shown
+    assert payload["not_indexed"] == {"hidden": 1}
+    assert "clip.mp4: clip.mp4 is truncated or its image data is corrupt." in shown
+    assert "IMG_1.CR2: IMG_1.CR2 is truncated or its image data is corrupt." in shown
     reasons = {Path(s.path).name: s.reason for s in overview.skipped}
     assert reasons["empty.jpg"] == "empty.jpg is empty (0 bytes)."
     assert reasons["alias.jpg"].startswith("the same file as")
+    assert reasons["MOV_2.avi"] == "MOV_2.avi is truncated or its image data is corrupt."
     assert reasons["photos"].startswith(f"Not indexed: {summary}")

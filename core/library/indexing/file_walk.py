@@ -1,11 +1,12 @@
-"""Walk library folders: image files with their size and mtime, sidecars by directory.
+"""Walk library folders: photo, RAW and video files with size and mtime, sidecars by directory.
 
 Hidden and system folders (and hidden files) are left out by design. Symlinked
 folders are followed once (a visited set of (device, inode) breaks loops), and only
 when they lead to a place inside the library folders; a symlinked photo likewise.
 Every other photo-like file the walk does not index is recorded in ``skipped`` with
-its reason (a broken link, a link outside, not a regular file, unreadable), and RAW
-photos, videos and hidden photo files are counted by kind in ``unsupported``. Stat data comes from
+its reason (a broken link, a link outside, not a regular file, unreadable), and hidden
+photo files are counted in ``unsupported``. Which names are indexed (photos, RAW photos,
+videos) is ``core.media.media_kinds``'s to say. Stat data comes from
 ``os.scandir`` so a re-scan of an unchanged folder never opens a file.
 """
 
@@ -36,56 +37,28 @@ SKIPPED_DIR_NAMES = frozenset(
 )
 
 
-_RAW_EXTENSIONS = (
-    ".3fr .ari .arw .bay .cr2 .cr3 .crw .dcr .dng .erf .fff .iiq .k25 .kdc .mef .mos .mrw"
-    " .nef .nrw .orf .pef .raf .raw .rw2 .rwl .sr2 .srf .srw .x3f"
-)
-_VIDEO_EXTENSIONS = ".3gp .avi .flv .m2ts .m4v .mkv .mov .mp4 .mpeg .mpg .mts .ogv .vob .webm .wmv"
-UNSUPPORTED_KINDS: dict[str, frozenset[str]] = {
-    "raw": frozenset(_RAW_EXTENSIONS.split()),
-    "video": frozenset(_VIDEO_EXTENSIONS.split()),
-}
-"""File kinds HashLens does not index yet; the walk counts them so ``status`` can say so."""
 HIDDEN = "hidden"
 """The count of photo-like files whose names start with a dot (never indexed, by design)."""
-KIND_NAMES = {"raw": ("RAW photo", "RAW photos"), "video": ("video", "videos")}
-"""How each unsupported kind is named to the user (one, several)."""
 
 
 def describe_not_indexed(counts: dict[str, int]) -> str:
-    """E.g. ``"12 RAW photos and 3 videos (not supported yet); 2 hidden photo files"``.
+    """E.g. ``"2 hidden photo files (name starts with '.')"``.
 
     Args:
-        counts: Kind (``raw``, ``video``, ``hidden``) -> number of files.
+        counts: Kind -> number of files not indexed. Only ``hidden`` remains: RAW photos
+            and videos, counted here before HashLens indexed them, are indexed now.
 
     Returns:
-        One line, or ``""`` when every count is zero.
+        One line, or ``""`` when nothing is left out.
     """
-    kinds = [
-        f"{n} {KIND_NAMES[kind][n != 1]}"
-        for kind, n in sorted(counts.items())
-        if n and kind in KIND_NAMES
-    ]
-    parts = [f"{' and '.join(kinds)} (not supported yet)"] if kinds else []
     hidden = counts.get(HIDDEN, 0)
-    if hidden:
-        parts.append(
-            f"{hidden} hidden photo file{'s' if hidden != 1 else ''} (name starts with '.')"
-        )
-    return "; ".join(parts)
-
-
-_KIND_BY_EXTENSION = {ext: kind for kind, exts in UNSUPPORTED_KINDS.items() for ext in exts}
+    if not hidden:
+        return ""
+    return f"{hidden} hidden photo file{'s' if hidden != 1 else ''} (name starts with '.')"
 
 
 def _is_photo_like(name: str) -> bool:
-    extension = os.path.splitext(name)[1].lower()
-    return extension in SUPPORTED_EXTENSIONS or extension in _KIND_BY_EXTENSION
-
-
-def unsupported_kind(name: str) -> str | None:
-    """``"raw"`` or ``"video"`` for a file HashLens does not index yet, else ``None``."""
-    return _KIND_BY_EXTENSION.get(os.path.splitext(name)[1].lower())
+    return os.path.splitext(name)[1].lower() in SUPPORTED_EXTENSIONS
 
 
 def is_skipped_dir(name: str) -> bool:
@@ -151,8 +124,8 @@ class WalkResult:
 
 
 def is_image_name(name: str) -> bool:
-    """Whether a file name has a supported image extension (case-insensitive)."""
-    return os.path.splitext(name)[1].lower() in SUPPORTED_EXTENSIONS
+    """Whether a file name is indexed: a photo, RAW photo or video (case-insensitive)."""
+    return _is_photo_like(name)
 
 
 def walk(root: str, allowed_roots: tuple[str, ...] | None = None) -> WalkResult:
@@ -222,10 +195,7 @@ def _list_entry(
     allowed: tuple[str, ...],
     result: WalkResult,
 ) -> None:
-    extension = os.path.splitext(entry.name)[1].lower()
-    is_image = extension in SUPPORTED_EXTENSIONS
-    kind = _KIND_BY_EXTENSION.get(extension)
-    photo_like = is_image or kind is not None
+    photo_like = _is_photo_like(entry.name)
     try:
         is_link = entry.is_symlink()
         if entry.is_dir():
@@ -254,9 +224,7 @@ def _list_entry(
             result.skipped.append((entry.path, refusal(real)))
         return  # an outside sidecar is refused by its reader too; never listed here
     listing.files[entry.name] = (st.st_size, st.st_mtime_ns)
-    if kind is not None:
-        result.unsupported[kind] = result.unsupported.get(kind, 0) + 1
-    elif is_image:
+    if photo_like:
         listing.images.append(entry.name)
         inode = (st.st_dev, st.st_ino) if st.st_ino else None
         listing.identity[entry.name] = FileIdentity(inode, is_link, st.st_nlink)

@@ -16,6 +16,7 @@ from core.library.indexing.caption_sync import (
     write_file_captions,
 )
 from core.library.indexing.scanner import ChangedFile, MovedFile, NewFile, RetryFile, ScanPlan
+from core.media.media_kinds import media_kind
 from core.progress import CancelToken
 from core.store.database import Store
 from core.store.records import FolderRecord
@@ -81,7 +82,10 @@ class PlanWriter:
 
     def _insert(self, f: NewFile) -> None:
         media = self._store.media
-        media_id = media.insert_media(f.folder_id, f.path, f.size, f.mtime_ns, f.content_hash, "")
+        kind = media_kind(f.path) or "photo"
+        media_id = media.insert_media(
+            f.folder_id, f.path, f.size, f.mtime_ns, f.content_hash, "", kind
+        )
         if f.error is not None:
             media.mark_error(media_id, f.error, retry=True)
             return
@@ -93,7 +97,8 @@ class PlanWriter:
             self.copies += 1
 
     def _move(self, m: MovedFile) -> None:
-        self._store.media.move_media(m.media_id, m.folder_id, m.new_path, m.mtime_ns, "")
+        kind = media_kind(m.new_path)
+        self._store.media.move_media(m.media_id, m.folder_id, m.new_path, m.mtime_ns, "", kind)
 
     def _retry(self, r: RetryFile) -> None:
         if r.error is None:

@@ -101,6 +101,7 @@ class SearchController(QObject):
         self._passing: dict[PhotoFilter, IdArray] = {}
         self._is_more_pending = False
         self._can_have_more = False
+        self._min_score: float | None = None
 
     @property
     def query(self) -> SearchQuery | None:
@@ -164,6 +165,17 @@ class SearchController(QObject):
         current = self._query or SearchQuery()
         self._submit(replace(current, photo_filter=photo_filter, limit=0))
 
+    @Slot(object)
+    def set_min_score(self, min_score: float | None) -> None:
+        """Hide ranked hits scoring below ``min_score`` (``None``: show every score); the
+        query on show runs again when it is ranked (a listing by date has no scores)."""
+        if min_score == self._min_score:
+            return
+        self._min_score = min_score
+        query = self._query
+        if query is not None and (query.image is not None or split_query(query.text)[0]):
+            self._submit(replace(query, limit=0))
+
     @Slot()
     def fetch_more(self) -> None:
         """More hits of the ranked query on show (the grid was scrolled near its end)."""
@@ -202,6 +214,7 @@ class SearchController(QObject):
             self._submit(self._query)
 
     def _submit(self, query: SearchQuery) -> None:
+        query = replace(query, min_score=self._min_score)
         self._latest_id += 1
         request_id = self._latest_id
         self._query = query

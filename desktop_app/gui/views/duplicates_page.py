@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core.media.media_kinds import media_kind
 from core.search.duplicate_report import DuplicateReport, ReportGroup
 from core.store.records import FileFacts
 from core.types import SearchHit
@@ -62,7 +63,8 @@ def member_hit(member: FileFacts, score: float, *, with_time: bool = False) -> S
     parts.append(_size_text(member.size))
     if with_time and member.taken_at:
         parts.insert(0, member.taken_at[11:19])
-    return SearchHit("photo", member.id, member.path, " · ".join(parts), score)
+    media = media_kind(member.path) or "photo"
+    return SearchHit("photo", member.id, member.path, " · ".join(parts), score, media=media)
 
 
 def _size_text(size: int) -> str:

@@ -1,4 +1,5 @@
-"""The bar above the results: filters (folder, camera, date range), order and thumbnail size.
+"""The bar above the results: filters (folder, camera, date range, minimum score), order and
+thumbnail size.
 
 Tags are filtered by typing ``#tag`` in the search field (shared with ``hashlens search``);
 the bar holds what is awkward to type. It only reports what the user chose: the search
@@ -16,6 +17,7 @@ from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
+    QDoubleSpinBox,
     QHBoxLayout,
     QPushButton,
     QSlider,
@@ -34,6 +36,10 @@ ANY_DAY = QDate(1900, 1, 1)
 MIN_THUMBNAIL_PX = 96
 ALL_CAMERAS = "All cameras"
 SLIDER_STEP_PX = 16
+ANY_SCORE = "Any score"
+"""The minimum score box at its minimum: no threshold."""
+SCORE_TIP = "Hide results whose similarity to the words or photo is below this (cosine)"
+NO_SCORE_TIP = "Results listed by date have no score: type words or search with a photo"
 
 
 class FilterBar(QWidget):
@@ -44,8 +50,10 @@ class FilterBar(QWidget):
         filter_refused: ``str`` why the chosen filter cannot be used (a reversed range).
         order_changed: the ``SortOrder`` chosen.
         thumbnail_side_changed: ``int`` pixels.
+        min_score_changed: the minimum score (``float``), or ``None`` for any score.
     """
 
+    min_score_changed = Signal(object)
     filter_changed = Signal(object)
     filter_refused = Signal(str)
     order_changed = Signal(str)
@@ -87,7 +95,17 @@ class FilterBar(QWidget):
         self.size_slider.setMaximumWidth(120)
         self.size_slider.setToolTip(plain_tooltip("Thumbnail size"))
         self.size_slider.setAccessibleName("Thumbnail size")
+        self.min_score_spin = QDoubleSpinBox()
+        self.min_score_spin.setObjectName("minScore")
+        self.min_score_spin.setRange(0.0, 1.0)
+        self.min_score_spin.setDecimals(2)
+        self.min_score_spin.setSingleStep(0.01)
+        self.min_score_spin.setSpecialValueText(ANY_SCORE)
+        self.min_score_spin.setKeyboardTracking(False)  # one search per value, not per digit
+        self.min_score_spin.setAccessibleName("Minimum score")
+        self.set_score_enabled(False)
         self._lay_out()
+        self.min_score_spin.valueChanged.connect(self._on_min_score_spin_value_changed)
         self.folder_combo.activated.connect(self._on_filter_edited)
         self.camera_combo.activated.connect(self._on_filter_edited)
         self.after_edit.dateChanged.connect(self._on_filter_edited)
@@ -118,6 +136,8 @@ class FilterBar(QWidget):
         view.addWidget(plain_label("Sort:", is_subtle=True))
         view.addWidget(self.order_combo)
         view.addWidget(self.camera_combo)  # a filter, on this row so the dates keep their room
+        view.addWidget(plain_label("Min. score:", is_subtle=True))
+        view.addWidget(self.min_score_spin)
         view.addStretch(1)
         view.addWidget(plain_label("Size:", is_subtle=True))
         view.addWidget(self.size_slider)
@@ -173,6 +193,16 @@ class FilterBar(QWidget):
             model.item(0).setEnabled(is_ranked)
         self.order_combo.setCurrentIndex(self.order_combo.findData(order))
 
+    def set_score_enabled(self, is_ranked: bool) -> None:
+        """The minimum score applies to ranked results only (words or a photo to score by)."""
+        self.min_score_spin.setEnabled(is_ranked)
+        self.min_score_spin.setToolTip(plain_tooltip(SCORE_TIP if is_ranked else NO_SCORE_TIP))
+
+    def min_score(self) -> float | None:
+        """The minimum score chosen, ``None`` for any score."""
+        value = self.min_score_spin.value()
+        return None if value <= self.min_score_spin.minimum() else round(value, 2)
+
     def photo_filter(self) -> PhotoFilter:
         """The filter on show.
 
@@ -208,6 +238,10 @@ class FilterBar(QWidget):
             self.filter_refused.emit(exc.user_message)
             return
         self.filter_changed.emit(chosen)
+
+    @Slot(float)
+    def _on_min_score_spin_value_changed(self, _value: float) -> None:
+        self.min_score_changed.emit(self.min_score())
 
     @Slot(int)
     def _on_order_combo_activated(self, index: int) -> None:

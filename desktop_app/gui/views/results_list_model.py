@@ -27,6 +27,8 @@ from desktop_app.gui.views.labels import plain_tooltip
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 """The ``SearchHit`` of a row."""
 DATE_ROLE = Qt.ItemDataRole.UserRole + 2
+MEDIA_WORDS = {"video": "video", "raw": "RAW photo"}
+"""How a screen reader names an item that is not a plain photo (``SearchHit.media``)."""
 """The photo's date (taken, else file time) as ISO text, or ``""``."""
 
 Index = QModelIndex | QPersistentModelIndex
@@ -146,6 +148,8 @@ class ResultsListModel(QAbstractListModel):
             return plain_tooltip(f"{hit.caption}\n{hit.path}" if hit.caption else hit.path)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             name = os.path.basename(hit.path)
+            if hit.media in MEDIA_WORDS:
+                name = f"{name}, {MEDIA_WORDS[hit.media]}"
             return f"{name}, score {hit.score:.2f}" if self.is_ranked else name
         if role == HIT_ROLE:
             return hit

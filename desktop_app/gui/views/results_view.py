@@ -9,6 +9,7 @@ from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     QSize,
     Qt,
@@ -17,6 +18,7 @@ from PySide6.QtCore import (
     Slot,
 )
 from PySide6.QtGui import (
+    QColor,
     QContextMenuEvent,
     QGuiApplication,
     QKeyEvent,
@@ -79,7 +81,10 @@ class ResultDelegate(QStyledItemDelegate):
             self.side_px,
             self.side_px,
         )
-        self._paint_thumbnail(painter, frame, index.data(Qt.ItemDataRole.DecorationRole), palette)
+        shown = self._paint_thumbnail(
+            painter, frame, index.data(Qt.ItemDataRole.DecorationRole), palette
+        )
+        _paint_badge(painter, shown, badge_text(hit))
         text_color = QPalette.ColorRole.HighlightedText if is_selected else QPalette.ColorRole.Text
         subtle_color = text_color if is_selected else QPalette.ColorRole.PlaceholderText
         metrics = option.fontMetrics
@@ -113,16 +118,42 @@ class ResultDelegate(QStyledItemDelegate):
     @staticmethod
     def _paint_thumbnail(
         painter: QPainter, frame: QRect, pixmap: object, palette: QPalette
-    ) -> None:
+    ) -> QRect:
+        """Draw the thumbnail (or its placeholder); the rectangle it covers."""
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             scaled = pixmap.size().scaled(frame.size(), Qt.AspectRatioMode.KeepAspectRatio)
             target = QRect(0, 0, scaled.width(), scaled.height())
             target.moveCenter(frame.center())
             painter.drawPixmap(target, pixmap)
-            return
+            return target
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
         painter.drawRoundedRect(frame, 6, 6)
+        return frame
+
+
+BADGES = {"video": "▶", "raw": "RAW"}
+"""The mark on a thumbnail that is not a plain photo: a video's frame, a RAW's preview."""
+
+
+def badge_text(hit: SearchHit) -> str:
+    """``▶`` on a video, ``RAW`` on a RAW photo, ``""`` on any other photo."""
+    return BADGES.get(hit.media, "")
+
+
+def _paint_badge(painter: QPainter, thumbnail: QRect, text: str) -> None:
+    """A small dark label in the thumbnail's lower left corner (readable on any picture)."""
+    if not text:
+        return
+    metrics = painter.fontMetrics()
+    pad = 4
+    box = QRect(0, 0, metrics.horizontalAdvance(text) + 2 * pad, metrics.height() + pad)
+    box.moveBottomLeft(thumbnail.bottomLeft() + QPoint(pad, -pad))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(0, 0, 0, 170))
+    painter.drawRoundedRect(box, 4, 4)
+    painter.setPen(QColor(255, 255, 255))
+    painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
 def _copy_lines(paths: list[str]) -> None:

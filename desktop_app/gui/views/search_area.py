@@ -116,6 +116,7 @@ class SearchArea(QStackedWidget):
         if is_refresh:  # the same query read again (photos landed): stay where the user was
             view.keep_place(current.media_id if current else None, place)
         self.filter_bar.show_order(self.results_model.order, not outcome.by_date)
+        self.filter_bar.set_score_enabled(not outcome.by_date)
         if query.image is not None:
             self._query_path = str(query.image)
             words = f" and “{query.text}”" if query.text else ""

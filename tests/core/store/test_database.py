@@ -30,7 +30,7 @@ def test_reopening_applies_no_migration_twice(tmp_path: Path) -> None:
         names = store.db.execute("SELECT name FROM _sqlite_migrations").fetchall()
     assert names == [
         ("m001_initial",), ("m002_hasher_models",), ("m003_retry_and_unsupported",),
-        ("m004_camera",),
+        ("m004_camera",), ("m005_media_kind",),
     ]  # fmt: skip
 
 

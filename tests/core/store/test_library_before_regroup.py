@@ -66,3 +66,23 @@ def test_the_cli_reads_it_and_switches_hashers(
     assert active == ["cca-itq"]
     assert run([*lib, "train", "--activate", "--method", "fpo-cmh", "--bits", "16"]) == 0
     assert "Search now uses fpo-cmh" in capsys.readouterr().out
+
+
+def test_opening_it_marks_every_item_a_photo_and_drops_stale_raw_and_video_counts(
+    library: Path,
+) -> None:
+    import sqlite3
+
+    with sqlite3.connect(library) as conn:  # counts the walk kept before RAW/video were read
+        folder_id = conn.execute("SELECT id FROM folders").fetchone()[0]
+        conn.executemany(
+            "INSERT INTO unsupported_files(folder_id, kind, count) VALUES (?, ?, ?)",
+            [(folder_id, "raw", 4), (folder_id, "video", 2), (folder_id, "hidden", 1)],
+        )
+    conn.close()
+
+    with Store.open(library) as store:
+        kinds = store.db.execute("SELECT kind, COUNT(*) FROM media GROUP BY kind").fetchall()
+        assert kinds == [("photo", 11)]
+        assert store.media.unsupported() == {folder_id: {"hidden": 1}}
+        assert (store.stats().raw_photos, store.stats().videos) == (0, 0)

@@ -116,7 +116,7 @@ def test_a_file_reached_twice_is_indexed_once_and_the_other_path_says_why(
     assert "already scanned" in problems[str(photos / "again")]
 
 
-def test_broken_links_pipes_and_unsupported_kinds_are_counted_not_ignored(
+def test_broken_links_pipes_and_broken_raw_and_video_files_are_reported_not_ignored(
     harness: Harness, tmp_path: Path
 ) -> None:
     photos = tmp_path / "photos"
@@ -134,7 +134,11 @@ def test_broken_links_pipes_and_unsupported_kinds_are_counted_not_ignored(
     problems = _problems(harness)
     assert "broken link" in problems[str(photos / "gone.jpg")]
     assert "not a regular file" in problems[str(photos / "pipe.jpg")]
-    assert harness.store.media.unsupported() == {1: {"raw": 3, "video": 2}}
+    # RAW photos and videos are indexed now: these fakes are skipped as corrupt, by name
+    errors = dict(harness.store.media.errors())
+    for name in ("IMG_1.CR2", "IMG_2.nef", "DSC_3.dng", "clip.mp4", "MVI_4.MOV"):
+        assert errors[str(photos / name)] == f"{name} is truncated or its image data is corrupt."
+    assert harness.store.media.unsupported() == {}
 
 
 def test_an_mpo_photo_is_indexed_from_its_first_frame(harness: Harness, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ def path_filter() -> PathFilter:
 @pytest.mark.parametrize(
     "relative",
     ["IMG_1.jpg", "trip/IMG_2.HEIC", "trip/IMG_2.txt", "IMG_1.jpg.XMP", "trip/captions.csv",
-     "Captions.JSONL"],
+     "Captions.JSONL", "DCIM/IMG_3.CR2", "trip/MVI_4.MOV", "clip.mp4"],
 )  # fmt: skip
 def test_photos_and_caption_files_matter(path_filter: PathFilter, relative: str) -> None:
     assert path_filter.is_relevant(f"{ROOT}/{relative}", is_directory=False)
