@@ -55,7 +55,7 @@ from hashlens_bench.splits import labelled_mask
 
 UNSUPERVISED = ("cca-itq", "cmfh", "itq")
 ABLATIONS = ("lpih(refine=false)", "lpih(mu=0,rho=0)", "lpih(rho=0.001)")
-CARRIED = "lpih(iterations=0,self_training=0)"
+CARRIED = "lpih(relearn=objective,iterations=0,self_training=0)"
 
 
 @dataclass

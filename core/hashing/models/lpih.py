@@ -89,6 +89,7 @@ logger = logging.getLogger(__name__)
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
 Weighting = Literal["pulls", "both", "none"]
+Relearn = Literal["base", "objective"]
 PseudoKind = Literal["hard", "soft"]
 MAX_LABELLED_SHARE = 0.99
 """Above this share of labelled rows LPIH has nothing to predict and installs the base."""
@@ -125,6 +126,8 @@ class LPIHParams:
     graph_neighbours: int = 5
     graph_alpha: float = 0.8
     graph_iterations: int = 20
+    graph_agreement: bool = False
+    relearn: Relearn = "base"
     oracle: bool = False
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect
@@ -247,7 +250,8 @@ class LPIH(LinearHasher):
             return
         self._base = None
         graph = self._graph_scores(data, labelled, labels, seconds)
-        pseudo = self._fit_inherited(data, labelled, labels, base, context, seconds, graph)
+        fit = self._fit_relearned if self.params.relearn == "base" else self._fit_inherited
+        pseudo = fit(data, labelled, labels, base, context, seconds, graph)
         self.report = LPIHReport(labelled, classes, pseudo, r0, False, seconds, graph)
 
     def _fit_inherited(
@@ -284,6 +288,45 @@ class LPIH(LinearHasher):
         self._set_functions(maps, W[0], W[1])
         return pseudo
 
+    def _fit_relearned(
+        self,
+        data: PairedFeatures,
+        labelled: npt.NDArray[np.bool_],
+        labels: npt.NDArray[np.uint8],
+        base: Hasher,
+        context: FitContext,
+        seconds: dict[str, float],
+        graph: GraphScores | None,
+    ) -> PseudoLabels:
+        """Stage 3 by the wrapped method: 𝓜 refitted on 𝓛 ∪ 𝓤 with the pseudo-labels.
+
+        Each self-training round reads the pseudo-labels again in the codes of the
+        latest 𝓜 and refits it. The refitted 𝓜 is installed as LPIH's functions.
+        """
+        p = self.params
+        clock = time.perf_counter()
+        _, Phi = fit_paired_feature_maps(data, p.features, context.rng, p.anchors)
+        codes, modal = _inherited_codes(base, data)
+        seconds["features"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        pseudo = self._pseudo_labels(Phi, labelled, labels, codes, modal, graph)
+        seconds["labels"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        rounds = 1 + p.self_training
+        for round_ in range(rounds):
+            what = "self-training" if round_ else "learning new hash functions"
+            context.step(1 + round_, 2 + rounds, what)
+            if round_:
+                codes, modal = _inherited_codes(base, data)
+                pseudo = self._pseudo_labels(Phi, labelled, labels, codes, modal, graph)
+            merged = np.array(labels, dtype=np.uint8)
+            merged[~labelled] = pseudo.hard
+            base = create_hasher(p.base, self.n_bits, seed=self.seed)
+            base.fit(PairedFeatures(data.image, data.text, merged), cancel=context.cancel)
+        seconds["hash functions"] = time.perf_counter() - clock
+        self._base = base
+        return pseudo
+
     def _pseudo_labels(
         self,
         Phi: tuple[F32, F32],
@@ -309,6 +352,7 @@ class LPIH(LinearHasher):
             ScorerWeights(p.w_feature, p.w_code, p.w_prototype, p.graph_weight),
             refine=p.refine,
             extra_labels=p.extra_labels,
+            agreement_only=p.graph_agreement,
         )
         view = UnlabelledView(
             (Phi[0][unl], Phi[1][unl]),

@@ -140,6 +140,7 @@ class LabelFunctions:
     max_labels: int
     refine: bool
     graph_calibration: _Calibration | None = None
+    agreement_only: bool = False
 
     def scores(self, view: UnlabelledView) -> tuple[F64, F64, F64]:
         """Calibrated (F_feat, F_code, F_proto) of unlabelled rows (each (n_u, c))."""
@@ -155,12 +156,17 @@ class LabelFunctions:
         if self.refine:
             w = self.weights
             fused = w[0] * feat + w[1] * code + w[2] * proto
+            inductive_top = np.argmax(fused, axis=1)
             if self.graph_calibration is not None and view.graph is not None:
-                fused = fused + w[3] * self.graph_calibration(view.graph)
+                graph = self.graph_calibration(view.graph)
+                fused = fused + w[3] * graph
+                agreeing = inductive_top == np.argmax(graph, axis=1)
         else:
             fused = feat
         hard = hard_labels(fused, self.thresholds, self.max_labels)
         confidence = fused.max(axis=1) * self._feature_agreement(view)
+        if self.agreement_only and self.graph_calibration is not None and view.graph is not None:
+            confidence = confidence * agreeing
         if self.refine:
             r0 = view.U.shape[1]
             agree = np.einsum("ij,ij->i", view.U_modal[0], view.U_modal[1]) / r0
@@ -184,6 +190,7 @@ def fit_label_functions(
     *,
     refine: bool,
     extra_labels: int = 1,
+    agreement_only: bool = False,
 ) -> LabelFunctions:
     """Stage 1 on the labelled rows, calibrated by leave-one-out scores.
 
@@ -222,6 +229,7 @@ def fit_label_functions(
         max_labels=math.ceil(mean_labels) + extra_labels,
         refine=refine,
         graph_calibration=graph_calibration,
+        agreement_only=agreement_only,
     )
 
 
