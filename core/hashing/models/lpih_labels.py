@@ -14,6 +14,12 @@ allows as "k-fold or hold-out": per class, scores are min–max scaled to [0, 1]
 leave-one-out range, and the fused score F = ω₁F_feat + ω₂F_code + ω₃F_proto gets a
 per-class threshold τ_c maximising F1 on the leave-one-out fused scores.
 
+A fourth, transductive scorer joins the fusion when LPIH passes one (a departure, see
+lpih.py): 𝓛's labels propagated over an anchor graph of *every* row
+(anchor_graph.py), calibrated like the others on held-out scores of 𝓛 (each labelled
+row scored from the other fold of 𝓛). It takes the share ω₄ (``graph_weight``) of F;
+ω₁..ω₃ share the rest in their ratio.
+
 Stage 2 turns F on the unlabelled rows into hard pseudo-labels (class on above τ_c;
 the arg-max class always kept; at most t_max = ⌈mean labels per row in 𝓛⌉ + 1) and a
 confidence w_j = max_c F_cj · max(0, cos(P_xφ_x, P_yφ_y)) · (1 + u^x·u^y/r₀)/2. With
@@ -140,7 +146,6 @@ class LabelFunctions:
     max_labels: int
     refine: bool
     graph_calibration: _Calibration | None = None
-    agreement_only: bool = False
 
     def scores(self, view: UnlabelledView) -> tuple[F64, F64, F64]:
         """Calibrated (F_feat, F_code, F_proto) of unlabelled rows (each (n_u, c))."""
@@ -156,17 +161,12 @@ class LabelFunctions:
         if self.refine:
             w = self.weights
             fused = w[0] * feat + w[1] * code + w[2] * proto
-            inductive_top = np.argmax(fused, axis=1)
             if self.graph_calibration is not None and view.graph is not None:
-                graph = self.graph_calibration(view.graph)
-                fused = fused + w[3] * graph
-                agreeing = inductive_top == np.argmax(graph, axis=1)
+                fused = fused + w[3] * self.graph_calibration(view.graph)
         else:
             fused = feat
         hard = hard_labels(fused, self.thresholds, self.max_labels)
         confidence = fused.max(axis=1) * self._feature_agreement(view)
-        if self.agreement_only and self.graph_calibration is not None and view.graph is not None:
-            confidence = confidence * agreeing
         if self.refine:
             r0 = view.U.shape[1]
             agree = np.einsum("ij,ij->i", view.U_modal[0], view.U_modal[1]) / r0
@@ -190,7 +190,6 @@ def fit_label_functions(
     *,
     refine: bool,
     extra_labels: int = 1,
-    agreement_only: bool = False,
 ) -> LabelFunctions:
     """Stage 1 on the labelled rows, calibrated by leave-one-out scores.
 
@@ -229,7 +228,6 @@ def fit_label_functions(
         max_labels=math.ceil(mean_labels) + extra_labels,
         refine=refine,
         graph_calibration=graph_calibration,
-        agreement_only=agreement_only,
     )
 
 

@@ -401,3 +401,29 @@ def test_the_graph_scorer_is_reported_and_can_be_turned_off() -> None:
 def test_graph_settings_out_of_range_are_refused(params: dict[str, Any]) -> None:
     with pytest.raises(HashingInputError, match="graph_weight is a share"):
         create_hasher("lpih", 16, **params)
+
+
+def test_relearning_with_perfect_pseudo_labels_is_the_base_trained_on_every_label() -> None:
+    """relearn="base": stage 3 is the wrapped method refitted on 𝓛 ∪ pseudo-labelled 𝓤."""
+    d, mask = pairs(1), labelled(1)
+    oracle = create_hasher("lpih", 32, oracle=True).fit(semi(d, mask))
+    assert isinstance(oracle, LPIH)
+    assert oracle.report is not None
+    classes = oracle.report.classes
+    every = create_hasher("hpseh", 32, tune=False).fit(
+        PairedFeatures(d.image[:N], d.text[:N], d.labels[:N][:, classes])
+    )
+    np.testing.assert_array_equal(oracle.encode_image(d.image), every.encode_image(d.image))
+    np.testing.assert_array_equal(oracle.encode_text(d.text), every.encode_text(d.text))
+    again = Hasher.from_bytes(oracle.to_bytes())
+    np.testing.assert_array_equal(again.encode_text(d.text), every.encode_text(d.text))
+
+
+def test_the_objective_stage_3_stays_available_and_differs() -> None:
+    d, mask = pairs(0), labelled(0)
+    objective = create_hasher("lpih", 32, relearn="objective").fit(semi(d, mask))
+    assert isinstance(objective, LPIH)
+    assert objective.params.relearn == "objective"
+    assert fitted(0).params.relearn == "base"
+    assert (fitted(0).encode_image(d.image) != objective.encode_image(d.image)).any()
+    assert cross_map(objective, d) > 0.5
