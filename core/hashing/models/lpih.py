@@ -13,7 +13,9 @@ Stages (rows are items; spec → code):
    row (``U``, (n, r₀)) and per-modality codes U^m = sgn(p_m); its functions are
    carried onto LPIH's feature map φ_m by a ridge to U^m over all rows (W⁰_m, (k, r₀)).
 1.–2. lpih_labels.py: label functions on 𝓛, pseudo-labels Ỹ and confidences w on 𝓤.
-3. New hash functions on 𝓛 ∪ 𝓤 (true labels on 𝓛, w = 1; Ỹ on 𝓤). With
+3. New hash functions on 𝓛 ∪ 𝓤 (true labels on 𝓛, w = 1; Ỹ on 𝓤); by default 𝓜
+   refitted on them (``relearn="base"``, see the departures); the spec's objective
+   (``relearn="objective"``): with
    A = w ⊙ [L̂, 1] and Ω₀ = blockdiag(2I, −1), S = AΩ₀Aᵀ (never formed):
 
        (1/n)‖r·S − BVᵀ‖² + θ‖B − V‖² + μ‖B − UR‖² + λΣ_m‖V − Φ_mW_m‖²
@@ -39,6 +41,19 @@ Departures from the spec, and why:
 * r₀ (``base_bits``, 0 = r) is lowered to the largest multiple of 8 below n_l when
   there are fewer labelled rows than bits (𝓜 needs n_l > r₀).
 * No "competitive reconstruction" (optional in the spec).
+* Stage 2 adds a transductive scorer (issue 14, session 3): 𝓛's labels propagated
+  over an anchor graph of all n rows, per modality, the graph chosen by held-out
+  accuracy on 𝓛 (anchor_graph.py; Liu et al. ICML 2010, Zhou et al. NIPS 2004). The
+  spec's label functions see only 𝓛; on 2,000 rows with 5–25 % labelled they were
+  right 34–66 % of the time on emoji, and the graph lifts that by 7–14 points.
+* Stage 3 defaults to the wrapped method itself (``relearn="base"``): 𝓜 is refitted
+  on 𝓛 ∪ 𝓤 with Ỹ on 𝓤, then, per self-training round, Ỹ is read again in the new 𝓜's
+  codes and 𝓜 refitted. This is the abstract's "general and modular" procedure taken
+  literally (the new functions are 𝓜's own), and it is what beats stage 0 on every
+  dataset measured; the reconstructed objective above (``relearn="objective"``) only
+  tied stage 0 (docs/methods/lpih.md, "Relearning with the wrapped method"). With
+  ``relearn="base"`` the μ, ρ, θ, λ, γ, weighting, pseudo and code_similarity settings
+  have no effect: they belong to the objective.
 * Issue 14 options, both departures (docs/methods/lpih.md, "Soft pseudo-label
   similarity"): ``pseudo="soft"`` feeds each unlabelled row's top ``soft_top`` fused
   scores raised to ``soft_power`` into S instead of the hard Ỹ; ``code_similarity`` α
@@ -61,6 +76,12 @@ import numpy.typing as npt
 from core.errors import HashingInputError
 from core.hashing.base import FitContext, Hasher, JSONScalar, StateDict, binarize
 from core.hashing.data import PairedFeatures
+from core.hashing.models.anchor_graph import (
+    GraphScores,
+    anchor_graph,
+    propagated_scores,
+    unit_rows,
+)
 from core.hashing.models.linalg import balanced_orthogonal, gram
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.lpih_labels import (
@@ -83,6 +104,7 @@ logger = logging.getLogger(__name__)
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
 Weighting = Literal["pulls", "both", "none"]
+Relearn = Literal["base", "objective"]
 PseudoKind = Literal["hard", "soft"]
 MAX_LABELLED_SHARE = 0.99
 """Above this share of labelled rows LPIH has nothing to predict and installs the base."""
@@ -114,6 +136,12 @@ class LPIHParams:
     soft_top: int = 3
     soft_power: float = 2.0
     code_similarity: float = 0.5
+    graph_weight: float = 0.5
+    graph_anchors: int = 500
+    graph_neighbours: int = 5
+    graph_alpha: float = 0.8
+    graph_iterations: int = 20
+    relearn: Relearn = "base"
     oracle: bool = False
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect
@@ -131,6 +159,8 @@ class LPIHReport:
         base_bits: r₀ actually used.
         fallback: Whether LPIH installed the base (more than 99 % labelled).
         seconds: Wall-clock seconds per stage.
+        graph: The propagated label scores' winning space and held-out accuracies
+            (None when ``graph_weight`` is 0 or in fallback).
     """
 
     labelled: npt.NDArray[np.bool_]
@@ -139,6 +169,7 @@ class LPIHReport:
     base_bits: int
     fallback: bool
     seconds: dict[str, float] = field(default_factory=dict)
+    graph: GraphScores | None = None
 
 
 @dataclass
@@ -189,6 +220,12 @@ class LPIH(LinearHasher):
                 "LPIH's code_similarity is a share and must lie between 0 and 1.",
                 f"code_similarity={self.params.code_similarity}",
             )
+        if not 0.0 <= self.params.graph_weight <= 1.0 or not 0.0 < self.params.graph_alpha < 1.0:
+            raise HashingInputError(
+                "LPIH's graph_weight is a share (0 to 1) and graph_alpha lies strictly "
+                "between 0 and 1.",
+                f"graph_weight={self.params.graph_weight}, graph_alpha={self.params.graph_alpha}",
+            )
         if self.params.soft_top < 1 or not self.params.soft_power > 0:
             raise HashingInputError(
                 "LPIH's soft pseudo-labels need soft_top of at least 1 and a positive soft_power.",
@@ -226,8 +263,10 @@ class LPIH(LinearHasher):
             self.report = LPIHReport(labelled, classes, None, r0, True, seconds)
             return
         self._base = None
-        pseudo = self._fit_inherited(data, labelled, labels, base, context, seconds)
-        self.report = LPIHReport(labelled, classes, pseudo, r0, False, seconds)
+        graph = self._graph_scores(data, labelled, labels, seconds)
+        fit = self._fit_relearned if self.params.relearn == "base" else self._fit_inherited
+        pseudo = fit(data, labelled, labels, base, context, seconds, graph)
+        self.report = LPIHReport(labelled, classes, pseudo, r0, False, seconds, graph)
 
     def _fit_inherited(
         self,
@@ -237,6 +276,7 @@ class LPIH(LinearHasher):
         base: Hasher,
         context: FitContext,
         seconds: dict[str, float],
+        graph: GraphScores | None,
     ) -> PseudoLabels:
         """Stages 1–3 plus the self-training rounds; installs the new functions."""
         p, rng = self.params, context.rng
@@ -246,7 +286,7 @@ class LPIH(LinearHasher):
         stage3 = _prepare_stage3(Phi, U, U_modal, p.rho, p.gamma)
         seconds["features"] = time.perf_counter() - clock
         clock = time.perf_counter()
-        pseudo = self._pseudo_labels(Phi, labelled, labels, U, U_modal)
+        pseudo = self._pseudo_labels(Phi, labelled, labels, U, U_modal, graph)
         seconds["labels"] = time.perf_counter() - clock
         clock = time.perf_counter()
         rounds = 1 + p.self_training
@@ -255,11 +295,50 @@ class LPIH(LinearHasher):
         B, W = self._stage3(stage3, S, self._initial_codes(U, rng), context)
         for round_ in range(p.self_training):
             context.step(2 + round_, 2 + rounds, "self-training")
-            pseudo = self._pseudo_labels(Phi, labelled, labels, B, _modal_codes(Phi, W))
+            pseudo = self._pseudo_labels(Phi, labelled, labels, B, _modal_codes(Phi, W), graph)
             S = self._semantics(labelled, labels, pseudo, U)
             B, W = self._stage3(stage3, S, B, context)
         seconds["hash functions"] = time.perf_counter() - clock
         self._set_functions(maps, W[0], W[1])
+        return pseudo
+
+    def _fit_relearned(
+        self,
+        data: PairedFeatures,
+        labelled: npt.NDArray[np.bool_],
+        labels: npt.NDArray[np.uint8],
+        base: Hasher,
+        context: FitContext,
+        seconds: dict[str, float],
+        graph: GraphScores | None,
+    ) -> PseudoLabels:
+        """Stage 3 by the wrapped method: 𝓜 refitted on 𝓛 ∪ 𝓤 with the pseudo-labels.
+
+        Each self-training round reads the pseudo-labels again in the codes of the
+        latest 𝓜 and refits it. The refitted 𝓜 is installed as LPIH's functions.
+        """
+        p = self.params
+        clock = time.perf_counter()
+        _, Phi = fit_paired_feature_maps(data, p.features, context.rng, p.anchors)
+        codes, modal = _inherited_codes(base, data)
+        seconds["features"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        pseudo = self._pseudo_labels(Phi, labelled, labels, codes, modal, graph)
+        seconds["labels"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        rounds = 1 + p.self_training
+        for round_ in range(rounds):
+            what = "self-training" if round_ else "learning new hash functions"
+            context.step(1 + round_, 2 + rounds, what)
+            if round_:
+                codes, modal = _inherited_codes(base, data)
+                pseudo = self._pseudo_labels(Phi, labelled, labels, codes, modal, graph)
+            merged = np.array(labels, dtype=np.uint8)
+            merged[~labelled] = pseudo.hard
+            base = create_hasher(p.base, self.n_bits, seed=self.seed)
+            base.fit(PairedFeatures(data.image, data.text, merged), cancel=context.cancel)
+        seconds["hash functions"] = time.perf_counter() - clock
+        self._base = base
         return pseudo
 
     def _pseudo_labels(
@@ -269,6 +348,7 @@ class LPIH(LinearHasher):
         labels: npt.NDArray[np.uint8],
         codes: F64,
         modal: tuple[F64, F64],
+        graph: GraphScores | None = None,
     ) -> PseudoLabels:
         """Stages 1–2 with ``codes`` (inherited or new) as the code space."""
         p, unl = self.params, ~labelled
@@ -276,16 +356,56 @@ class LPIH(LinearHasher):
             hidden = labels[unl]
             return PseudoLabels(hidden, np.ones(hidden.shape[0]), hidden.astype(np.float64))
         functions = fit_label_functions(
-            LabelledView((Phi[0][labelled], Phi[1][labelled]), codes[labelled], labels[labelled]),
+            LabelledView(
+                (Phi[0][labelled], Phi[1][labelled]),
+                codes[labelled],
+                labels[labelled],
+                None if graph is None else graph.held_out,
+            ),
             p.label_ridge,
-            ScorerWeights(p.w_feature, p.w_code, p.w_prototype),
+            ScorerWeights(p.w_feature, p.w_code, p.w_prototype, p.graph_weight),
             refine=p.refine,
             extra_labels=p.extra_labels,
         )
         view = UnlabelledView(
-            (Phi[0][unl], Phi[1][unl]), codes[unl], (modal[0][unl], modal[1][unl])
+            (Phi[0][unl], Phi[1][unl]),
+            codes[unl],
+            (modal[0][unl], modal[1][unl]),
+            None if graph is None else graph.scores[unl],
         )
         return functions.predict(view)
+
+    def _graph_scores(
+        self,
+        data: PairedFeatures,
+        labelled: npt.NDArray[np.bool_],
+        labels: npt.NDArray[np.uint8],
+        seconds: dict[str, float],
+    ) -> GraphScores | None:
+        """𝓛's labels propagated over an anchor graph per modality (anchor_graph.py).
+
+        The graph draws from its own generator (seeded by ``seed``), so turning it off
+        (``graph_weight=0``) leaves every other random draw of the fit as it was.
+        """
+        p = self.params
+        if p.graph_weight <= 0 or not p.refine or p.oracle:
+            return None
+        clock = time.perf_counter()
+        rng = np.random.default_rng([self.seed, 0x6772])
+        graphs = {
+            name: anchor_graph(unit_rows(X), p.graph_anchors, p.graph_neighbours, rng)
+            for name, X in (("image", data.image), ("text", data.text))
+        }
+        graph = propagated_scores(
+            graphs, labelled, labels, alpha=p.graph_alpha, iterations=p.graph_iterations, rng=rng
+        )
+        seconds["graph"] = time.perf_counter() - clock
+        logger.info(
+            "LPIH: label propagation on the %s graph (held-out accuracy on the labelled pairs: %s)",
+            graph.space,
+            ", ".join(f"{k} {v:.2f}" for k, v in graph.accuracy.items()),
+        )
+        return graph
 
     def _stage3(
         self, s: _Stage3, S: SemanticMatrix, B: F64, context: FitContext

@@ -14,6 +14,12 @@ allows as "k-fold or hold-out": per class, scores are min–max scaled to [0, 1]
 leave-one-out range, and the fused score F = ω₁F_feat + ω₂F_code + ω₃F_proto gets a
 per-class threshold τ_c maximising F1 on the leave-one-out fused scores.
 
+A fourth, transductive scorer joins the fusion when LPIH passes one (a departure, see
+lpih.py): 𝓛's labels propagated over an anchor graph of *every* row
+(anchor_graph.py), calibrated like the others on held-out scores of 𝓛 (each labelled
+row scored from the other fold of 𝓛). It takes the share ω₄ (``graph_weight``) of F;
+ω₁..ω₃ share the rest in their ratio.
+
 Stage 2 turns F on the unlabelled rows into hard pseudo-labels (class on above τ_c;
 the arg-max class always kept; at most t_max = ⌈mean labels per row in 𝓛⌉ + 1) and a
 confidence w_j = max_c F_cj · max(0, cos(P_xφ_x, P_yφ_y)) · (1 + u^x·u^y/r₀)/2. With
@@ -43,18 +49,30 @@ Bool = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class ScorerWeights:
-    """ω of the fusion: feature, code and prototype scorers (normalised to sum 1)."""
+    """ω of the fusion: feature, code and prototype scorers, and the graph scorer's share.
+
+    ``graph`` is the share (0–1) of the fused score that the propagated graph scores
+    take when they exist; the other three are normalised to share the rest.
+    """
 
     feature: float
     code: float
     prototype: float
+    graph: float = 0.0
 
-    def normalised(self) -> tuple[float, float, float]:
-        """The three weights scaled to sum to 1 (feature only when all are 0)."""
+    def normalised(self, with_graph: bool = False) -> tuple[float, float, float, float]:
+        """(feature, code, prototype, graph) summing to 1 (feature only when all are 0)."""
+        share = min(max(self.graph, 0.0), 1.0) if with_graph else 0.0
         total = self.feature + self.code + self.prototype
         if total <= 0:
-            return 1.0, 0.0, 0.0
-        return self.feature / total, self.code / total, self.prototype / total
+            return 1.0 - share, 0.0, 0.0, share
+        rest = 1.0 - share
+        return (
+            rest * self.feature / total,
+            rest * self.code / total,
+            rest * self.prototype / total,
+            share,
+        )
 
 
 @dataclass(frozen=True)
@@ -65,20 +83,23 @@ class LabelledView:
         Phi: (φ_x, φ_y) of the labelled rows, each (n_l, k).
         U: (n_l, r₀) inherited ±1 codes of the labelled rows.
         labels: (n_l, c) 0/1 labels, every row with at least one label.
+        graph: (n_l, c) held-out propagated label scores (anchor_graph.py), or None.
     """
 
     Phi: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]
     U: F64
     labels: npt.NDArray[np.uint8]
+    graph: F64 | None = None
 
 
 @dataclass(frozen=True)
 class UnlabelledView:
-    """What stage 2 sees of 𝓤: mapped features, joint and per-modality inherited codes."""
+    """What stage 2 sees of 𝓤: mapped features, inherited codes, propagated label scores."""
 
     Phi: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]
     U: F64
     U_modal: tuple[F64, F64]
+    graph: F64 | None = None
 
 
 @dataclass(frozen=True)
@@ -121,9 +142,10 @@ class LabelFunctions:
     prototypes: F64
     calibrations: tuple[_Calibration, _Calibration, _Calibration]
     thresholds: F64
-    weights: tuple[float, float, float]
+    weights: tuple[float, float, float, float]
     max_labels: int
     refine: bool
+    graph_calibration: _Calibration | None = None
 
     def scores(self, view: UnlabelledView) -> tuple[F64, F64, F64]:
         """Calibrated (F_feat, F_code, F_proto) of unlabelled rows (each (n_u, c))."""
@@ -139,6 +161,8 @@ class LabelFunctions:
         if self.refine:
             w = self.weights
             fused = w[0] * feat + w[1] * code + w[2] * proto
+            if self.graph_calibration is not None and view.graph is not None:
+                fused = fused + w[3] * self.graph_calibration(view.graph)
         else:
             fused = feat
         hard = hard_labels(fused, self.thresholds, self.max_labels)
@@ -180,13 +204,17 @@ def fit_label_functions(
     prototypes = class_prototypes(view.U, L)
     loo_proto = _loo_prototype_scores(view.U, L)
     calibrations = (_calibration(loo_feat), _calibration(loo_code), _calibration(loo_proto))
-    w = weights.normalised()
+    use_graph = refine and view.graph is not None and weights.graph > 0
+    graph_calibration = _calibration(view.graph) if use_graph and view.graph is not None else None
+    w = weights.normalised(with_graph=graph_calibration is not None)
     if refine:
         fused = (
             w[0] * calibrations[0](loo_feat)
             + w[1] * calibrations[1](loo_code)
             + w[2] * calibrations[2](loo_proto)
         )
+        if graph_calibration is not None and view.graph is not None:
+            fused = fused + w[3] * graph_calibration(view.graph)
     else:
         fused = calibrations[0](loo_feat)
     mean_labels = float(L.sum(axis=1).mean())
@@ -199,6 +227,7 @@ def fit_label_functions(
         weights=w,
         max_labels=math.ceil(mean_labels) + extra_labels,
         refine=refine,
+        graph_calibration=graph_calibration,
     )
 
 

@@ -200,7 +200,7 @@ def test_pseudo_labels_are_mostly_right_and_reported() -> None:
     assert hits / report.pseudo.hard.sum() > 0.6
     assert hits / hidden.sum() > 0.6
     assert ((report.pseudo.confidence >= 0) & (report.pseudo.confidence <= 1)).all()
-    assert set(report.seconds) == {"base", "features", "labels", "hash functions"}
+    assert set(report.seconds) == {"base", "graph", "features", "labels", "hash functions"}
 
 
 def test_the_oracle_ablation_learns_from_the_hidden_labels_and_does_better() -> None:
@@ -353,3 +353,77 @@ def test_fit_context_is_used_for_progress() -> None:
     )
     assert "training the base method" in stages
     assert "self-training" in stages
+
+
+def top_class_precision(lpih: Hasher, d: Clustered, mask: np.ndarray) -> float:
+    assert isinstance(lpih, LPIH)
+    report = lpih.report
+    assert report is not None
+    assert report.pseudo is not None
+    hidden = d.labels[:N][~mask][:, report.classes]
+    top = np.argmax(report.pseudo.scores, axis=1)
+    return float(hidden[np.arange(top.size), top].mean())
+
+
+def test_label_propagation_over_all_rows_makes_the_pseudo_labels_more_precise() -> None:
+    gains = []
+    for seed in range(3):
+        d, mask = pairs(seed), labelled(seed)
+        precision = [
+            top_class_precision(
+                create_hasher("lpih", 32, graph_weight=weight, iterations=0, self_training=0).fit(
+                    semi(d, mask)
+                ),
+                d,
+                mask,
+            )
+            for weight in (0.0, 0.5)
+        ]
+        gains.append(precision[1] - precision[0])
+    assert np.mean(gains) > 0.03, gains
+
+
+def test_the_graph_scorer_is_reported_and_can_be_turned_off() -> None:
+    report = fitted(0).report
+    assert report is not None
+    assert report.graph is not None
+    assert report.graph.space in {"image", "text", "both"}
+    assert set(report.graph.accuracy) == {"image", "text", "both"}
+    d, mask = pairs(0), labelled(0)
+    off = create_hasher("lpih", 32, graph_weight=0).fit(semi(d, mask))
+    assert isinstance(off, LPIH)
+    assert off.report is not None
+    assert off.report.graph is None
+    assert "graph" not in off.report.seconds
+
+
+@pytest.mark.parametrize("params", [{"graph_weight": 1.5}, {"graph_alpha": 1.0}])
+def test_graph_settings_out_of_range_are_refused(params: dict[str, Any]) -> None:
+    with pytest.raises(HashingInputError, match="graph_weight is a share"):
+        create_hasher("lpih", 16, **params)
+
+
+def test_relearning_with_perfect_pseudo_labels_is_the_base_trained_on_every_label() -> None:
+    """relearn="base": stage 3 is the wrapped method refitted on 𝓛 ∪ pseudo-labelled 𝓤."""
+    d, mask = pairs(1), labelled(1)
+    oracle = create_hasher("lpih", 32, oracle=True).fit(semi(d, mask))
+    assert isinstance(oracle, LPIH)
+    assert oracle.report is not None
+    classes = oracle.report.classes
+    every = create_hasher("hpseh", 32, tune=False).fit(
+        PairedFeatures(d.image[:N], d.text[:N], d.labels[:N][:, classes])
+    )
+    np.testing.assert_array_equal(oracle.encode_image(d.image), every.encode_image(d.image))
+    np.testing.assert_array_equal(oracle.encode_text(d.text), every.encode_text(d.text))
+    again = Hasher.from_bytes(oracle.to_bytes())
+    np.testing.assert_array_equal(again.encode_text(d.text), every.encode_text(d.text))
+
+
+def test_the_objective_stage_3_stays_available_and_differs() -> None:
+    d, mask = pairs(0), labelled(0)
+    objective = create_hasher("lpih", 32, relearn="objective").fit(semi(d, mask))
+    assert isinstance(objective, LPIH)
+    assert objective.params.relearn == "objective"
+    assert fitted(0).params.relearn == "base"
+    assert (fitted(0).encode_image(d.image) != objective.encode_image(d.image)).any()
+    assert cross_map(objective, d) > 0.5
