@@ -13,51 +13,30 @@ Stages (rows are items; spec → code):
    row (``U``, (n, r₀)) and per-modality codes U^m = sgn(p_m); its functions are
    carried onto LPIH's feature map φ_m by a ridge to U^m over all rows (W⁰_m, (k, r₀)).
 1.–2. lpih_labels.py: label functions on 𝓛, pseudo-labels Ỹ and confidences w on 𝓤.
-3. New hash functions on 𝓛 ∪ 𝓤 (true labels on 𝓛, w = 1; Ỹ on 𝓤); by default 𝓜
-   refitted on them (``relearn="base"``, see the departures); the spec's objective
-   (``relearn="objective"``): with
-   A = w ⊙ [L̂, 1] and Ω₀ = blockdiag(2I, −1), S = AΩ₀Aᵀ (never formed):
+3. New hash functions on 𝓛 ∪ 𝓤 (true labels on 𝓛; Ỹ on 𝓤). By default 𝓜 itself is
+   refitted on them (``relearn="base"``); ``relearn="objective"`` runs the spec's
+   objective instead (lpih_objective.py). One self-training round then reads Ỹ again in
+   the new codes (the code scorers rebuilt from the new codes of 𝓛) and repeats stage 3.
 
-       (1/n)‖r·S − BVᵀ‖² + θ‖B − V‖² + μ‖B − UR‖² + λΣ_m‖V − Φ_mW_m‖²
-         + ρΣ_m‖W_m − W⁰_mR‖² + γΣ_m‖W_m‖²,   B ∈ {±1}, 1ᵀV = 0, VᵀV = n·I, RᵀR = I.
-
-   Per iteration: R = Procrustes(UᵀB); W_m = (K_m + (ρ'+γ')I)⁻¹(Φ_mᵀV + ρ'W⁰_mR);
-   V = balanced_orthogonal((r/n)·SB + θB + λΣ_mΦ_mW_m); B = sgn((r/n)·SV + θV + μκ·UR).
-   B starts at UR with R the first r columns of I (U padded with random ±1 columns when
-   r > r₀). Final W_m = (K_m + (ρ'+γ')I)⁻¹(Φ_mᵀB + ρ'W⁰_mR). One self-training round
-   then rebuilds the code scorers from the new codes of 𝓛, re-predicts Ỹ and w from the
-   new codes of 𝓤, and runs stage 3 again from the current B.
-
-Departures from the spec, and why:
-* ρ' and γ' are scale-free (ρ·tr(K)/k, §0.4), so λ cancels from the W-step as in HPsEH;
-  μ multiplies κ = mean |(r/n)·SV|, so μ = 1 weighs the inherited codes like the
-  pairwise term whatever n, r or the label structure (the spec leaves μ's scale open).
-* S is the signed prior Ω₀ weighted by confidence, S_ij = w_iw_j(2ŷ_iᵀŷ_j − 1), without
-  HPsEH's self-expression: issue #4's ablations measured no gain from it, and the
-  spec's A = [Ŷ; 1] with scaled Ŷ would make low-confidence items dissimilar to all.
-* The self-training round rebuilds the code scorers from the new codes of 𝓛 (B_l),
-  not from RᵀU_l: they live in the new code space the pseudo-labels are read from.
-* Calibration uses exact leave-one-out scores instead of k-fold (lpih_labels.py).
-* r₀ (``base_bits``, 0 = r) is lowered to the largest multiple of 8 below n_l when
-  there are fewer labelled rows than bits (𝓜 needs n_l > r₀).
-* No "competitive reconstruction" (optional in the spec).
+Departures from the spec, and why (the objective's own: lpih_objective.py):
 * Stage 2 adds a transductive scorer (issue 14, session 3): 𝓛's labels propagated
   over an anchor graph of all n rows, per modality, the graph chosen by held-out
   accuracy on 𝓛 (anchor_graph.py; Liu et al. ICML 2010, Zhou et al. NIPS 2004). The
   spec's label functions see only 𝓛; on 2,000 rows with 5–25 % labelled they were
   right 34–66 % of the time on emoji, and the graph lifts that by 7–14 points.
-* Stage 3 defaults to the wrapped method itself (``relearn="base"``): 𝓜 is refitted
-  on 𝓛 ∪ 𝓤 with Ỹ on 𝓤, then, per self-training round, Ỹ is read again in the new 𝓜's
-  codes and 𝓜 refitted. This is the abstract's "general and modular" procedure taken
-  literally (the new functions are 𝓜's own), and it is what beats stage 0 on every
-  dataset measured; the reconstructed objective above (``relearn="objective"``) only
-  tied stage 0 (docs/methods/lpih.md, "Relearning with the wrapped method"). With
-  ``relearn="base"`` the μ, ρ, θ, λ, γ, weighting, pseudo and code_similarity settings
-  have no effect: they belong to the objective.
-* Issue 14 options, both departures (docs/methods/lpih.md, "Soft pseudo-label
-  similarity"): ``pseudo="soft"`` feeds each unlabelled row's top ``soft_top`` fused
-  scores raised to ``soft_power`` into S instead of the hard Ỹ; ``code_similarity`` α
-  mixes the inherited codes' agreement (1 + u_iᵀu_j/r₀)/2 into S with weight α.
+* Stage 3 defaults to the wrapped method itself (``relearn="base"``). This is the
+  abstract's "general and modular" procedure taken literally (the new functions are
+  𝓜's own); it beats stage 0 in 11 of the 12 dataset × labelled-share cells measured
+  (it loses on Tabler at 5 %), where the reconstructed objective only tied stage 0
+  (docs/methods/lpih.md, "Label propagation and relearning with the wrapped method").
+  With ``relearn="base"`` the objective's settings (μ, ρ, θ, λ, γ, ``weighting``,
+  ``pseudo``, ``code_similarity``, ``iterations``) have no effect.
+* The self-training round rebuilds the code scorers from the new codes of 𝓛, not from
+  RᵀU_l: they live in the code space the pseudo-labels are read from.
+* Calibration uses exact leave-one-out scores instead of k-fold (lpih_labels.py).
+* r₀ (``base_bits``, 0 = r) is lowered to the largest multiple of 8 below n_l when
+  there are fewer labelled rows than bits (𝓜 needs n_l > r₀).
+* No "competitive reconstruction" (optional in the spec).
 * Bad input: no labelled row or one class among them is refused; with more than 99 %
   labelled there is nothing to predict, and LPIH installs 𝓜 trained on 𝓛 itself
   (logged); rows with a known but empty label set count as unlabelled.
@@ -67,8 +46,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -82,7 +60,6 @@ from core.hashing.models.anchor_graph import (
     propagated_scores,
     unit_rows,
 )
-from core.hashing.models.linalg import balanced_orthogonal, gram
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.lpih_labels import (
     LabelledView,
@@ -90,11 +67,18 @@ from core.hashing.models.lpih_labels import (
     ScorerWeights,
     UnlabelledView,
     fit_label_functions,
-    soft_labels,
 )
-from core.hashing.models.preprocess import FeatureKind, fit_paired_feature_maps
-from core.hashing.models.ridge import ridge_from_gram, ridge_of
-from core.hashing.models.semantic import SemanticMatrix, normalised_labels, prior_omega
+from core.hashing.models.lpih_objective import (
+    ObjectiveSettings,
+    initial_codes,
+    modal_codes,
+    prepare_stage3,
+    run_stage3,
+    semantic_matrix,
+)
+from core.hashing.models.lpih_settings import LPIHParams, LPIHReport
+from core.hashing.models.preprocess import fit_paired_feature_maps
+from core.hashing.models.semantic import SemanticMatrix
 from core.hashing.registry import create_hasher, get_spec
 from core.hashing.tunable import tuned_anchors, tuned_ridge
 from core.types import FloatArray
@@ -103,84 +87,8 @@ logger = logging.getLogger(__name__)
 
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
-Weighting = Literal["pulls", "both", "none"]
-Relearn = Literal["base", "objective"]
-PseudoKind = Literal["hard", "soft"]
 MAX_LABELLED_SHARE = 0.99
 """Above this share of labelled rows LPIH has nothing to predict and installs the base."""
-
-
-@dataclass(frozen=True)
-class LPIHParams:
-    """Hyperparameters of LPIH (symbols in the module docstring)."""
-
-    base: str = "hpseh"
-    base_bits: int = 0
-    mu: float = 0.05
-    rho: float = 0.0
-    theta: float = 0.1
-    lam: float = 0.1
-    gamma: float = 1e-5
-    label_ridge: float = 0.01
-    w_feature: float = 0.5
-    w_code: float = 0.25
-    w_prototype: float = 0.25
-    extra_labels: int = 0
-    refine: bool = True
-    weighting: Weighting = "both"
-    self_training: int = 1
-    iterations: int = 10
-    features: FeatureKind = "kernel"
-    anchors: int = 2000
-    pseudo: PseudoKind = "hard"
-    soft_top: int = 3
-    soft_power: float = 2.0
-    code_similarity: float = 0.5
-    graph_weight: float = 0.5
-    graph_anchors: int = 500
-    graph_neighbours: int = 5
-    graph_alpha: float = 0.8
-    graph_iterations: int = 20
-    relearn: Relearn = "base"
-    oracle: bool = False
-    """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
-    (confidence 1) instead of predicting them, so stage 3 learns from perfect
-    pseudo-labels (spec §2.4's "oracle labels on 𝓤"). The app never sets it."""
-
-
-@dataclass
-class LPIHReport:
-    """What one fit did, for benchmarks and the trainer (not saved with the model).
-
-    Attributes:
-        labelled: (n,) rows used as 𝓛.
-        classes: Label columns of the input that 𝓛 covers (pseudo-labels use only these).
-        pseudo: Final pseudo-labels of the unlabelled rows (None in fallback).
-        base_bits: r₀ actually used.
-        fallback: Whether LPIH installed the base (more than 99 % labelled).
-        seconds: Wall-clock seconds per stage.
-        graph: The propagated label scores' winning space and held-out accuracies
-            (None when ``graph_weight`` is 0 or in fallback).
-    """
-
-    labelled: npt.NDArray[np.bool_]
-    classes: npt.NDArray[np.intp]
-    pseudo: PseudoLabels | None
-    base_bits: int
-    fallback: bool
-    seconds: dict[str, float] = field(default_factory=dict)
-    graph: GraphScores | None = None
-
-
-@dataclass
-class _Stage3:
-    """The fixed inputs of stage 3 and its per-modality ridge inverses."""
-
-    Phi: tuple[F32, F32]
-    U: F64
-    W0: tuple[F64, F64]
-    inverses: tuple[F64, F64]
-    rho: tuple[float, float]
 
 
 class LPIH(LinearHasher):
@@ -283,7 +191,7 @@ class LPIH(LinearHasher):
         clock = time.perf_counter()
         maps, Phi = fit_paired_feature_maps(data, p.features, rng, p.anchors)
         U, U_modal = _inherited_codes(base, data)
-        stage3 = _prepare_stage3(Phi, U, U_modal, p.rho, p.gamma)
+        stage3 = prepare_stage3(Phi, U, U_modal, p.rho, p.gamma)
         seconds["features"] = time.perf_counter() - clock
         clock = time.perf_counter()
         pseudo = self._pseudo_labels(Phi, labelled, labels, U, U_modal, graph)
@@ -292,12 +200,13 @@ class LPIH(LinearHasher):
         rounds = 1 + p.self_training
         context.step(1, 2 + rounds, "learning new hash functions")
         S = self._semantics(labelled, labels, pseudo, U)
-        B, W = self._stage3(stage3, S, self._initial_codes(U, rng), context)
+        settings = ObjectiveSettings(p.theta, p.lam, p.mu, p.iterations)
+        B, W = run_stage3(stage3, S, initial_codes(U, self.n_bits, rng), settings, context)
         for round_ in range(p.self_training):
             context.step(2 + round_, 2 + rounds, "self-training")
-            pseudo = self._pseudo_labels(Phi, labelled, labels, B, _modal_codes(Phi, W), graph)
+            pseudo = self._pseudo_labels(Phi, labelled, labels, B, modal_codes(Phi, W), graph)
             S = self._semantics(labelled, labels, pseudo, U)
-            B, W = self._stage3(stage3, S, B, context)
+            B, W = run_stage3(stage3, S, B, settings, context)
         seconds["hash functions"] = time.perf_counter() - clock
         self._set_functions(maps, W[0], W[1])
         return pseudo
@@ -407,27 +316,6 @@ class LPIH(LinearHasher):
         )
         return graph
 
-    def _stage3(
-        self, s: _Stage3, S: SemanticMatrix, B: F64, context: FitContext
-    ) -> tuple[F64, tuple[F64, F64]]:
-        """Stage 3's alternating updates from codes ``B``; returns B and the final W_m."""
-        p, r, rng = self.params, self.n_bits, context.rng
-        scale = r / B.shape[0]
-        V = balanced_orthogonal(scale * S.transpose_times(B) + p.theta * B, rng)
-        for _ in range(p.iterations):
-            if context.cancel is not None:
-                context.cancel.raise_if_cancelled()
-            R = _procrustes(s.U, B)
-            W = _weights(s, V, R)
-            E = scale * S.transpose_times(B) + p.theta * B
-            for m in (0, 1):
-                E += p.lam * (s.Phi[m] @ W[m].astype(np.float32))
-            V = balanced_orthogonal(E, rng)
-            pairwise = scale * S.times(V)
-            kappa = float(np.mean(np.abs(pairwise)))
-            B = binarize(pairwise + p.theta * V + p.mu * kappa * (s.U @ R)).astype(np.float64)
-        return B, _weights(s, B, _procrustes(s.U, B))
-
     def _semantics(
         self,
         labelled: npt.NDArray[np.bool_],
@@ -435,55 +323,18 @@ class LPIH(LinearHasher):
         pseudo: PseudoLabels,
         codes: F64 | None = None,
     ) -> SemanticMatrix:
-        """S from true labels on 𝓛 and Ỹ on 𝓤, weighted by confidence (``weighting``).
-
-        "pulls": S_ij = 2ŷ_iᵀŷ_j·w_j − 1, so confident items pull the others and every
-        item still follows its own pseudo-label; "both": S_ij = 2w_iw_j·ŷ_iᵀŷ_j − 1;
-        "none": w = 1. The −1 (dissimilarity) part is never weighted: weighting it would
-        turn it into a bias towards the codes of the unconfident items.
-
-        With ``code_similarity`` α > 0 and the inherited ``codes`` U (n, r₀), the label
-        part is fused with the real-valued agreement of the inherited codes:
-        S_ij = 2[(1 − α)·(label part)_ij + α·(1 + u_iᵀu_j/r₀)/2] − 1, still a product of
-        (n, c + 1 + r₀ + 1) factors.
-        """
-        merged = np.array(labels, dtype=np.float64)
+        """Stage 3's S with this LPIH's settings (lpih_objective.semantic_matrix)."""
         p = self.params
-        if p.pseudo == "soft" and not p.oracle:
-            merged[~labelled] = soft_labels(pseudo.scores, p.soft_top, p.soft_power)
-        else:
-            merged[~labelled] = pseudo.hard
-        A = np.hstack([normalised_labels(merged), np.ones((labels.shape[0], 1))])
-        omega = prior_omega(labels.shape[1])
-        weighting = self.params.weighting
-        weighted = A
-        if weighting != "none":
-            weight = np.ones(labels.shape[0])
-            weight[~labelled] = pseudo.confidence
-            weighted = A.copy()
-            weighted[:, :-1] *= weight[:, None]
-            if weighting == "both":
-                A = weighted
-        alpha = p.code_similarity
-        if alpha > 0 and codes is not None:
-            r0 = codes.shape[1]
-            C = np.hstack([np.full((codes.shape[0], 1), 0.5**0.5), codes / np.sqrt(2.0 * r0)])
-            A, weighted = (
-                np.hstack([(1 - alpha) ** 0.5 * F[:, :-1], alpha**0.5 * C, F[:, -1:]])
-                for F in (A, weighted)
-            )
-            omega = prior_omega(A.shape[1] - 1)
-        if weighting == "pulls":
-            return SemanticMatrix(A, omega, weighted)
-        return SemanticMatrix(A, omega)
-
-    def _initial_codes(self, U: F64, rng: np.random.Generator) -> F64:
-        """UR₀ with R₀ the first r columns of I (U padded with random columns if r > r₀)."""
-        r0, r = U.shape[1], self.n_bits
-        if r <= r0:
-            return U[:, :r].copy()
-        extra = binarize(rng.standard_normal((U.shape[0], r - r0))).astype(np.float64)
-        return np.hstack([U, extra])
+        soft = (p.soft_top, p.soft_power) if p.pseudo == "soft" and not p.oracle else None
+        return semantic_matrix(
+            labelled,
+            labels,
+            pseudo,
+            codes,
+            soft=soft,
+            weighting=p.weighting,
+            code_similarity=p.code_similarity,
+        )
 
     def _base_bits(self, n_labelled: int) -> int:
         r0 = self.params.base_bits or self.n_bits
@@ -547,42 +398,3 @@ def _inherited_codes(base: Hasher, data: PairedFeatures) -> tuple[F64, tuple[F64
     sy = max(float(np.sqrt(np.mean(p_y**2))), 1e-12)
     U = binarize(p_x / sx + p_y / sy).astype(np.float64)
     return U, (binarize(p_x).astype(np.float64), binarize(p_y).astype(np.float64))
-
-
-def _prepare_stage3(
-    Phi: tuple[F32, F32], U: F64, U_modal: tuple[F64, F64], rho: float, gamma: float
-) -> _Stage3:
-    """Gram matrices, the base's functions on φ (W⁰_m) and the W-step inverses."""
-    grams = (gram(Phi[0]), gram(Phi[1]))
-    W0 = [
-        ridge_from_gram(grams[m], Phi[m].T @ U_modal[m].astype(np.float32), gamma) for m in (0, 1)
-    ]
-    rhos = [ridge_of(g, rho) for g in grams]
-    inverses = [
-        np.linalg.inv(g + (r + ridge_of(g, gamma)) * np.eye(g.shape[0])).astype(np.float64)
-        for g, r in zip(grams, rhos, strict=True)
-    ]
-    return _Stage3(Phi, U, (W0[0], W0[1]), (inverses[0], inverses[1]), (rhos[0], rhos[1]))
-
-
-def _modal_codes(Phi: tuple[F32, F32], W: tuple[F64, F64]) -> tuple[F64, F64]:
-    """sgn(φ_m W_m) per modality."""
-    codes = [binarize(Phi[m] @ W[m].astype(np.float32)).astype(np.float64) for m in (0, 1)]
-    return codes[0], codes[1]
-
-
-def _weights(s: _Stage3, T: F64, R: F64) -> tuple[F64, F64]:
-    """W_m = (K_m + (ρ'+γ')I)⁻¹(Φ_mᵀT + ρ'W⁰_mR) for a target T (n, r)."""
-    T32 = T.astype(np.float32)
-    out = [
-        s.inverses[m] @ ((s.Phi[m].T @ T32).astype(np.float64) + s.rho[m] * (s.W0[m] @ R))
-        for m in (0, 1)
-    ]
-    return out[0], out[1]
-
-
-def _procrustes(U: F64, B: F64) -> F64:
-    """Semi-orthogonal R (r₀, r) maximising ⟨UR, B⟩."""
-    left, _, right = np.linalg.svd(U.T @ B, full_matrices=False)
-    R: F64 = left @ right
-    return R

@@ -12,7 +12,7 @@ import pytest
 from core.errors import HashingInputError, TaskCancelled
 from core.hashing import Hasher, PairedFeatures, create_hasher
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
-from core.hashing.models.lpih import LPIH, _procrustes, _Stage3, _weights
+from core.hashing.models.lpih import LPIH
 from core.hashing.models.lpih_labels import (
     PseudoLabels,
     _loo_prototype_scores,
@@ -22,6 +22,7 @@ from core.hashing.models.lpih_labels import (
     ridge_with_loo,
     soft_labels,
 )
+from core.hashing.models.lpih_objective import Stage3, procrustes, stage3_weights
 from core.hashing.models.semantic import SemanticMatrix, label_factor, prior_omega
 from core.progress import CancelToken
 from tests.core.hashing.clustered import Clustered, clustered_pairs
@@ -157,11 +158,11 @@ def test_w_step_is_the_exact_minimiser_of_its_subproblem() -> None:
     rho, gamma = 0.3, 0.05
     inverse = np.linalg.inv(K + (rho + gamma) * np.eye(6))
     W0 = rng.standard_normal((6, 8))
-    s = _Stage3(
+    s = Stage3(
         (Phi, Phi), np.sign(rng.standard_normal((30, 8))), (W0, W0), (inverse, inverse), (rho, rho)
     )
-    V, R = rng.standard_normal((30, 4)), _procrustes(s.U, np.sign(rng.standard_normal((30, 4))))
-    W = _weights(s, V, R)[0]
+    V, R = rng.standard_normal((30, 4)), procrustes(s.U, np.sign(rng.standard_normal((30, 4))))
+    W = stage3_weights(s, V, R)[0]
     gradient = Phi.T @ (Phi @ W - V) + rho * (W - W0 @ R) + gamma * W
     np.testing.assert_allclose(gradient, 0, atol=1e-5)  # float32 products of Φ
 
@@ -170,7 +171,7 @@ def test_procrustes_is_semi_orthogonal_and_maximises_alignment() -> None:
     rng = np.random.default_rng(3)
     U = np.sign(rng.standard_normal((50, 16)))
     B = np.sign(rng.standard_normal((50, 8)))
-    R = _procrustes(U, B)
+    R = procrustes(U, B)
     np.testing.assert_allclose(R.T @ R, np.eye(8), atol=1e-10)
     best = np.trace(B.T @ U @ R)
     for _ in range(20):

@@ -1,0 +1,84 @@
+"""LPIH's settings and the report of one fit (the method is in lpih.py).
+
+Symbols follow lpih.py's docstring; the objective's settings (μ, ρ, θ, λ, γ, weighting,
+pseudo, code_similarity, iterations) only act with ``relearn="objective"``
+(lpih_objective.py); the graph's are anchor_graph.py's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from core.hashing.models.anchor_graph import GraphScores
+from core.hashing.models.lpih_labels import PseudoLabels
+from core.hashing.models.preprocess import FeatureKind
+
+Weighting = Literal["pulls", "both", "none"]
+Relearn = Literal["base", "objective"]
+PseudoKind = Literal["hard", "soft"]
+
+
+@dataclass(frozen=True)
+class LPIHParams:
+    """Hyperparameters of LPIH (symbols in the module docstring)."""
+
+    base: str = "hpseh"
+    base_bits: int = 0
+    mu: float = 0.05
+    rho: float = 0.0
+    theta: float = 0.1
+    lam: float = 0.1
+    gamma: float = 1e-5
+    label_ridge: float = 0.01
+    w_feature: float = 0.5
+    w_code: float = 0.25
+    w_prototype: float = 0.25
+    extra_labels: int = 0
+    refine: bool = True
+    weighting: Weighting = "both"
+    self_training: int = 1
+    iterations: int = 10
+    features: FeatureKind = "kernel"
+    anchors: int = 2000
+    pseudo: PseudoKind = "hard"
+    soft_top: int = 3
+    soft_power: float = 2.0
+    code_similarity: float = 0.5
+    graph_weight: float = 0.5
+    graph_anchors: int = 500
+    graph_neighbours: int = 5
+    graph_alpha: float = 0.8
+    graph_iterations: int = 20
+    relearn: Relearn = "base"
+    oracle: bool = False
+    """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
+    (confidence 1) instead of predicting them, so stage 3 learns from perfect
+    pseudo-labels (spec §2.4's "oracle labels on 𝓤"). The app never sets it."""
+
+
+@dataclass
+class LPIHReport:
+    """What one fit did, for benchmarks and the trainer (not saved with the model).
+
+    Attributes:
+        labelled: (n,) rows used as 𝓛.
+        classes: Label columns of the input that 𝓛 covers (pseudo-labels use only these).
+        pseudo: Final pseudo-labels of the unlabelled rows (None in fallback).
+        base_bits: r₀ actually used.
+        fallback: Whether LPIH installed the base (more than 99 % labelled).
+        seconds: Wall-clock seconds per stage.
+        graph: The propagated label scores' winning space and held-out accuracies
+            (None when ``graph_weight`` is 0 or in fallback).
+    """
+
+    labelled: npt.NDArray[np.bool_]
+    classes: npt.NDArray[np.intp]
+    pseudo: PseudoLabels | None
+    base_bits: int
+    fallback: bool
+    seconds: dict[str, float] = field(default_factory=dict)
+    graph: GraphScores | None = None
