@@ -46,6 +46,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find benchmarks/
+
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = (
     "a dog on the beach at sunset",

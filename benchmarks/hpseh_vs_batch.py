@@ -24,11 +24,14 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find benchmarks/
 
 from benchmarks.validation_sweep import validation_split
 from core.hashing import PairedFeatures, create_hasher

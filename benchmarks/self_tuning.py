@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find benchmarks/
 
 from benchmarks.hpseh_scaling import synthetic
 from core.hashing import PairedFeatures, create_hasher

@@ -361,6 +361,13 @@ class MediaRepository(CaptionQueries):
             out.setdefault(int(folder_id), {})[str(kind)] = int(count)
         return out
 
+    def ready_kinds(self) -> dict[str, int]:
+        """Searchable items by kind (``photo``, ``raw``, ``video``)."""
+        rows = self._db.execute(
+            "SELECT kind, COUNT(*) FROM media WHERE status = 'ready' GROUP BY kind"
+        ).fetchall()
+        return {str(kind): int(count) for kind, count in rows}
+
     def counts(self) -> dict[str, int]:
         """Photo, caption, label and folder counts for ``status``."""
         q = self._db.execute

@@ -72,6 +72,10 @@ class LibraryOverview:
     model: ModelStatus
     cameras: tuple[str, ...] = ()
     """The cameras the photos name (EXIF make and model), for the camera filter."""
+    raw_photos: int = 0
+    """Of the searchable items (``photos``), how many are camera RAW files."""
+    videos: int = 0
+    """Of the searchable items (``photos``), how many are videos."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,7 @@ def read_overview(store: Store, default: EncoderConfig) -> LibraryOverview:
     skipped = [SkippedFile(p, r) for p, r in store.media.errors()]
     skipped += [SkippedFile(p, m) for p, m in store.media.problems()]
     paths = {f.id: f.path for f in store.media.folders()}
+    ready = store.media.ready_kinds()
     for folder_id, by_kind in store.media.unsupported().items():
         if folder_id in paths and (kinds := describe_not_indexed(by_kind)):
             skipped.append(SkippedFile(paths[folder_id], f"Not indexed: {kinds}"))
@@ -115,6 +120,8 @@ def read_overview(store: Store, default: EncoderConfig) -> LibraryOverview:
         skipped=tuple(skipped),
         model=model_status(store, default),
         cameras=tuple(store.media.cameras()),
+        raw_photos=ready.get("raw", 0),
+        videos=ready.get("video", 0),
     )
 
 

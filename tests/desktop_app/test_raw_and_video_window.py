@@ -89,3 +89,26 @@ def test_raw_and_video_items_are_listed_with_a_badge_and_named_for_screen_reader
         # in the thumbnail's lower left corner
         assert inside[:, 1].max() < cell.center().x(), name
         assert inside[:, 0].min() > cell.top() + view.delegate.side_px // 2, name
+
+
+def test_the_library_panel_says_how_many_items_are_raw_photos_and_videos(
+    qtbot: QtBot, open_window: OpenWindow, mixed_library: Path
+) -> None:
+    parts = open_library_window(qtbot, open_window, mixed_library)
+    label = parts.window.library_panel.totals_label
+    qtbot.waitUntil(lambda: label.text().startswith("3 photos"), timeout=TIMEOUT_MS)
+    assert label.text().startswith("3 photos (1 RAW, 1 video) · ")
+
+
+def test_the_detail_page_says_an_item_is_a_raw_photo_or_a_video(mixed_library: Path) -> None:
+    from desktop_app.application.detail import read_detail
+    from desktop_app.gui.views.detail_page import DetailPage
+
+    with Store.open(mixed_library) as store:
+        folder = store.media.folders()[0]
+        ids = {Path(p).name: m.id for p, m in store.media.media_in_folder(folder.id).items()}
+        facts = {name: DetailPage._facts(read_detail(store, i)) for name, i in ids.items()}
+    assert "Video (indexed and shown by its frame" in facts["clip.mp4"]
+    assert "Camera RAW photo" in facts["IMG_0001.dng"]
+    assert "RAW" not in facts["green.jpg"]
+    assert "Video" not in facts["green.jpg"]

@@ -46,6 +46,12 @@ _ORIGIN_WORDS = {
 }
 
 
+_KIND_LINES = {
+    "raw": "Camera RAW photo (shown from its preview or a half-size development)",
+    "video": "Video (indexed and shown by its frame at 10 % of its length; Open plays it)",
+}
+
+
 class DetailPage(QWidget):
     """Shows a ``PhotoDetail`` and reports the user's edits and actions.
 
@@ -211,6 +217,9 @@ class DetailPage(QWidget):
         ]
         if detail.media.width and detail.media.height:
             lines.append(f"{detail.media.width} × {detail.media.height} pixels")
+        kind = _KIND_LINES.get(detail.media.kind)
+        if kind:
+            lines.append(kind)
         if detail.media.status == "error":
             lines.append(f"Skipped: {detail.media.error or 'unreadable'}")
         elif detail.media.status == "pending":

@@ -40,6 +40,16 @@ def _count(value: int) -> str:
     return QLocale.system().toString(value)
 
 
+def _kinds(overview: LibraryOverview) -> str:
+    """`` (2 RAW, 1 video)``: how many of the items are RAW photos and videos, if any."""
+    parts = []
+    if overview.raw_photos:
+        parts.append(f"{_count(overview.raw_photos)} RAW")
+    if overview.videos:
+        parts.append(f"{_count(overview.videos)} video{'s' if overview.videos != 1 else ''}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
 class LibraryPanel(QWidget):
     """Folders and indexing.
 
@@ -150,7 +160,8 @@ class LibraryPanel(QWidget):
     @Slot(object)
     def show_overview(self, overview: LibraryOverview) -> None:
         self.totals_label.setText(
-            f"{_count(overview.photos)} photos · {_count(overview.captions)} captions"
+            f"{_count(overview.photos)} photos{_kinds(overview)} · "
+            f"{_count(overview.captions)} captions"
             + (f" · {_count(overview.pending)} waiting" if overview.pending else "")
         )
         selected = self._selected_folder()
