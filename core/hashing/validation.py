@@ -102,6 +102,11 @@ def draw_split(data: PairedFeatures, n_bits: int, seed: int, need_labels: bool) 
     fit = np.setdiff1d(rows, validation)
     fitting_pairs = int((known[fit]).sum()) if need_labels else len(fit)
     if len(validation) < MIN_VALIDATION or fitting_pairs < needed - MIN_VALIDATION:
+        if need_labels and len(labelled) < n:  # the labelled pairs are what is short
+            raise SplitRefused(
+                f"{len(labelled)} labelled pairs are too few to hold some out for validation "
+                f"at {n_bits} bits (at least {needed} are needed)"
+            )
         raise too_few
     return ValidationSplit(np.sort(fit), np.sort(validation), "labels" if by_labels else "pairs", n)
 

@@ -163,6 +163,16 @@ def test_labels_on_a_handful_of_pairs_fall_back_for_semi_supervised_lpih() -> No
     assert f"only 12 pairs are labelled, fewer than the {MIN_LABELLED}" in hasher.tuning.message
 
 
+def test_too_few_labelled_pairs_are_named_as_such_not_as_too_few_pairs() -> None:
+    d = pairs()
+    mask = np.zeros(N, dtype=bool)
+    mask[:120] = True  # enough to try (>= MIN_LABELLED), too few to split at 64 bits
+    hasher = create_hasher("lpih", 64).fit(PairedFeatures(d.image, d.text, d.labels, mask))
+    assert hasher.tuning is not None
+    assert hasher.tuning.status == "defaults"
+    assert hasher.tuning.message.startswith("120 labelled pairs are too few"), hasher.tuning.message
+
+
 def test_one_class_cannot_be_validated_and_says_so() -> None:
     d = pairs()
     one = np.zeros((N, 1), dtype=np.uint8) + 1
