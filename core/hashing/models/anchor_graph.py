@@ -56,18 +56,28 @@ class AnchorGraph:
             np.add.at(out, self.neighbours[:, j], self.weights[:, j, None] * F)
         return out
 
-    def adjacency_times(self, F: F64) -> F64:
-        """W·F = Z Λ⁻¹ Zᵀ F."""
+    def anchor_mass(self) -> F64:
+        """Λ's diagonal, 1ᵀZ (m,), floored so that an anchor no row chose divides safely."""
         mass = np.bincount(self.neighbours.ravel(), self.weights.ravel(), self.n_anchors)
-        return self.times(self.transpose_times(F) / np.maximum(mass, 1e-12)[:, None])
+        floored: F64 = np.maximum(mass, 1e-12)
+        return floored
+
+    def adjacency_times(self, F: F64, mass: F64 | None = None) -> F64:
+        """W·F = Z Λ⁻¹ Zᵀ F (``mass``: :meth:`anchor_mass`, when the caller has it)."""
+        mass = self.anchor_mass() if mass is None else mass
+        return self.times(self.transpose_times(F) / mass[:, None])
 
     def propagate(self, Y: F64, alpha: float, iterations: int) -> F64:
         """Zhou et al.'s iteration F ← α·D^-½ W D^-½ F + (1 − α)·Y from F = Y."""
-        degree = self.adjacency_times(np.ones((Y.shape[0], 1)))[:, 0]
+        mass = self.anchor_mass()
+        degree = self.adjacency_times(np.ones((Y.shape[0], 1)), mass)[:, 0]
         scale = 1.0 / np.sqrt(np.maximum(degree, 1e-12))
         F = Y.copy()
         for _ in range(iterations):
-            F = alpha * scale[:, None] * self.adjacency_times(scale[:, None] * F) + (1 - alpha) * Y
+            F = (
+                alpha * scale[:, None] * self.adjacency_times(scale[:, None] * F, mass)
+                + (1 - alpha) * Y
+            )
         return F
 
 

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,7 @@ from core.hashing.models.lpih_labels import (
 )
 from core.hashing.models.lpih_objective import (
     ObjectiveSettings,
+    Stage3,
     initial_codes,
     modal_codes,
     prepare_stage3,
@@ -172,81 +174,81 @@ class LPIH(LinearHasher):
             return
         self._base = None
         graph = self._graph_scores(data, labelled, labels, seconds)
-        fit = self._fit_relearned if self.params.relearn == "base" else self._fit_inherited
-        pseudo = fit(data, labelled, labels, base, context, seconds, graph)
-        self.report = LPIHReport(labelled, classes, pseudo, r0, False, seconds, graph)
-
-    def _fit_inherited(
-        self,
-        data: PairedFeatures,
-        labelled: npt.NDArray[np.bool_],
-        labels: npt.NDArray[np.uint8],
-        base: Hasher,
-        context: FitContext,
-        seconds: dict[str, float],
-        graph: GraphScores | None,
-    ) -> PseudoLabels:
-        """Stages 1–3 plus the self-training rounds; installs the new functions."""
-        p, rng = self.params, context.rng
         clock = time.perf_counter()
-        maps, Phi = fit_paired_feature_maps(data, p.features, rng, p.anchors)
+        p = self.params
+        maps, Phi = fit_paired_feature_maps(data, p.features, context.rng, p.anchors)
         U, U_modal = _inherited_codes(base, data)
-        stage3 = prepare_stage3(Phi, U, U_modal, p.rho, p.gamma)
         seconds["features"] = time.perf_counter() - clock
+
+        def read(codes: F64, modal: tuple[F64, F64]) -> PseudoLabels:  # stages 1–2 in ``codes``
+            return self._pseudo_labels(Phi, labelled, labels, codes, modal, graph)
+
         clock = time.perf_counter()
-        pseudo = self._pseudo_labels(Phi, labelled, labels, U, U_modal, graph)
+        pseudo = read(U, U_modal)
         seconds["labels"] = time.perf_counter() - clock
         clock = time.perf_counter()
+        if p.relearn == "base":
+            pseudo = self._relearn(data, labelled, labels, pseudo, read, context)
+        else:
+            stage3 = prepare_stage3(Phi, U, U_modal, p.rho, p.gamma)
+            W, pseudo = self._objective(stage3, labelled, labels, pseudo, read, context)
+            self._set_functions(maps, W[0], W[1])
+        seconds["hash functions"] = time.perf_counter() - clock
+        self.report = LPIHReport(labelled, classes, pseudo, r0, False, seconds, graph)
+
+    def _objective(
+        self,
+        stage3: Stage3,
+        labelled: npt.NDArray[np.bool_],
+        labels: npt.NDArray[np.uint8],
+        pseudo: PseudoLabels,
+        read: Callable[[F64, tuple[F64, F64]], PseudoLabels],
+        context: FitContext,
+    ) -> tuple[tuple[F64, F64], PseudoLabels]:
+        """Stage 3 by the reconstructed objective, plus the self-training rounds.
+
+        Returns the final W_m and the last round's pseudo-labels.
+        """
+        p, U = self.params, stage3.U
         rounds = 1 + p.self_training
         context.step(1, 2 + rounds, "learning new hash functions")
-        S = self._semantics(labelled, labels, pseudo, U)
         settings = ObjectiveSettings(p.theta, p.lam, p.mu, p.iterations)
-        B, W = run_stage3(stage3, S, initial_codes(U, self.n_bits, rng), settings, context)
+        S = self._semantics(labelled, labels, pseudo, U)
+        B, W = run_stage3(stage3, S, initial_codes(U, self.n_bits, context.rng), settings, context)
         for round_ in range(p.self_training):
             context.step(2 + round_, 2 + rounds, "self-training")
-            pseudo = self._pseudo_labels(Phi, labelled, labels, B, modal_codes(Phi, W), graph)
+            pseudo = read(B, modal_codes(stage3.Phi, W))
             S = self._semantics(labelled, labels, pseudo, U)
             B, W = run_stage3(stage3, S, B, settings, context)
-        seconds["hash functions"] = time.perf_counter() - clock
-        self._set_functions(maps, W[0], W[1])
-        return pseudo
+        return W, pseudo
 
-    def _fit_relearned(
+    def _relearn(
         self,
         data: PairedFeatures,
         labelled: npt.NDArray[np.bool_],
         labels: npt.NDArray[np.uint8],
-        base: Hasher,
+        pseudo: PseudoLabels,
+        read: Callable[[F64, tuple[F64, F64]], PseudoLabels],
         context: FitContext,
-        seconds: dict[str, float],
-        graph: GraphScores | None,
     ) -> PseudoLabels:
         """Stage 3 by the wrapped method: 𝓜 refitted on 𝓛 ∪ 𝓤 with the pseudo-labels.
 
         Each self-training round reads the pseudo-labels again in the codes of the
-        latest 𝓜 and refits it. The refitted 𝓜 is installed as LPIH's functions.
+        latest 𝓜 and refits it. The refitted 𝓜 is installed as LPIH's functions; the
+        last round's pseudo-labels are returned.
         """
         p = self.params
-        clock = time.perf_counter()
-        _, Phi = fit_paired_feature_maps(data, p.features, context.rng, p.anchors)
-        codes, modal = _inherited_codes(base, data)
-        seconds["features"] = time.perf_counter() - clock
-        clock = time.perf_counter()
-        pseudo = self._pseudo_labels(Phi, labelled, labels, codes, modal, graph)
-        seconds["labels"] = time.perf_counter() - clock
-        clock = time.perf_counter()
         rounds = 1 + p.self_training
+        base: Hasher | None = None
         for round_ in range(rounds):
             what = "self-training" if round_ else "learning new hash functions"
             context.step(1 + round_, 2 + rounds, what)
-            if round_:
-                codes, modal = _inherited_codes(base, data)
-                pseudo = self._pseudo_labels(Phi, labelled, labels, codes, modal, graph)
+            if base is not None:
+                pseudo = read(*_inherited_codes(base, data))
             merged = np.array(labels, dtype=np.uint8)
             merged[~labelled] = pseudo.hard
             base = create_hasher(p.base, self.n_bits, seed=self.seed)
             base.fit(PairedFeatures(data.image, data.text, merged), cancel=context.cancel)
-        seconds["hash functions"] = time.perf_counter() - clock
         self._base = base
         return pseudo
 
