@@ -10,8 +10,9 @@ r, else as a pair.
 
 The database is the dataset's database (here: the training rows). Codes are *stored*
 the way the app stores them: offline rows by the offline model, before the stream;
-each streamed item by the model of the moment it arrives (coded first, learned from
-second), and only for the modalities that arrived. I→T ranks the database items that
+each streamed item by the model right after it learned from that item (the app's
+order, ``core/library/indexing/indexer.py``), and only for the modalities that
+arrived. I→T ranks the database items that
 have a text, T→I those with an image; every method below is scored on those same
 items, so the numbers compare.
 
@@ -24,10 +25,10 @@ Compared in one run, per (dataset, bits, r):
   arrived complete; no labels);
 * upper — BATCH retrained on every training pair with every label (the upper bound).
 
-Also: ``partial_fit`` time per item (median, 90th percentile) and the code-on-arrival
-time, the share of stored-code bits that the final model would code differently
-("flips", separately for the offline rows and the streamed rows), mAP on the queries
-of novel classes only, and the online summary (bank rows, novel rows).
+Also: ``partial_fit`` time per item (median, 90th percentile) and the coding time,
+the share of stored-code bits that the final model would code differently ("flips",
+separately for the offline rows and the streamed rows), mAP on the queries of novel
+classes only, and the online summary (bank rows, novel rows).
 
 Usage:
     nice -n 10 .venv/bin/python benchmarks/novel_stream.py /work/datasets/emoji.npz \\
@@ -188,14 +189,14 @@ def run_stream(
         image = data.image[row : row + 1] if has_image else None
         text = data.text[row : row + 1] if has_text else None
         t0 = time.perf_counter()
+        hasher.partial_fit(StreamBatch(image=image, text=text))
+        t1 = time.perf_counter()
         codes = (
             hasher.encode_image(image) if image is not None else None,
             hasher.encode_text(text) if text is not None else None,
         )
-        t1 = time.perf_counter()
-        hasher.partial_fit(StreamBatch(image=image, text=text))
-        times.append(time.perf_counter() - t1)
-        encode_times.append(t1 - t0)
+        times.append(t1 - t0)
+        encode_times.append(time.perf_counter() - t1)
         if row in position:
             for m in (0, 1):
                 if codes[m] is not None:

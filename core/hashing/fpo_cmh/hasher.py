@@ -22,6 +22,7 @@ from core.errors import HashingInputError, NotFittedError
 from core.hashing.base import FitContext, Hasher, StateDict
 from core.hashing.data import PairedFeatures, StreamBatch, as_features, as_labels
 from core.hashing.fpo_cmh.bank import initial_bank
+from core.hashing.fpo_cmh.codebook import CodebookSettings, CodebookThresholds, NovelCodebook
 from core.hashing.fpo_cmh.heads import SGDSettings, TanhHead, single_threaded_blas
 from core.hashing.fpo_cmh.labels import (
     CONCEPTS_AUX,
@@ -68,6 +69,9 @@ class FPOCMHParams:
     rls_ridge: float = 1.0
     offline_weight: float = 5.0
     replay_size: int = 256
+    codebook: bool = True
+    codebook_exemplars: int = 2000
+    codebook_memory: int = 64
 
 
 class FPOCMH(Hasher):
@@ -134,6 +138,10 @@ class FPOCMH(Hasher):
           then fitted by block recursive least squares (``fpo_rls``) instead of the
           spec's SGD steps. 256 offline items and their stored codes are always kept
           to estimate the drift of stored codes (``online_summary()["drift"]``).
+        * ``codebook=True`` (default, issue #15): items of a kind the offline data never
+          had are placed in novel rows found from captions, and items of a row with
+          photos and captions are coded by the row's codeword instead of the heads
+          (``fpo_cmh.codebook``); offline items keep their codes.
     """
 
     name = "fpo-cmh"
@@ -145,6 +153,7 @@ class FPOCMH(Hasher):
     params: FPOCMHParams
 
     _learner: OnlineLearner | None = None
+    _codebook: NovelCodebook | None = None
     _base_name: str = ""
 
     # --------------------------------------------------------------- offline phase
@@ -171,6 +180,40 @@ class FPOCMH(Hasher):
             )
         self._learner = OnlineLearner.start(
             heads, bank, labeller, targets, self._settings(cross), novelty, replay, fits
+        )
+        self._codebook = (
+            self._novel_codebook(features, labels, targets, heads) if p.codebook else None
+        )
+
+    def _novel_codebook(
+        self,
+        features: tuple[FloatArray, FloatArray],
+        labels: list[npt.NDArray[np.bool_]],
+        targets: TargetSpace,
+        heads: tuple[TanhHead, TanhHead],
+    ) -> NovelCodebook:
+        """The codebook's offline exemplars (at most ``codebook_exemplars``) and thresholds."""
+        p = self.params
+        rng = np.random.default_rng(self.seed)
+        n = len(features[0])
+        rows = np.sort(rng.choice(n, size=min(p.codebook_exemplars, n), replace=False))
+        units = (targets.embed(features[0][rows], 0), targets.embed(features[1][rows], 1))
+        thresholds = CodebookThresholds.fit(
+            units,
+            (labels[0][rows], labels[1][rows]),
+            (p.novel_quantile, p.neighbour_quantile),
+            rng,
+        )
+        codes = [
+            np.where(heads[m].pre_activation(heads[m].features(features[m][rows])) > 0, 1.0, -1.0)
+            for m in (0, 1)
+        ]
+        margin = p.margin if p.margin > 0 else max(self.n_bits // 4, 1)
+        return NovelCodebook(
+            units,
+            thresholds,
+            np.unique(np.vstack(codes), axis=0).astype(np.float32),
+            CodebookSettings(margin, p.codebook_memory),
         )
 
     def _novelty_bank(
@@ -211,6 +254,11 @@ class FPOCMH(Hasher):
                 raise HashingInputError(
                     f"FPO-CMH's {name} must be one of {', '.join(allowed)}.", repr(getattr(p, name))
                 )
+        if p.codebook_exemplars < 2 or p.codebook_memory < 1:
+            raise HashingInputError(
+                "FPO-CMH's codebook needs codebook_exemplars ≥ 2 and codebook_memory ≥ 1.",
+                repr(p),
+            )
         if p.mu < 1 or p.promote_after < 1 or not 0.0 <= p.phi <= 1.0:
             raise HashingInputError(
                 "FPO-CMH needs mu ≥ 1, promote_after ≥ 1 and 0 ≤ phi ≤ 1.", repr(p)
@@ -304,8 +352,29 @@ class FPOCMH(Hasher):
                 item_labels = tuple(
                     [] if Y is None else np.flatnonzero(Y[i]).tolist() for Y in labels
                 )
+                if self._codebook is not None:
+                    self._observe(xs[0], xs[1])
                 learner.learn_item((xs[0], xs[1]), (item_labels[0], item_labels[1]))
         return self
+
+    def _observe(self, image: FloatArray | None, text: FloatArray | None) -> None:
+        """Place one arrived item in the codebook (before the heads learn from it)."""
+        assert self._codebook is not None
+        learner = self.learner
+        sides = (image, text)
+        units = tuple(
+            None if x is None else learner.targets.embed(x[None, :], m)[0]
+            for m, x in enumerate(sides)
+        )
+        heads = learner.heads
+        relaxed = np.vstack(
+            [
+                np.tanh(heads[m].pre_activation(heads[m].features(x[None, :])))
+                for m, x in enumerate(sides)
+                if x is not None
+            ]
+        )
+        self._codebook.observe((units[0], units[1]), relaxed)
 
     def _stream_labels(
         self, batch: StreamBatch, X: FloatArray | None, modality: int
@@ -340,31 +409,43 @@ class FPOCMH(Hasher):
     def online_summary(self) -> dict[str, Any]:
         """Counts for reports: items seen and learned per modality, steps, bank rows, drift.
 
-        ``bank_rows`` counts the spec's rows and the novel rows; ``drift`` is the share
-        of the replay items' stored code bits the current heads would code differently
-        (None when the model keeps no replay items: novelty off, or an older model).
+        ``novel_rows`` counts the rows found in the stream that code items: the
+        codebook's linked rows and the novelty learner's rows (``codebook_rows`` and
+        ``codebook_open`` give the codebook's linked and opened rows apart);
+        ``bank_rows`` adds the spec's rows. ``drift`` is the share of the replay items'
+        stored code bits the current model would code differently (None for a model
+        saved before replay items were kept).
         """
         learner = self.learner
         novelty = learner.novelty
+        book = self._codebook
+        linked = len(book.linked_rows()) if book is not None else 0
+        novel = (novelty.size if novelty is not None else 0) + linked
         return {
             "novelty": novelty is not None,
-            "novel_rows": novelty.size if novelty is not None else 0,
+            "novel_rows": novel,
             "novel_waiting": sum(len(p.units) for p in novelty.pools) if novelty else 0,
-            "drift": learner.drift(),
+            "drift": learner.drift(self._project),
             "images_seen": learner.seen[0],
             "texts_seen": learner.seen[1],
             "images_labelled": learner.labelled[0],
             "texts_labelled": learner.labelled[1],
             "image_steps": learner.heads[0].steps,
             "text_steps": learner.heads[1].steps,
-            "bank_rows": learner.bank.size + (novelty.size if novelty is not None else 0),
+            "bank_rows": learner.bank.size + novel,
+            "codebook_rows": linked,
+            "codebook_open": len(book.codewords) if book is not None else 0,
         }
 
     # -------------------------------------------------------------------- encoding
     def _project(self, modality: int, features: FloatArray) -> npt.NDArray[np.float32]:
         assert self._learner is not None
         head = self._learner.heads[modality]
-        return head.pre_activation(head.features(features))
+        projections = head.pre_activation(head.features(features))
+        if self._codebook is None:
+            return projections
+        units = self._learner.targets.embed(features, modality)
+        return self._codebook.code(units, modality, projections)
 
     def _project_image(self, features: FloatArray) -> npt.NDArray[np.floating[Any]]:
         return self._project(0, features)
@@ -377,6 +458,7 @@ class FPOCMH(Hasher):
         assert self._learner is not None
         return {
             **self._learner.state(),
+            **(self._codebook.state() if self._codebook is not None else {}),
             "stream/cross_targets": np.array(self._learner.settings.cross_targets),
             "base/name": np.array(self._base_name),
         }
@@ -384,6 +466,7 @@ class FPOCMH(Hasher):
     def _set_state(self, state: StateDict) -> None:
         settings = self._settings(bool(state["stream/cross_targets"]))
         self._learner = OnlineLearner.from_state(state, settings, self.n_bits)
+        self._codebook = NovelCodebook.from_state(state)
         self._base_name = str(state["base/name"])
 
 

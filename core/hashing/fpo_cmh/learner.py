@@ -28,7 +28,7 @@ modality anchor; such targets are computed on features centred per modality.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -361,13 +361,22 @@ class OnlineLearner:
         self.counts[m] = 0
         c.z[m] = head.pre_activation(c.phi[m])
 
-    def drift(self) -> float | None:
-        """Share of the replay items' stored code bits the current heads code differently."""
+    def drift(self, project: Callable[[int, Matrix], Matrix] | None = None) -> float | None:
+        """Share of the replay items' stored code bits the current model codes differently.
+
+        Args:
+            project: The model's projection (modality, features) → pre-activations;
+                the heads' when None.
+        """
         if self.replay is None or not len(self.replay.features[0]):
             return None
         flips, bits = 0, 0
         for m in (0, 1):
-            z = self.heads[m].pre_activation(self.heads[m].features(self.replay.features[m]))
+            features = self.replay.features[m]
+            if project is None:
+                z = self.heads[m].pre_activation(self.heads[m].features(features))
+            else:
+                z = project(m, features)
             flips += int(((z > 0) != (self.replay.codes[m] > 0)).sum())
             bits += z.size
         return flips / max(bits, 1)

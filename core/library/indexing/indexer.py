@@ -136,8 +136,11 @@ class Indexer:
     def _hash_new_items(self, report: RateLimitedReporter, cancel: CancelToken | None) -> int:
         """Codes for items the active hasher has not seen (new or re-encoded ones).
 
-        An online hasher then learns from those items (``online_update``); the codes
-        just written come from the model as it was before that update.
+        An online hasher first learns from those items (``online_update``), then codes
+        them: the model that codes a new item has seen it, as online hashing codes each
+        new chunk after its update (FPO-CMH's codebook places a photo of a new kind by
+        its caption, so the photo's code is its kind's codeword). Codes are written even
+        when the learning is cancelled or fails, so every item can be found.
         """
         record = self._store.known_encoder(self._encoder.config_key)
         active = None if record is None else self._store.codes.active_hasher(record.id)
@@ -147,12 +150,14 @@ class Indexer:
         if not missing.total:
             return 0  # the model file is not even read
         hasher = load_hasher(self._store, active)
-        written = write_missing_codes(
-            self._store, active, hasher, record, progress=report, cancel=cancel, missing=missing
-        )
-        learn_from_new_items(
-            self._store, active, hasher, record, missing, progress=report, cancel=cancel
-        )
+        try:
+            learn_from_new_items(
+                self._store, active, hasher, record, missing, progress=report, cancel=cancel
+            )
+        finally:
+            written = write_missing_codes(
+                self._store, active, hasher, record, progress=report, missing=missing
+            )
         return written.images + written.texts
 
     def _hash_kept_batches(self, report: RateLimitedReporter) -> None:

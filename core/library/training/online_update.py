@@ -1,21 +1,21 @@
 """Online learning at indexing time: new items teach an online hasher, old codes stay.
 
-After an indexing run has given new photos and captions their codes from the active
-hasher, an online hasher (registry ``online``, e.g. FPO-CMH) also learns from their
-features: a new photo with a new caption is a paired item, a new photo without one is
+Before an indexing run gives new photos and captions their codes, an online hasher
+(registry ``online``, e.g. FPO-CMH) learns from their features, so the model that codes
+a new item has seen it: a new photo with a new caption is a paired item, a new photo without one is
 image-only, a new caption of a photo coded earlier is text-only. The updated model
 replaces the stored one; no stored code is recomputed, so codes written before the
 update keep matching the queries of later models only as far as the method keeps its
-hash functions stable (FPO-CMH's rehearsal; docs/methods/fpo-cmh.md).
+hash functions stable (FPO-CMH's rehearsal and codebook; docs/methods/fpo-cmh.md).
 
-Items are learned once, right after they are coded. A batch the model rejects
+Items are learned once, right before they are coded. A batch the model rejects
 (``HashingInputError``: features of another dimension) is skipped with a warning in
-the log; its items keep their codes and indexing or watching goes on. After each update
+the log; its items are still coded and indexing or watching goes on. After each update
 the hasher's own summary (items seen, bank rows, estimated drift of stored codes) is
 kept in its details for ``status`` and the hashing card (``online_progress``). A run
-cancelled while it learns keeps what was learned so far (the model is stored, then the
-cancellation goes on); the items it had not reached stay coded but are never learned
-from.
+cancelled while it learns keeps what was learned so far (the model is stored, every new
+item is coded, then the cancellation goes on); the items it had not reached are never
+learned from.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def learn_from_new_items(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> OnlineLearned | None:
-    """Feed the newly coded items to ``hasher.partial_fit`` and store the updated model.
+    """Feed the new items to ``hasher.partial_fit`` and store the updated model.
 
     Returns None (and changes nothing) when the hasher does not learn online or when
     nothing is new.

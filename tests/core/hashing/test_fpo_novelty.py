@@ -34,6 +34,8 @@ def split() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def fitted(**params: object) -> FPOCMH:
+    """FPO-CMH on the offline rows; the codebook is off unless asked (tested on its own)."""
+    params.setdefault("codebook", False)
     d = data()
     _, offline, _ = split()
     train = PairedFeatures(d.image[offline], d.text[offline], d.labels[offline])

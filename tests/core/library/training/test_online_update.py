@@ -57,9 +57,7 @@ def trained(harness: Harness, tmp_path: Path) -> Path:
     return folder
 
 
-def test_new_items_are_coded_by_the_current_model_then_teach_it(
-    harness: Harness, trained: Path
-) -> None:
+def test_new_items_teach_the_model_then_are_coded_by_it(harness: Harness, trained: Path) -> None:
     store = harness.store
     record = active(harness)
     before_blob = store.codes.model_bytes(record.id)
@@ -84,13 +82,14 @@ def test_new_items_are_coded_by_the_current_model_then_teach_it(
     new_keys = set(after_codes) - set(before_codes)
     assert {m for m, _ in new_keys} == {"image", "text"}
     assert len(new_keys) == 4
-    # the new codes come from the model as it was before it learned from them
+    # the new codes come from the model that has learned from them (the stored one)
     encoder = encoder_of(harness)
+    hasher = learner_of(store, record)
+    assert before.to_bytes() != hasher.to_bytes()
     for modality, item in new_keys:
         vector = store.vectors.vectors_of(encoder, modality, [item])  # type: ignore[arg-type]
-        encode = before.encode_image if modality == "image" else before.encode_text
+        encode = hasher.encode_image if modality == "image" else hasher.encode_text
         assert encode(vector)[0].tobytes() == after_codes[(modality, item)]
-    hasher = learner_of(store, record)
     assert hasher.learner.seen == [2, 2]  # one pair, one photo alone, one caption alone
     online = json.loads(active(harness).details)["online"]
     assert (online["pairs"], online["images"], online["texts"], online["updates"]) == (1, 1, 1, 1)
@@ -201,6 +200,57 @@ def test_cancelled_learning_keeps_what_it_learned(
     assert [(p.stage, p.done, p.total) for p in seen] == [("learning", 1, 2)]
     assert learner_of(store, record).learner.seen == [1, 1]  # the pair, not the photo alone
     assert json.loads(active(harness).details)["online"]["pairs"] == 1
+
+
+def test_the_indexer_codes_new_items_with_the_model_that_learned_from_them(
+    harness: Harness, trained: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.library.indexing.indexer
+
+    store, record = harness.store, active(harness)
+    before = all_codes(store, record)
+    add_photo(trained / "green", "late.png", (40, 200, 60), "a late green one #green")
+    learned: list[FPOCMH] = []
+
+    def learn_and_turn_around(store: Store, record: HasherRecord, hasher: FPOCMH, *a, **k):  # type: ignore[no-untyped-def]
+        out = learn_from_new_items(store, record, hasher, *a, **k)
+        for head in hasher.learner.heads:  # a model that codes everything differently
+            head.W *= -1
+            head.b *= -1
+        learned.append(hasher)
+        return out
+
+    monkeypatch.setattr(
+        core.library.indexing.indexer, "learn_from_new_items", learn_and_turn_around
+    )
+    harness.index()
+    (model,) = learned
+    new = set(all_codes(store, record)) - set(before)
+    assert len(new) == 2
+    for modality, item in new:
+        vector = store.vectors.vectors_of(encoder_of(harness), modality, [item])  # type: ignore[arg-type]
+        encode = model.encode_image if modality == "image" else model.encode_text
+        assert encode(vector)[0].tobytes() == all_codes(store, record)[(modality, item)]
+
+
+def test_learning_cancelled_by_the_indexer_still_codes_every_new_item(
+    harness: Harness, trained: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import core.library.indexing.indexer
+    from core.errors import TaskCancelled
+
+    store, record = harness.store, active(harness)
+    before = all_codes(store, record)
+    add_photo(trained / "green", "late.png", (40, 200, 60), "a late green one #green")
+
+    def cancelled(*args: object, **kwargs: object) -> None:
+        raise TaskCancelled("Indexing was cancelled.")
+
+    monkeypatch.setattr(core.library.indexing.indexer, "learn_from_new_items", cancelled)
+    assert harness.index().cancelled
+    after = all_codes(store, record)
+    assert {k: after[k] for k in before} == before
+    assert {m for m, _ in set(after) - set(before)} == {"image", "text"}
 
 
 def test_a_batch_the_model_rejects_is_skipped_and_indexing_goes_on(
