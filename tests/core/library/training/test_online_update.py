@@ -269,3 +269,45 @@ def test_a_batch_the_model_rejects_is_skipped_and_indexing_goes_on(
     )
     assert learned is None  # nothing learned, nothing stored, no exception
     assert store.codes.model_bytes(record.id) == blob
+
+
+def test_photos_of_a_new_kind_in_a_watched_folder_get_their_kind_s_codeword(
+    harness: Harness, trained: Path
+) -> None:
+    from core.hashing.fpo_cmh.codebook import NEW
+
+    store, record = harness.store, active(harness)
+    before = all_codes(store, record)
+    model = learner_of(store, record)
+    book = model._codebook
+    assert book is not None
+
+    def unlike_anything_seen(text: str) -> bool:
+        vector = harness.encoder.encode_texts([text])
+        return bool(book.place(model.learner.targets.embed(vector, 1), 1)[0] == NEW)
+
+    # the fake encoder's caption vectors are hashes: take a caption that is new to the model
+    caption = next(
+        c for c in (f"a yellow square, take {j}" for j in range(50)) if unlike_anything_seen(c)
+    )
+    rng = np.random.default_rng(5)
+    yellow = trained / "yellow"
+    yellow.mkdir()
+    for i in range(6):
+        noise = rng.integers(-8, 8, (28, 36, 3))
+        pixels = np.clip(np.array([230, 220, 20]) + noise, 0, 255).astype(np.uint8)
+        Image.fromarray(pixels).save(yellow / f"y{i}.png")
+        (yellow / f"y{i}.png.txt").write_text(caption)
+    harness.index()
+    after = all_codes(store, record)
+    assert {k: after[k] for k in before} == before  # stored codes never change
+    hasher = learner_of(store, record)
+    assert hasher.online_summary()["codebook_rows"] == 1
+    online = json.loads(active(harness).details)["online"]
+    assert online["novel_rows"] == 1  # what status and the Hashing card report
+    (word,) = hasher._codebook.codewords  # type: ignore[union-attr]
+    expected = np.packbits(word > 0).tobytes()
+    photos = [store.media.media_by_path(str(yellow / f"y{i}.png")) for i in range(6)]
+    assert all(after[("image", p.id)] == expected for p in photos if p is not None)
+    captions = [store.media.captions_of(p.id)[0][0] for p in photos if p is not None]
+    assert all(after[("text", c)] == expected for c in captions)
