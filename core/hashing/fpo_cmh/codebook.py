@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from core.hashing.fpo_cmh.novelty import NoveltyThresholds, unrelated_similarity
+
 Matrix = npt.NDArray[np.float32]
 Vector = npt.NDArray[np.float32]
 StateDict = dict[str, npt.NDArray[Any]]
@@ -54,44 +56,32 @@ class CodebookSettings:
     memory: int = 64
 
 
-@dataclass(frozen=True)
-class CodebookThresholds:
-    """Per-modality similarity thresholds in the target space (module docstring)."""
+def codebook_thresholds(
+    exemplars: tuple[Matrix, Matrix],
+    labels: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]],
+    quantiles: tuple[float, float],
+    rng: np.random.Generator,
+) -> NoveltyThresholds:
+    """Novel and neighbour thresholds from offline exemplars and their (pseudo-)labels.
 
-    novel: tuple[float, float]
-    neighbour: tuple[float, float]
-
-    @classmethod
-    def fit(
-        cls,
-        exemplars: tuple[Matrix, Matrix],
-        labels: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]],
-        quantiles: tuple[float, float],
-        rng: np.random.Generator,
-    ) -> CodebookThresholds:
-        """Thresholds from offline exemplars (unit rows) and their (pseudo-)labels.
-
-        Args:
-            exemplars: Per modality, (E, d_m) unit rows.
-            labels: Per modality, (E, C) labels of the exemplars.
-            quantiles: (novel quantile, neighbour quantile).
-            rng: For the sample of unrelated pairs.
-        """
-        novel, neighbour = [], []
-        for m in (0, 1):
-            U, Y = exemplars[m], labels[m]
-            nearest = np.full(len(U), -1.0, np.float32)
-            for start in range(0, len(U), _CHUNK):
-                S = U[start : start + _CHUNK] @ U.T
-                S[np.arange(len(S)), np.arange(start, start + len(S))] = -np.inf
-                nearest[start : start + len(S)] = S.max(axis=1) if U.shape[0] > 1 else 1.0
-            novel.append(float(np.quantile(nearest, quantiles[0])))
-            i = rng.integers(0, len(U), size=20000)
-            j = rng.integers(0, len(U), size=20000)
-            apart = ~(Y[i] & Y[j]).any(axis=1) & Y[i].any(axis=1) & Y[j].any(axis=1) & (i != j)
-            sims = np.einsum("nd,nd->n", U[i[apart]], U[j[apart]])
-            neighbour.append(float(np.quantile(sims, quantiles[1])) if len(sims) else 1.0)
-        return cls((novel[0], novel[1]), (neighbour[0], neighbour[1]))
+    Args:
+        exemplars: Per modality, (E, d_m) unit rows.
+        labels: Per modality, (E, C) labels of the exemplars.
+        quantiles: (novel quantile, neighbour quantile).
+        rng: For the sample of unrelated pairs.
+    """
+    novel, neighbour = [], []
+    for m in (0, 1):
+        U = exemplars[m]
+        nearest = np.ones(len(U), np.float32)
+        for start in range(0, len(U) if len(U) > 1 else 0, _CHUNK):
+            S = U[start : start + _CHUNK] @ U.T
+            S[np.arange(len(S)), np.arange(start, start + len(S))] = -np.inf
+            nearest[start : start + len(S)] = S.max(axis=1)
+        novel.append(float(np.quantile(nearest, quantiles[0])))
+        apart = unrelated_similarity(U, labels[m], quantiles[1], rng)
+        neighbour.append(1.0 if apart is None else apart)
+    return NoveltyThresholds((novel[0], novel[1]), (neighbour[0], neighbour[1]))
 
 
 class RowMemory:
@@ -168,7 +158,7 @@ class NovelCodebook:
     def __init__(
         self,
         exemplars: tuple[Matrix, Matrix],
-        thresholds: CodebookThresholds,
+        thresholds: NoveltyThresholds,
         old_codes: Matrix,
         settings: CodebookSettings,
     ) -> None:
@@ -294,7 +284,7 @@ class NovelCodebook:
         novel, neighbour = state["codebook/novel"], state["codebook/neighbour"]
         book = cls(
             (state["codebook/exemplars_image"], state["codebook/exemplars_text"]),
-            CodebookThresholds(
+            NoveltyThresholds(
                 (float(novel[0]), float(novel[1])), (float(neighbour[0]), float(neighbour[1]))
             ),
             state["codebook/old_codes"],

@@ -22,7 +22,7 @@ from core.errors import HashingInputError, NotFittedError
 from core.hashing.base import FitContext, Hasher, StateDict
 from core.hashing.data import PairedFeatures, StreamBatch, as_features, as_labels
 from core.hashing.fpo_cmh.bank import initial_bank
-from core.hashing.fpo_cmh.codebook import CodebookSettings, CodebookThresholds, NovelCodebook
+from core.hashing.fpo_cmh.codebook import CodebookSettings, NovelCodebook, codebook_thresholds
 from core.hashing.fpo_cmh.heads import SGDSettings, TanhHead, single_threaded_blas
 from core.hashing.fpo_cmh.labels import (
     CONCEPTS_AUX,
@@ -198,7 +198,7 @@ class FPOCMH(Hasher):
         n = len(features[0])
         rows = np.sort(rng.choice(n, size=min(p.codebook_exemplars, n), replace=False))
         units = (targets.embed(features[0][rows], 0), targets.embed(features[1][rows], 1))
-        thresholds = CodebookThresholds.fit(
+        thresholds = codebook_thresholds(
             units,
             (labels[0][rows], labels[1][rows]),
             (p.novel_quantile, p.neighbour_quantile),

@@ -83,14 +83,30 @@ class NoveltyThresholds:
             U, A, Y = units[m], anchor_units[m], labels[m]
             nearest = (U @ A.T).max(axis=1) if len(A) else np.ones(len(U), np.float32)
             novel.append(float(np.quantile(nearest, quantile)))
-            i = rng.integers(0, len(U), size=20000)
-            j = rng.integers(0, len(U), size=20000)
-            apart = ~(Y[i] & Y[j]).any(axis=1) & Y[i].any(axis=1) & Y[j].any(axis=1)
-            sims = np.einsum("nd,nd->n", U[i[apart]], U[j[apart]])
-            neighbour.append(
-                float(np.quantile(sims, neighbour_quantile)) if len(sims) else novel[-1]
-            )
+            apart = unrelated_similarity(U, Y, neighbour_quantile, rng)
+            neighbour.append(novel[-1] if apart is None else apart)
         return cls((novel[0], novel[1]), (neighbour[0], neighbour[1]))
+
+
+def unrelated_similarity(
+    units: Matrix, labels: npt.NDArray[np.bool_], quantile: float, rng: np.random.Generator
+) -> float | None:
+    """The ``quantile`` of the similarity of 20,000 sampled pairs with no label in common.
+
+    Args:
+        units: (n, d) unit rows.
+        labels: (n, C) their labels; pairs where either side has none are left out.
+        quantile: Which quantile.
+        rng: For the sample.
+
+    Returns:
+        The similarity, or None when the sample holds no such pair.
+    """
+    i = rng.integers(0, len(units), size=20000)
+    j = rng.integers(0, len(units), size=20000)
+    apart = ~(labels[i] & labels[j]).any(axis=1) & labels[i].any(axis=1) & labels[j].any(axis=1)
+    sims = np.einsum("nd,nd->n", units[i[apart]], units[j[apart]])
+    return float(np.quantile(sims, quantile)) if len(sims) else None
 
 
 @dataclass

@@ -7,8 +7,9 @@ import pytest
 
 from core.errors import HashingInputError
 from core.hashing import Hasher, PairedFeatures, StreamBatch, create_hasher
-from core.hashing.fpo_cmh.codebook import OLD, CodebookSettings, CodebookThresholds, NovelCodebook
+from core.hashing.fpo_cmh.codebook import OLD, CodebookSettings, NovelCodebook
 from core.hashing.fpo_cmh.hasher import FPOCMH
+from core.hashing.fpo_cmh.novelty import NoveltyThresholds
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from tests.core.hashing.test_fpo_novelty import BITS, data, split, without_keys
 
@@ -175,7 +176,7 @@ def test_bad_codebook_settings_are_refused() -> None:
 
 def test_placement_old_new_and_joining_in_a_small_space() -> None:
     offline = np.eye(4, dtype=np.float32)[:2]  # two old directions
-    thresholds = CodebookThresholds(novel=(0.5, 0.5), neighbour=(0.8, 0.8))
+    thresholds = NoveltyThresholds(novel=(0.5, 0.5), neighbour=(0.8, 0.8))
     book = NovelCodebook(
         (offline, offline), thresholds, np.ones((1, 8), np.float32), CodebookSettings(margin=3)
     )
