@@ -264,12 +264,12 @@ class NovelCodebook:
     def state(self) -> StateDict:
         """Everything under ``codebook/``."""
         out: StateDict = {
-            "codebook/old_codes": self.old_codes,
+            "codebook/old_codes": self.old_codes.astype(np.int8),
             "codebook/novel": np.array(self.thresholds.novel, np.float64),
             "codebook/neighbour": np.array(self.thresholds.neighbour, np.float64),
             "codebook/margin": np.array(self.settings.margin, np.int64),
             "codebook/memory": np.array(self.settings.memory, np.int64),
-            "codebook/codewords": np.array(self.codewords, np.float32).reshape(-1, self.n_bits),
+            "codebook/codewords": np.array(self.codewords, np.int8).reshape(-1, self.n_bits),
         }
         for m, name in enumerate(_MODALITY):
             out[f"codebook/exemplars_{name}"] = self.exemplars[m]
