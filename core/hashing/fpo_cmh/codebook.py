@@ -50,10 +50,18 @@ _CHUNK = 1024
 
 @dataclass(frozen=True)
 class CodebookSettings:
-    """Margin of new codewords and exemplars kept per row and modality."""
+    """Margin of new codewords, exemplars kept per row and modality, sibling threshold.
+
+    Attributes:
+        margin: Bits between a new codeword and every other code (half for a sibling).
+        memory: Latest exemplars kept per row and modality.
+        sibling: Caption similarity to a row's exemplar at which a new row becomes that
+            row's sibling (``inf``: never).
+    """
 
     margin: int
     memory: int = 64
+    sibling: float = float("inf")
 
 
 def codebook_thresholds(
@@ -228,25 +236,41 @@ class NovelCodebook:
         if lead is None or lead == OLD or (lead == NEW and units[1] is None):
             return OLD
         if lead == NEW:
-            lead = self._open(relaxed.mean(axis=0))
+            lead = self._open(relaxed.mean(axis=0), self._sibling_of(units[1]))
         for m, u in enumerate(units):
             if u is not None:
                 self.memory[m].add(u, lead, self.settings.memory)
         return lead
 
-    def _open(self, mean_code: Vector) -> int:
-        """A new row: sgn(mean code), bits flipped greedily to push it from the other codes.
+    def _sibling_of(self, caption: Vector | None) -> int | None:
+        """The row whose caption exemplar is most similar, if at least the sibling threshold."""
+        exemplars, rows = self.memory[1].view()
+        if caption is None or not len(exemplars):
+            return None
+        similarity = exemplars @ caption
+        best = int(similarity.argmax())
+        return int(rows[best]) if similarity[best] >= self.settings.sibling else None
 
+    def _open(self, mean_code: Vector, sibling: int | None = None) -> int:
+        """A new row's codeword: a start, bits flipped greedily away from the other codes.
+
+        The start is sgn(mean code), or a sibling row's codeword (then only half the
+        margin is asked for, so the two kinds stay near each other in Hamming space).
         Each step flips the unflipped bit that most raises the distance to the nearest
-        other code (the least certain bit among equals), until that distance reaches
-        ``margin`` or no flip raises it.
+        other code (the least certain bit of the mean code among equals), until that
+        distance reaches the margin or no flip raises it.
         """
-        word = np.where(mean_code > 0, 1.0, -1.0).astype(np.float32)
+        if sibling is None:
+            word = np.where(mean_code > 0, 1.0, -1.0).astype(np.float32)
+            margin = self.settings.margin
+        else:
+            word = self.codewords[sibling].copy()
+            margin = max(self.settings.margin // 2, 1)
         others = np.vstack([self.old_codes, *self.codewords]) if self.codewords else self.old_codes
         distances = (others != word).sum(axis=1)
         certainty = np.abs(mean_code)
         flipped = np.zeros(len(word), bool)
-        while len(others) and distances.min() < self.settings.margin and not flipped.all():
+        while len(others) and distances.min() < margin and not flipped.all():
             change = np.where(others == word, 1, -1)  # (N, k): effect of flipping each bit
             after = (distances[:, None] + change).min(axis=0).astype(np.float64)
             after[flipped] = -np.inf
@@ -269,6 +293,7 @@ class NovelCodebook:
             "codebook/neighbour": np.array(self.thresholds.neighbour, np.float64),
             "codebook/margin": np.array(self.settings.margin, np.int64),
             "codebook/memory": np.array(self.settings.memory, np.int64),
+            "codebook/sibling": np.array(self.settings.sibling, np.float64),
             "codebook/codewords": np.array(self.codewords, np.int8).reshape(-1, self.n_bits),
         }
         for m, name in enumerate(_MODALITY):
@@ -288,7 +313,11 @@ class NovelCodebook:
                 (float(novel[0]), float(novel[1])), (float(neighbour[0]), float(neighbour[1]))
             ),
             state["codebook/old_codes"],
-            CodebookSettings(int(state["codebook/margin"]), int(state["codebook/memory"])),
+            CodebookSettings(
+                int(state["codebook/margin"]),
+                int(state["codebook/memory"]),
+                float(state.get("codebook/sibling", np.inf)),
+            ),
         )
         book.codewords = [np.asarray(w, np.float32) for w in state["codebook/codewords"]]
         image, text = (RowMemory.from_state(f"codebook/{name}", state) for name in _MODALITY)

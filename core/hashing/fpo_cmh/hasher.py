@@ -31,7 +31,12 @@ from core.hashing.fpo_cmh.labels import (
     fit_ridge_labeller,
 )
 from core.hashing.fpo_cmh.learner import OnlineLearner, Replay, StreamSettings, TargetSpace
-from core.hashing.fpo_cmh.novelty import NoveltyBank, NoveltySettings, NoveltyThresholds
+from core.hashing.fpo_cmh.novelty import (
+    NoveltyBank,
+    NoveltySettings,
+    NoveltyThresholds,
+    unrelated_similarity,
+)
 from core.hashing.fpo_cmh.rls import RecursiveFit
 from core.hashing.models.linear import LinearHasher
 from core.hashing.models.preprocess import l2_normalise
@@ -72,6 +77,7 @@ class FPOCMHParams:
     codebook: bool = True
     codebook_exemplars: int = 2000
     codebook_memory: int = 64
+    sibling_quantile: float = 0.99
 
 
 class FPOCMH(Hasher):
@@ -209,11 +215,16 @@ class FPOCMH(Hasher):
             for m in (0, 1)
         ]
         margin = p.margin if p.margin > 0 else max(self.n_bits // 4, 1)
+        sibling = (
+            unrelated_similarity(units[1], labels[1][rows], p.sibling_quantile, rng)
+            if p.sibling_quantile < 1.0
+            else None
+        )
         return NovelCodebook(
             units,
             thresholds,
             np.unique(np.vstack(codes), axis=0).astype(np.float32),
-            CodebookSettings(margin, p.codebook_memory),
+            CodebookSettings(margin, p.codebook_memory, np.inf if sibling is None else sibling),
         )
 
     def _novelty_bank(
