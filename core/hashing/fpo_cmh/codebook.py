@@ -229,11 +229,12 @@ class NovelCodebook:
         Returns:
             The item's row, or ``OLD``.
         """
-        place = [
-            None if u is None else int(self.place(u[None, :], m)[0]) for m, u in enumerate(units)
-        ]
-        lead = place[1] if place[1] is not None else place[0]
-        if lead is None or lead == OLD or (lead == NEW and units[1] is None):
+        m = 1 if units[1] is not None else 0  # a caption places the item, else its photo
+        unit = units[m]
+        if unit is None:
+            return OLD
+        lead = int(self.place(unit[None, :], m)[0])
+        if lead == OLD or (lead == NEW and m == 0):
             return OLD
         if lead == NEW:
             lead = self._open(relaxed.mean(axis=0), self._sibling_of(units[1]))
