@@ -33,6 +33,7 @@ item is O((E + R·memory)·d) for E offline exemplars and R rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,12 +220,15 @@ class NovelCodebook:
         return projections
 
     # ----------------------------------------------------------------- learning
-    def observe(self, units: tuple[Vector | None, Vector | None], relaxed: Matrix) -> int:
+    def observe(
+        self, units: tuple[Vector | None, Vector | None], relaxed: Callable[[], Matrix]
+    ) -> int:
         """Learn from one arrived item (unit rows of the modalities present).
 
         Args:
             units: Per modality, the item's unit row or None.
-            relaxed: (p, k) relaxed codes of the present sides (for a new codeword).
+            relaxed: Gives the (p, k) relaxed codes of the present sides; called only
+                when the item opens a row (the heads' feature maps are not cheap).
 
         Returns:
             The item's row, or ``OLD``.
@@ -237,7 +241,7 @@ class NovelCodebook:
         if lead == OLD or (lead == NEW and m == 0):
             return OLD
         if lead == NEW:
-            lead = self._open(relaxed.mean(axis=0), self._sibling_of(units[1]))
+            lead = self._open(relaxed().mean(axis=0), self._sibling_of(units[1]))
         for m, u in enumerate(units):
             if u is not None:
                 self.memory[m].add(u, lead, self.settings.memory)

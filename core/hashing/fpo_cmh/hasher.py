@@ -378,13 +378,16 @@ class FPOCMH(Hasher):
             for m, x in enumerate(sides)
         )
         heads = learner.heads
-        relaxed = np.vstack(
-            [
-                np.tanh(heads[m].pre_activation(heads[m].features(x[None, :])))
-                for m, x in enumerate(sides)
-                if x is not None
-            ]
-        )
+
+        def relaxed() -> npt.NDArray[np.float32]:
+            return np.vstack(
+                [
+                    np.tanh(heads[m].pre_activation(heads[m].features(x[None, :])))
+                    for m, x in enumerate(sides)
+                    if x is not None
+                ]
+            )
+
         self._codebook.observe((units[0], units[1]), relaxed)
 
     def _stream_labels(

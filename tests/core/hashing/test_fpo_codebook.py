@@ -182,7 +182,7 @@ def test_placement_old_new_and_joining_in_a_small_space() -> None:
     far = np.array([[0, 0, 1, 0]], np.float32)
     assert book.place(offline, 0).tolist() == [OLD, OLD]
     assert book.place(far, 1).tolist() == [-2]  # novel, no row yet
-    row = book.observe((far[0], far[0]), np.ones((2, 8), np.float32))
+    row = book.observe((far[0], far[0]), lambda: np.ones((2, 8), np.float32))
     assert row == 0
     assert (book.codewords[0] != 1).sum() >= 3  # kept away from the only old code
     near = np.array([[0, 0.1, 0.995, 0]], np.float32)
@@ -200,7 +200,10 @@ def test_a_kind_close_to_a_known_new_kind_gets_a_nearby_codeword() -> None:
     first = np.eye(6, dtype=np.float32)[2]
     cousin = (np.eye(6, dtype=np.float32)[2] + np.eye(6, dtype=np.float32)[3]) / np.sqrt(2)
     stranger = np.eye(6, dtype=np.float32)[4]
-    certainty = np.linspace(0.1, 0.9, 8, dtype=np.float32)[None, :]
+
+    def certainty() -> np.ndarray:
+        return np.linspace(0.1, 0.9, 8, dtype=np.float32)[None, :]
+
     assert book.observe((first, first), certainty) == 0
     assert book.observe((cousin, cousin), certainty) == 1  # 0.71: not the same kind, a sibling
     assert book.observe((stranger, stranger), certainty) == 2
