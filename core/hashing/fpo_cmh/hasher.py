@@ -188,7 +188,7 @@ class FPOCMH(Hasher):
             heads, bank, labeller, targets, self._settings(cross), novelty, replay, fits
         )
         self._codebook = (
-            self._novel_codebook(features, labels, targets, heads) if p.codebook else None
+            self._novel_codebook(features, labels, targets, codes) if p.codebook else None
         )
 
     def _novel_codebook(
@@ -196,9 +196,13 @@ class FPOCMH(Hasher):
         features: tuple[FloatArray, FloatArray],
         labels: list[npt.NDArray[np.bool_]],
         targets: TargetSpace,
-        heads: tuple[TanhHead, TanhHead],
+        relaxed: list[npt.NDArray[np.float32]],
     ) -> NovelCodebook:
-        """The codebook's offline exemplars (at most ``codebook_exemplars``) and thresholds."""
+        """The codebook's offline exemplars (at most ``codebook_exemplars``) and thresholds.
+
+        ``relaxed`` holds the offline items' relaxed codes (the heads' outputs), whose
+        signs are the codes new codewords keep away from.
+        """
         p = self.params
         rng = np.random.default_rng(self.seed)
         n = len(features[0])
@@ -210,10 +214,7 @@ class FPOCMH(Hasher):
             (p.novel_quantile, p.neighbour_quantile),
             rng,
         )
-        codes = [
-            np.where(heads[m].pre_activation(heads[m].features(features[m][rows])) > 0, 1.0, -1.0)
-            for m in (0, 1)
-        ]
+        codes = [np.where(relaxed[m][rows] > 0, 1.0, -1.0) for m in (0, 1)]
         margin = p.margin if p.margin > 0 else max(self.n_bits // 4, 1)
         sibling = (
             unrelated_similarity(units[1], labels[1][rows], p.sibling_quantile, rng)

@@ -2,8 +2,8 @@
 
 Before an indexing run gives new photos and captions their codes, an online hasher
 (registry ``online``, e.g. FPO-CMH) learns from their features, so the model that codes
-a new item has seen it: a new photo with a new caption is a paired item, a new photo without one is
-image-only, a new caption of a photo coded earlier is text-only. The updated model
+a new item has seen it: a new photo with a new caption is a paired item, a new photo
+without one is image-only, a new caption of a photo coded earlier is text-only. The updated model
 replaces the stored one; no stored code is recomputed, so codes written before the
 update keep matching the queries of later models only as far as the method keeps its
 hash functions stable (FPO-CMH's rehearsal and codebook; docs/methods/fpo-cmh.md).
