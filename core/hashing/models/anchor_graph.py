@@ -89,6 +89,20 @@ def unit_rows(X: npt.NDArray[np.floating]) -> F64:
     return unit
 
 
+def spherical_kmeans(X: F64, k: int, rng: np.random.Generator, steps: int = _KMEANS_STEPS) -> F64:
+    """``k`` unit centres of unit rows ``X``: Lloyd steps on at most 20,000 sampled rows."""
+    sample = X[rng.choice(X.shape[0], min(X.shape[0], _KMEANS_SAMPLE), replace=False)]
+    centres: F64 = sample[rng.choice(sample.shape[0], k, replace=False)].copy()
+    for _ in range(steps):
+        nearest = np.argmax(sample @ centres.T, axis=1)
+        sums = np.zeros_like(centres)
+        np.add.at(sums, nearest, sample)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        filled = norms[:, 0] > 1e-12
+        centres[filled] = sums[filled] / norms[filled]
+    return centres
+
+
 def anchor_graph(X: F64, n_anchors: int, neighbours: int, rng: np.random.Generator) -> AnchorGraph:
     """The anchor graph of unit rows ``X`` (n, d).
 
@@ -100,15 +114,7 @@ def anchor_graph(X: F64, n_anchors: int, neighbours: int, rng: np.random.Generat
     n = X.shape[0]
     m = max(2, min(n_anchors, n))
     s = max(1, min(neighbours, m - 1))
-    sample = X[rng.choice(n, min(n, _KMEANS_SAMPLE), replace=False)]
-    anchors = sample[rng.choice(sample.shape[0], m, replace=False)].copy()
-    for _ in range(_KMEANS_STEPS):
-        nearest = np.argmax(sample @ anchors.T, axis=1)
-        sums = np.zeros_like(anchors)
-        np.add.at(sums, nearest, sample)
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        filled = norms[:, 0] > 1e-12
-        anchors[filled] = sums[filled] / norms[filled]
+    anchors = spherical_kmeans(X, m, rng)
     ids = np.empty((n, s), dtype=np.intp)
     similarity = np.empty((n, s))
     for start in range(0, n, _CHUNK):

@@ -14,8 +14,10 @@ Stages (rows are items; spec → code):
    carried onto LPIH's feature map φ_m by a ridge to U^m over all rows (W⁰_m, (k, r₀)).
 1.–2. lpih_labels.py: label functions on 𝓛, pseudo-labels Ỹ and confidences w on 𝓤.
 3. New hash functions on 𝓛 ∪ 𝓤 (true labels on 𝓛; Ỹ on 𝓤). By default 𝓜 itself is
-   refitted on them (``relearn="base"``); ``relearn="objective"`` runs the spec's
-   objective instead (lpih_objective.py). One self-training round then reads Ỹ again in
+   refitted on them (``relearn="base"``), with one-hot spherical k-means clusters of the
+   inherited codes U appended to every row's labels (``code_clusters``, one cluster per
+   class of 𝓛); ``relearn="objective"`` runs the spec's objective instead
+   (lpih_objective.py). One self-training round then reads Ỹ again in
    the new codes (the code scorers rebuilt from the new codes of 𝓛) and repeats stage 3.
 
 Departures from the spec, and why (the objective's own: lpih_objective.py):
@@ -31,6 +33,13 @@ Departures from the spec, and why (the objective's own: lpih_objective.py):
   (docs/methods/lpih.md, "Label propagation and relearning with the wrapped method").
   With ``relearn="base"`` the objective's settings (μ, ρ, θ, λ, γ, ``weighting``,
   ``pseudo``, ``code_similarity``, ``iterations``) have no effect.
+* Relearning inherits the existing codes through the labels (issue 14, session 5):
+  the spec's stage 3 keeps the new codes near the inherited ones (its μ term), which
+  refitting 𝓜 on Ỹ alone had dropped, and relearning then lost to stage 0 where Ỹ is
+  poor. Clusters of U, appended as label columns, make two rows with the same
+  pseudo-label but different inherited codes half as similar, and two rows with
+  different pseudo-labels but the same inherited cluster half similar, in 𝓜's own
+  label semantics (docs/methods/lpih.md, "Inherited code clusters").
 * The self-training round rebuilds the code scorers from the new codes of 𝓛, not from
   RᵀU_l: they live in the code space the pseudo-labels are read from.
 * Calibration uses exact leave-one-out scores instead of k-fold (lpih_labels.py).
@@ -59,6 +68,7 @@ from core.hashing.models.anchor_graph import (
     GraphScores,
     anchor_graph,
     propagated_scores,
+    spherical_kmeans,
     unit_rows,
 )
 from core.hashing.models.linear import LinearHasher
@@ -136,6 +146,11 @@ class LPIH(LinearHasher):
                 "between 0 and 1.",
                 f"graph_weight={self.params.graph_weight}, graph_alpha={self.params.graph_alpha}",
             )
+        if not self.params.code_clusters >= 0:
+            raise HashingInputError(
+                "LPIH's code_clusters counts clusters per labelled class and cannot be negative.",
+                f"code_clusters={self.params.code_clusters}",
+            )
         if self.params.soft_top < 1 or not self.params.soft_power > 0:
             raise HashingInputError(
                 "LPIH's soft pseudo-labels need soft_top of at least 1 and a positive soft_power.",
@@ -188,7 +203,8 @@ class LPIH(LinearHasher):
         seconds["labels"] = time.perf_counter() - clock
         clock = time.perf_counter()
         if p.relearn == "base":
-            pseudo = self._relearn(data, labelled, labels, pseudo, read, context)
+            clusters = self._code_clusters(U, labels.shape[1])
+            pseudo = self._relearn(data, labelled, labels, pseudo, read, context, clusters)
         else:
             stage3 = prepare_stage3(Phi, U, U_modal, p.rho, p.gamma)
             W, pseudo = self._objective(stage3, labelled, labels, pseudo, read, context)
@@ -230,12 +246,15 @@ class LPIH(LinearHasher):
         pseudo: PseudoLabels,
         read: Callable[[F64, tuple[F64, F64]], PseudoLabels],
         context: FitContext,
+        clusters: npt.NDArray[np.uint8] | None = None,
     ) -> PseudoLabels:
         """Stage 3 by the wrapped method: 𝓜 refitted on 𝓛 ∪ 𝓤 with the pseudo-labels.
 
         Each self-training round reads the pseudo-labels again in the codes of the
-        latest 𝓜 and refits it. The refitted 𝓜 is installed as LPIH's functions; the
-        last round's pseudo-labels are returned.
+        latest 𝓜 and refits it. ``clusters`` (one-hot clusters of the inherited codes,
+        :meth:`_code_clusters`) are appended to every row's labels in every round. The
+        refitted 𝓜 is installed as LPIH's functions; the last round's pseudo-labels
+        are returned.
         """
         p = self.params
         rounds = 1 + p.self_training
@@ -247,10 +266,30 @@ class LPIH(LinearHasher):
                 pseudo = read(*_inherited_codes(base, data))
             merged = np.array(labels, dtype=np.uint8)
             merged[~labelled] = pseudo.hard
+            if clusters is not None:
+                merged = np.hstack([merged, clusters])
             base = create_hasher(p.base, self.n_bits, seed=self.seed)
             base.fit(PairedFeatures(data.image, data.text, merged), cancel=context.cancel)
         self._base = base
         return pseudo
+
+    def _code_clusters(self, U: F64, n_classes: int) -> npt.NDArray[np.uint8] | None:
+        """One-hot spherical k-means clusters of the inherited codes U (n, r₀).
+
+        k = ``code_clusters`` × the classes of 𝓛 (at least 2); None when it is 0.
+        Appended to the labels relearning sees, they carry stage 0's structure into
+        stage 3 (docs/methods/lpih.md, "Inherited code clusters").
+        """
+        share = self.params.code_clusters
+        if share <= 0:
+            return None
+        n = U.shape[0]
+        k = min(n, max(2, round(share * n_classes)))
+        X = unit_rows(U)
+        centres = spherical_kmeans(X, k, np.random.default_rng([self.seed, 0x4B4D]), steps=20)
+        onehot = np.zeros((n, k), dtype=np.uint8)
+        onehot[np.arange(n), np.argmax(X @ centres.T, axis=1)] = 1
+        return onehot
 
     def _pseudo_labels(
         self,

@@ -54,6 +54,9 @@ class LPIHParams:
     graph_alpha: float = 0.8
     graph_iterations: int = 20
     relearn: Relearn = "base"
+    code_clusters: float = 1.0
+    """Clusters of the inherited codes per class of 𝓛, appended to the labels stage 3
+    relearns from (``relearn="base"`` only); 0 = none (issue 14, session 5)."""
     oracle: bool = False
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect
