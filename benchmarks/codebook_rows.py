@@ -21,10 +21,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find benchmarks/
 
-from benchmarks.novel_stream import novel_class_split
+from benchmarks.novel_stream import fit_offline, novel_class_split
 from benchmarks.online_stream import stream_items
-from core.hashing import PairedFeatures, StreamBatch, create_hasher
-from core.hashing.fpo_cmh.hasher import FPOCMH
+from core.hashing import StreamBatch
 from hashlens_bench.dataset import load_features
 
 
@@ -36,11 +35,7 @@ def main() -> None:
     args = parser.parse_args()
     data = load_features(args.features)
     split = novel_class_split(data)
-    o = split.offline
-    model = create_hasher("fpo-cmh", args.bits).fit(
-        PairedFeatures(data.image[o], data.text[o], data.labels[o])
-    )
-    assert isinstance(model, FPOCMH)
+    model = fit_offline(data, split, args.bits, {})
     for row, has_image, has_text in stream_items(split.streamed, args.missing, seed=2):
         model.partial_fit(
             StreamBatch(

@@ -152,6 +152,18 @@ class Evaluator:
         )
 
 
+def fit_offline(
+    data: FeatureDataset, split: NovelSplit, bits: int, params: dict[str, Any]
+) -> FPOCMH:
+    """FPO-CMH fitted on the split's offline pairs: the model every stream starts from."""
+    o = split.offline
+    model = create_hasher("fpo-cmh", bits, **params).fit(
+        PairedFeatures(data.image[o], data.text[o], data.labels[o])
+    )
+    assert isinstance(model, FPOCMH)
+    return model
+
+
 def flip_share(stored: Codes, now: Codes, rows: np.ndarray, has: tuple[np.ndarray, ...]) -> float:
     """Share of the stored bits of ``rows`` (database positions) the final model changes."""
     flips, bits = 0, 0
@@ -294,11 +306,8 @@ def main() -> None:
             flush=True,
         )
         for bits in [int(b) for b in args.bits.split(",")]:
-            o = split.offline
-            train = PairedFeatures(data.image[o], data.text[o], data.labels[o])
             t0 = time.perf_counter()
-            model = create_hasher("fpo-cmh", bits, **params).fit(train)
-            assert isinstance(model, FPOCMH)
+            model = fit_offline(data, split, bits, params)
             print(
                 f"  {bits} bits: base {model.base_method}, offline fit "
                 f"{time.perf_counter() - t0:.1f} s, bank {model.learner.bank.size} rows",

@@ -24,10 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: find benchmarks/
 
-from benchmarks.novel_stream import Evaluator, novel_class_split
+from benchmarks.novel_stream import Evaluator, fit_offline, novel_class_split
 from benchmarks.online_stream import parse_params, stream_items
-from core.hashing import Hasher, PairedFeatures, create_hasher
-from core.hashing.fpo_cmh.hasher import FPOCMH
+from core.hashing import Hasher
 from core.hashing.fpo_cmh.heads import single_threaded_blas
 from core.hashing.fpo_cmh.novelty import NovelRow
 from hashlens_bench.dataset import load_features
@@ -43,12 +42,7 @@ def main() -> None:
     data = load_features(args.features)
     split = novel_class_split(data)
     evaluator = Evaluator(data, split)
-    o = split.offline
-    params = {"novelty": True, **parse_params(args.params)}
-    model = create_hasher("fpo-cmh", args.bits, **params).fit(
-        PairedFeatures(data.image[o], data.text[o], data.labels[o])
-    )
-    assert isinstance(model, FPOCMH)
+    model = fit_offline(data, split, args.bits, {"novelty": True, **parse_params(args.params)})
     frozen = Hasher.from_bytes(model.to_bytes())
     learner = model.learner
     novelty = learner.novelty
