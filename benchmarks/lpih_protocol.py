@@ -158,9 +158,10 @@ def run_dataset(
                 print(f"  {key} left out: {exc.user_message}")
                 unsupervised.remove(key)
     best_unsup = max(unsupervised, key=lambda k: fixed.mean(k, bits))
-    print(f"\n## {data.name}: {len(tr)} training rows, {len(data.query)} queries; base {base}")
+    name = data.name if data.name == path.stem else f"{data.name} ({path.name})"  # the TF-IDF files
+    print(f"\n## {name}: {len(tr)} training rows, {len(data.query)} queries; base {base}")
     print(f"best unsupervised: {best_unsup} ({fixed.mean(best_unsup, bits):.4f})")
-    results: dict[str, object] = {"dataset": data.name, "base": base, "fractions": {}}
+    results: dict[str, object] = {"dataset": path.stem, "base": base, "fractions": {}}
     for fraction in fractions:
         mask = labelled_mask(len(tr), fraction, seed)
         semi = PairedFeatures(image, text, labels, mask)

@@ -86,11 +86,13 @@ from core.hashing.models.lpih_objective import (
     initial_codes,
     modal_codes,
     prepare_stage3,
+    procrustes,
     run_stage3,
     semantic_matrix,
+    stage3_weights,
 )
 from core.hashing.models.lpih_settings import LPIHParams, LPIHReport
-from core.hashing.models.preprocess import fit_paired_feature_maps
+from core.hashing.models.preprocess import FeatureMap, fit_paired_feature_maps
 from core.hashing.models.semantic import SemanticMatrix
 from core.hashing.registry import create_hasher, get_spec
 from core.hashing.tunable import tuned_anchors, tuned_ridge
@@ -115,6 +117,8 @@ class LPIH(LinearHasher):
     params: LPIHParams
     report: LPIHReport | None = None
     _base: Hasher | None = None
+    _base_scale: npt.NDArray[np.float32] = np.ones(2, np.float32)
+    """1/σ of the relearned 𝓜's image and text projections, when inherited functions are added."""
 
     def __init__(
         self,
@@ -152,6 +156,12 @@ class LPIH(LinearHasher):
                 "LPIH's code_clusters counts clusters per labelled class and cannot be negative.",
                 f"code_clusters={self.params.code_clusters}",
             )
+        if not self.params.inherit >= 0:
+            raise HashingInputError(
+                "LPIH's inherit weighs the inherited codes against the relearned ones and "
+                "cannot be negative.",
+                f"inherit={self.params.inherit}",
+            )
         if self.params.soft_top < 1 or not self.params.soft_power > 0:
             raise HashingInputError(
                 "LPIH's soft pseudo-labels need soft_top of at least 1 and a positive soft_power.",
@@ -163,6 +173,7 @@ class LPIH(LinearHasher):
         assert data.labels is not None
         started = time.perf_counter()
         labelled = _labelled_rows(data)
+        self._functions = None
         classes = np.flatnonzero(data.labels[labelled].any(axis=0))
         if classes.size < 2:
             raise HashingInputError(
@@ -206,6 +217,8 @@ class LPIH(LinearHasher):
         if p.relearn == "base":
             clusters = self._code_clusters(U, labels.shape[1])
             pseudo = self._relearn(data, labelled, labels, pseudo, read, context, clusters)
+            if p.inherit > 0:
+                self._inherit(data, maps, prepare_stage3(Phi, U, U_modal, p.rho, p.gamma))
         else:
             stage3 = prepare_stage3(Phi, U, U_modal, p.rho, p.gamma)
             W, pseudo = self._objective(stage3, labelled, labels, pseudo, read, context)
@@ -273,6 +286,28 @@ class LPIH(LinearHasher):
             base.fit(PairedFeatures(data.image, data.text, merged), cancel=context.cancel)
         self._base = base
         return pseudo
+
+    def _inherit(
+        self, data: PairedFeatures, maps: tuple[FeatureMap, FeatureMap], stage3: Stage3
+    ) -> None:
+        """Stage 3's inheritance term on the relearned 𝓜, applied to every item it codes.
+
+        The spec's B-step adds μ·UR to the pairwise term. Here the relearned 𝓜's
+        projections take the pairwise term's place, and stage 0's functions on φ (a
+        ridge to U over every row, W⁰) give UR for any item: its code is
+        sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R), with μ = ``inherit``, R = Procrustes(U → B_𝓜) on the
+        training rows and σ the projections' RMS per modality there
+        (docs/methods/lpih.md, "Inheriting the codes after relearning").
+        """
+        assert self._base is not None
+        U = stage3.U
+        relearned, _ = _inherited_codes(self._base, data)
+        R = procrustes(U, relearned)
+        W = stage3_weights(stage3, U, np.eye(U.shape[1]))
+        projections = (self._base.project_image(data.image), self._base.project_text(data.text))
+        inherited = [self.params.inherit * (W[m] @ R) / _rms(stage3.Phi[m] @ W[m]) for m in (0, 1)]
+        self._set_functions(maps, inherited[0], inherited[1])
+        self._base_scale = np.array([1.0 / _rms(p) for p in projections], np.float32)
 
     def _code_clusters(self, U: F64, n_classes: int) -> npt.NDArray[np.uint8] | None:
         """One-hot spherical k-means clusters of the inherited codes U (n, r₀).
@@ -394,25 +429,39 @@ class LPIH(LinearHasher):
 
     # ------------------------------------------------------------ out-of-sample
     def _project_image(self, features: FloatArray) -> npt.NDArray[np.floating[Any]]:
-        if self._base is not None:
-            return self._base.project_image(features)
-        return super()._project_image(features)
+        if self._base is None:
+            return super()._project_image(features)
+        relearned = self._base.project_image(features)
+        if self._functions is None:
+            return relearned
+        added: npt.NDArray[np.floating[Any]] = relearned * self._base_scale[0]
+        return added + super()._project_image(features)
 
     def _project_text(self, features: FloatArray) -> npt.NDArray[np.floating[Any]]:
-        if self._base is not None:
-            return self._base.project_text(features)
-        return super()._project_text(features)
+        if self._base is None:
+            return super()._project_text(features)
+        relearned = self._base.project_text(features)
+        if self._functions is None:
+            return relearned
+        added: npt.NDArray[np.floating[Any]] = relearned * self._base_scale[1]
+        return added + super()._project_text(features)
 
     def _state(self) -> StateDict:
-        if self._base is not None:
-            return {"base_model": np.frombuffer(self._base.to_bytes(), dtype=np.uint8)}
-        return super()._state()
+        if self._base is None:
+            return super()._state()
+        state: StateDict = {"base_model": np.frombuffer(self._base.to_bytes(), dtype=np.uint8)}
+        if self._functions is not None:  # the inherited functions added to 𝓜's
+            state.update(super()._state())
+            state["base_scale"] = self._base_scale
+        return state
 
     def _set_state(self, state: StateDict) -> None:
+        self._base, self._functions = None, None
         if "base_model" in state:
             self._base = Hasher.from_bytes(np.asarray(state["base_model"], np.uint8).tobytes())
-            return
-        self._base = None
+            if "base_scale" not in state:  # 𝓜 alone (inherit = 0, or saved before session 6)
+                return
+            self._base_scale = np.asarray(state["base_scale"], np.float32)
         super()._set_state(state)
 
 
@@ -430,6 +479,10 @@ def _labelled_rows(data: PairedFeatures) -> npt.NDArray[np.bool_]:
     if empty:
         logger.info("LPIH: %d rows marked labelled carry no label; treated as unlabelled", empty)
     return labelled
+
+
+def _rms(projection: npt.NDArray[Any]) -> float:
+    return max(float(np.sqrt(np.mean(np.square(projection, dtype=np.float64)))), 1e-12)
 
 
 def _inherited_codes(base: Hasher, data: PairedFeatures) -> tuple[F64, tuple[F64, F64]]:

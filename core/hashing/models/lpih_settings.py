@@ -57,6 +57,10 @@ class LPIHParams:
     code_clusters: float = 1.0
     """Clusters of the inherited codes per class of 𝓛, appended to the labels stage 3
     relearns from (``relearn="base"`` only); 0 = none (issue 14, session 5)."""
+    inherit: float = 1.0
+    """μ of the inheritance step after relearning (``relearn="base"`` only): the final
+    codes are sgn(B_𝓜 + μ·UR) and LPIH's own functions are fitted to them; 0 keeps
+    the relearned 𝓜's functions (issue 14, session 6)."""
     oracle: bool = False
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect
