@@ -19,6 +19,9 @@ Stages (rows are items; spec → code):
    class of 𝓛); ``relearn="objective"`` runs the spec's objective instead
    (lpih_objective.py). One self-training round then reads Ỹ again in
    the new codes (the code scorers rebuilt from the new codes of 𝓛) and repeats stage 3.
+   After relearning, the inherited codes are added back (``inherit`` = μ): an item's
+   code is sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R), the spec's B-step term μ·UR applied to the
+   relearned 𝓜's projections, with W⁰ stage 0's functions on φ and R = Procrustes(U → B_𝓜).
 
 Departures from the spec, and why (the objective's own: lpih_objective.py):
 * Stage 2 adds a transductive scorer (issue 14, session 3): 𝓛's labels propagated
@@ -32,8 +35,8 @@ Departures from the spec, and why (the objective's own: lpih_objective.py):
   cells run (it loses on Tabler at 5 % at two of five seeds, by 2–4 %), where the
   reconstructed objective only tied stage 0 (docs/methods/lpih.md, "Label propagation
   and relearning with the wrapped method" and "Inherited code clusters").
-  With ``relearn="base"`` the objective's settings (μ, ρ, θ, λ, γ, ``weighting``,
-  ``pseudo``, ``code_similarity``, ``iterations``) have no effect.
+  With ``relearn="base"`` the objective's settings (μ, θ, λ, ``weighting``,
+  ``pseudo``, ``code_similarity``, ``iterations``) have no effect; ρ and γ shape W⁰.
 * Relearning inherits the existing codes through the labels (issue 14, session 5):
   the spec's stage 3 keeps the new codes near the inherited ones (its μ term), which
   refitting 𝓜 on Ỹ alone had dropped, and relearning then lost to stage 0 where Ỹ is
@@ -41,6 +44,11 @@ Departures from the spec, and why (the objective's own: lpih_objective.py):
   pseudo-label but different inherited codes half as similar, and two rows with
   different pseudo-labels but the same inherited cluster half similar, in 𝓜's own
   label semantics (docs/methods/lpih.md, "Inherited code clusters").
+* The inheritance after relearning (issue 14, session 6) acts on the projections:
+  the spec refits one set of functions to sgn(B_𝓜 + μ·UR), and LPIH's own ridge on φ,
+  refitted so, fell up to 22 % below stage 0 at 25 % labelled, where 𝓜's self-tuned
+  functions are the better ones (docs/methods/lpih.md, "Inheriting the codes after
+  relearning"). Relearning alone lost to stage 0 where Ỹ is poor (emoji-TF-IDF at 5 %).
 * The self-training round rebuilds the code scorers from the new codes of 𝓛, not from
   RᵀU_l: they live in the code space the pseudo-labels are read from.
 * Calibration uses exact leave-one-out scores instead of k-fold (lpih_labels.py).

@@ -1,8 +1,9 @@
 """LPIH's settings and the report of one fit (the method is in lpih.py).
 
-Symbols follow lpih.py's docstring; the objective's settings (μ, ρ, θ, λ, γ, weighting,
+Symbols follow lpih.py's docstring; the objective's settings (μ, θ, λ, weighting,
 pseudo, code_similarity, iterations) only act with ``relearn="objective"``
-(lpih_objective.py); the graph's are anchor_graph.py's.
+(lpih_objective.py); ρ and γ also shape stage 0's functions that ``inherit`` adds
+after relearning; the graph's settings are anchor_graph.py's.
 """
 
 from __future__ import annotations
@@ -58,9 +59,9 @@ class LPIHParams:
     """Clusters of the inherited codes per class of 𝓛, appended to the labels stage 3
     relearns from (``relearn="base"`` only); 0 = none (issue 14, session 5)."""
     inherit: float = 1.0
-    """μ of the inheritance step after relearning (``relearn="base"`` only): the final
-    codes are sgn(B_𝓜 + μ·UR) and LPIH's own functions are fitted to them; 0 keeps
-    the relearned 𝓜's functions (issue 14, session 6)."""
+    """μ of the inheritance after relearning (``relearn="base"`` only): an item's code is
+    sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R), stage 0's rotated projection added to the relearned
+    𝓜's; 0 keeps the relearned 𝓜 alone (issue 14, session 6)."""
     oracle: bool = False
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect
