@@ -437,22 +437,21 @@ class LPIH(LinearHasher):
 
     # ------------------------------------------------------------ out-of-sample
     def _project_image(self, features: FloatArray) -> npt.NDArray[np.floating[Any]]:
-        if self._base is None:
-            return super()._project_image(features)
-        relearned = self._base.project_image(features)
-        if self._functions is None:
-            return relearned
-        added: npt.NDArray[np.floating[Any]] = relearned * self._base_scale[0]
-        return added + super()._project_image(features)
+        return self._projection(0, features)
 
     def _project_text(self, features: FloatArray) -> npt.NDArray[np.floating[Any]]:
+        return self._projection(1, features)
+
+    def _projection(self, modality: int, features: FloatArray) -> npt.NDArray[np.floating[Any]]:
+        """𝓜's projection, LPIH's own, or 𝓜's scaled plus the inherited functions'."""
         if self._base is None:
-            return super()._project_text(features)
-        relearned = self._base.project_text(features)
+            return self._project(modality, features)
+        project = self._base.project_text if modality else self._base.project_image
+        relearned = project(features)
         if self._functions is None:
             return relearned
-        added: npt.NDArray[np.floating[Any]] = relearned * self._base_scale[1]
-        return added + super()._project_text(features)
+        added: npt.NDArray[np.floating[Any]] = relearned * self._base_scale[modality]
+        return added + self._project(modality, features)
 
     def _state(self) -> StateDict:
         if self._base is None:
