@@ -311,10 +311,10 @@ class LPIH(LinearHasher):
         """
         assert self._base is not None
         U = stage3.U
-        relearned, _ = _inherited_codes(self._base, data)
+        projections = _projections(self._base, data)  # once: the codes and σ_𝓜 share them
+        relearned, _ = _codes(*projections)
         R = procrustes(U, relearned)
         W = stage3_weights(stage3, U, np.eye(U.shape[1]))
-        projections = (self._base.project_image(data.image), self._base.project_text(data.text))
         inherited = [self.params.inherit * (W[m] @ R) / _rms(stage3.Phi[m] @ W[m]) for m in (0, 1)]
         self._set_functions(maps, inherited[0], inherited[1])
         self._base_scale = np.array([1.0 / _rms(p) for p in projections], np.float32)
@@ -494,11 +494,20 @@ def _rms(projection: npt.NDArray[Any]) -> float:
     return max(float(np.sqrt(np.mean(np.square(projection, dtype=np.float64)))), 1e-12)
 
 
-def _inherited_codes(base: Hasher, data: PairedFeatures) -> tuple[F64, tuple[F64, F64]]:
-    """U = sgn(p_x/σ_x + p_y/σ_y) and U^m = sgn(p_m) from the base's projections."""
-    p_x = base.project_image(data.image).astype(np.float64)
-    p_y = base.project_text(data.text).astype(np.float64)
-    sx = max(float(np.sqrt(np.mean(p_x**2))), 1e-12)
-    sy = max(float(np.sqrt(np.mean(p_y**2))), 1e-12)
-    U = binarize(p_x / sx + p_y / sy).astype(np.float64)
+def _projections(base: Hasher, data: PairedFeatures) -> tuple[F64, F64]:
+    """The base's real-valued image and text projections p_x, p_y of every row."""
+    return (
+        base.project_image(data.image).astype(np.float64),
+        base.project_text(data.text).astype(np.float64),
+    )
+
+
+def _codes(p_x: F64, p_y: F64) -> tuple[F64, tuple[F64, F64]]:
+    """U = sgn(p_x/σ_x + p_y/σ_y) and U^m = sgn(p_m), σ the projections' RMS."""
+    U = binarize(p_x / _rms(p_x) + p_y / _rms(p_y)).astype(np.float64)
     return U, (binarize(p_x).astype(np.float64), binarize(p_y).astype(np.float64))
+
+
+def _inherited_codes(base: Hasher, data: PairedFeatures) -> tuple[F64, tuple[F64, F64]]:
+    """U and U^m (:func:`_codes`) from the base's projections."""
+    return _codes(*_projections(base, data))
