@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig
+from core.library.indexing import image_stage
 from core.store.database import Store
 from core.store.lock import WriterLock
 from core.types import IndexReport
@@ -87,6 +90,17 @@ def test_cancel_stops_indexing_keeps_finished_batches_and_index_now_resumes(
     qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HASHLENS_ENCODER_BATCH_SIZE", "1")  # one photo per batch
+    # Until Cancel is clicked each photo takes at least 20 ms to decode, so the 200 take
+    # seconds: a fast machine once finished them all in CI before the first (10 Hz
+    # rate-limited) progress report reached the window and the click landed.
+    clicked = threading.Event()
+    real_open = image_stage.open_image
+
+    def slow_until_cancel(path: Path, **kwargs: Any) -> Any:
+        clicked.wait(timeout=0.02)
+        return real_open(path, **kwargs)
+
+    monkeypatch.setattr(image_stage, "open_image", slow_until_cancel)
     folder = tmp_path / "noise"
     total = 200
     _noise_photos(folder, total)
@@ -103,6 +117,7 @@ def test_cancel_stops_indexing_keeps_finished_batches_and_index_now_resumes(
         with qtbot.waitSignal(indexing.progress_changed, check_params_cb=first_photo_batch):
             drop(window, mime_with(folder))
         panel.cancel_button.click()
+        clicked.set()
         assert "Stopping" in panel.progress_label.text()
 
     assert finished.args[0].cancelled
