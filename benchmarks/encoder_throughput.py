@@ -6,10 +6,8 @@ Usage: python benchmarks/encoder_throughput.py --model ViT-B-32 --batch 16 --rep
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -19,16 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.config import EncoderConfig
 from core.encoders.clip_encoder import load_encoder
-
-
-def median_seconds(run: Callable[[], object], repeats: int) -> float:
-    run()  # warm-up
-    times_s = []
-    for _ in range(repeats):
-        started_s = time.perf_counter()
-        run()
-        times_s.append(time.perf_counter() - started_s)
-    return statistics.median(times_s)
+from hashlens_bench.timing import median_seconds
 
 
 def main() -> None:

@@ -4,13 +4,12 @@ On a labelled dataset file (hashlens dataset build), 2,000 seeded training rows,
 labelled, 64 bits. Prints the seconds of the inheritance step in one fit (the stage-3
 matrices and the step itself), and the time to code the whole database, both
 modalities, with the inherited functions added against the relearned method alone
-(median of 7 in the same process, and their ratio).
+(median of 7 after a warm-up, in the same process, and their ratio).
 
 Usage:
     .venv/bin/python benchmarks/lpih_inherit_cost.py /work/datasets/emoji.npz
 """
 
-import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from core.hashing import PairedFeatures, create_hasher
 from core.hashing.models import lpih, lpih_objective
 from hashlens_bench.dataset import load_features
 from hashlens_bench.splits import labelled_mask
+from hashlens_bench.timing import median_seconds
 
 spent: dict[str, float] = {}
 
@@ -37,15 +37,6 @@ def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         return out
 
     return run
-
-
-def median_seconds(fn: Callable[[], object], runs: int = 7) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 data = load_features(Path(sys.argv[1]))
@@ -61,9 +52,9 @@ fit = time.perf_counter() - start
 print(f"fit {fit:.1f} s; " + ", ".join(f"{k} {v:.2f} s" for k, v in spent.items()))
 assert isinstance(model, lpih.LPIH)
 X, Y = data.image[data.database], data.text[data.database]
-both = median_seconds(lambda: (model.encode_image(X), model.encode_text(Y)))
+both = median_seconds(lambda: (model.encode_image(X), model.encode_text(Y)), 7)
 inherited, model._functions = model._functions, None  # the relearned method alone
-alone = median_seconds(lambda: (model.encode_image(X), model.encode_text(Y)))
+alone = median_seconds(lambda: (model.encode_image(X), model.encode_text(Y)), 7)
 model._functions = inherited
 print(
     f"coding {len(X)} items, both modalities: {both:.3f} s with the inheritance, "
