@@ -58,6 +58,7 @@ class Cell:
     t2i: float = float("nan")
     fit_seconds: float = float("nan")
     note: str = ""
+    settings: str = ""
 
     @property
     def mean(self) -> float:
@@ -138,9 +139,10 @@ def run_dataset(
             )
             cell.i2t = evaluate_ranking(i2t, relevant).map
             cell.t2i = evaluate_ranking(t2i, relevant).map
+            cell.settings = hasher.tuning.summary() if hasher.tuning is not None else ""
             print(
                 f"  {method:>8} {b:>3} bits: I→T {cell.i2t:.4f}  T→I {cell.t2i:.4f}  "
-                f"fit {cell.fit_seconds:.1f} s",
+                f"fit {cell.fit_seconds:.1f} s  {cell.settings}",
                 flush=True,
             )
 

@@ -7,7 +7,8 @@ scored on its validation rows (mean of I→T and T→I mAP). The query set is ne
 at.
 
 ``--subsample N`` fits on N seeded fitting rows (and searches among them), to see how
-the methods behave on a small library without touching any held-out set.
+the methods behave on a small library without touching any held-out set. ``--seed S``
+draws that subsample and seeds every hasher (default 0).
 
 ``--mode test``: each method at its self-tuned defaults (the search of
 core/hashing/tuning.py, the same for both), fitted on the training rows and scored on
@@ -70,6 +71,9 @@ def main() -> None:
     parser.add_argument(
         "--subsample", type=int, default=0, help="fit on this many seeded fitting rows (small sets)"
     )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the subsample and of every hasher"
+    )
     args = parser.parse_args()
     variants = [parse_variant(v) for v in split_methods(args.variants)]
     bits = [int(b) for b in args.bits.split(",")]
@@ -80,7 +84,7 @@ def main() -> None:
         if args.mode == "validation":
             fit, queries = validation_split(data)
             if args.subsample:
-                fit = np.sort(np.random.default_rng(0).permutation(fit)[: args.subsample])
+                fit = np.sort(np.random.default_rng(args.seed).permutation(fit)[: args.subsample])
             database = fit
         else:
             fit, queries, database = data.train, data.query, data.database
@@ -90,7 +94,7 @@ def main() -> None:
                 params = dict(variant.params)
                 if args.mode == "validation":
                     params = {**capacity(variant.key, args.anchors), **params, "tune": False}
-                hasher = create_hasher(variant.key, n_bits, **params)
+                hasher = create_hasher(variant.key, n_bits, seed=args.seed, **params)
                 started = time.perf_counter()
                 hasher.fit(paired)
                 seconds = time.perf_counter() - started

@@ -39,7 +39,11 @@ Departures from the spec, and why:
 * Issue 14: the anchors, the ridges γ_c = γ_d and α₀ (the fusion of the self-expression
   with the label prior) are chosen at ``fit`` by the shared self-tuning search
   (core/hashing/tuning.py); α₀ helps single-label data and hurts multi-label data on
-  our validation splits (docs/methods/hpseh.md, "Issue 14").
+  our validation splits (docs/methods/hpseh.md, "Issue 14"). Its candidates are 0.1, 1
+  and 100. α is scaled by the *mean* eigenvalues of P₁ and P₂, so 100 is practically the
+  prior S₀ only with few classes: on emoji multi-label (179 classes) Ω still differs from
+  Ω₀ by 0.75 of its largest entry. A grid ending at the exact prior (1e6) was measured and
+  not kept (docs/methods/hpseh.md, "Session 7").
 * Items without any label are left out of training with a warning (their S rows would
   call them dissimilar to everything); fewer than two classes is refused, since the
   supervision then says nothing; classes without members are dropped.
@@ -156,7 +160,7 @@ class HPsEH(LinearHasher):
     tunable = (
         tuned_anchors("anchors"),
         tuned_ridge("gamma_c", "gamma_d", values=(1e-5, 1e-3, 1e-1)),
-        tuned_ridge("alpha0", values=(0.1, 1.0, 100.0)),  # 100: S ≈ the label prior S₀
+        tuned_ridge("alpha0", values=(0.1, 1.0, 100.0)),  # 100 ≈ S₀ with few classes (see above)
     )
     params: HPsEHParams
 
