@@ -74,11 +74,18 @@ def main() -> None:
     parser.add_argument(
         "--seed", type=int, default=0, help="seed of the subsample and of every hasher"
     )
+    parser.add_argument(
+        "--fit-score",
+        action="store_true",
+        help="also score 800 fitting rows against the fitting rows (how well the functions "
+        "reproduce their own training codes, against the validation score)",
+    )
     args = parser.parse_args()
     variants = [parse_variant(v) for v in split_methods(args.variants)]
     bits = [int(b) for b in args.bits.split(",")]
-    print("| dataset | variant | bits | mAP | fit s | settings |")
-    print("|---|---|---:|---:|---:|---|")
+    extra = " fitting-rows mAP |" if args.fit_score else ""
+    print(f"| dataset | variant | bits | mAP |{extra} fit s | settings |")
+    print("|---|---|---:|---:|" + ("---:|" if args.fit_score else "") + "---:|---|")
     for path in args.features:
         data = load_features(path)
         if args.mode == "validation":
@@ -99,10 +106,11 @@ def main() -> None:
                 hasher.fit(paired)
                 seconds = time.perf_counter() - started
                 score = mean_map(hasher, data, queries, database)
+                own = f" {mean_map(hasher, data, fit[:800], fit):.4f} |" if args.fit_score else ""
                 tuning = hasher.tuning
                 chosen = tuning.summary() if tuning is not None else "not tuned"
                 print(
-                    f"| {data.name} | {variant.label} | {n_bits} | {score:.4f} | "
+                    f"| {path.stem} | {variant.label} | {n_bits} | {score:.4f} |{own} "
                     f"{seconds:.1f} | {chosen} |",
                     flush=True,
                 )
