@@ -34,7 +34,8 @@ Departures from the spec, and why (the objective's own: lpih_objective.py):
   𝓜's own). With the inherited code clusters and the inheritance below it beats
   stage 0 in 32 of the 33 cells run with the shipped code (nine datasets × 5/10/25 %
   labelled, and more seeds at 5 %; it loses on emoji-TF-IDF at 5 % at one seed of
-  three, by 1.1 %), where the reconstructed objective only tied stage 0
+  three, by 3.9 % since the float64 Gram of session 7), where the reconstructed
+  objective only tied stage 0
   (docs/methods/lpih.md, "Label propagation and relearning with the wrapped method",
   "Inherited code clusters", "Inheriting the codes after relearning").
   With ``relearn="base"`` the objective's settings (μ, θ, λ, ``weighting``,

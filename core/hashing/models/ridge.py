@@ -60,7 +60,8 @@ def gram(Phi: npt.NDArray[Any], chunk: int = 2048) -> F64:
     K + γ'I was indefinite, and HPsEH's joint ridge blew up (weights of norm 2e5, mAP 0.46
     against BATCH's 0.71 on a validation split). Each block is converted to float64 before
     its product: float32 × float32 is exact in float64, and the sums round at about 1e-16.
-    This costs about twice the float32 product, a small share of any fit that uses it.
+    This costs about twice the float32 product, a small share of any fit that uses it; the
+    blocks only keep the float64 copy small (2,048 rows at a time, not all n).
     """
     out = np.zeros((Phi.shape[1], Phi.shape[1]))
     for start in range(0, Phi.shape[0], chunk):
