@@ -30,6 +30,10 @@ and the code-agreement factor is dropped. Cost O(n·c·(k + r₀)); no n_l × n_
 see lpih.py): each row keeps its ``top`` best classes with weights F_cj^``power``,
 so stage 3's similarity ŷ_iᵀŷ_j is graded by how sure the label functions are of
 each class instead of all-or-nothing.
+
+:func:`widened_labels` is the form of that idea that relearning with the wrapped method
+uses (``relearn="base"``, whose label matrix is binary): Ỹ plus each row's runners-up,
+so the wrapped method's cosine of label rows grades the pseudo-labelled pairs.
 """
 
 from __future__ import annotations
@@ -335,3 +339,21 @@ def soft_labels(scores: F64, top: int, power: float) -> F64:
     empty = soft.max(axis=1) <= 0
     soft[np.flatnonzero(empty), np.argmax(scores[empty], axis=1)] = 1.0
     return soft
+
+
+def widened_labels(
+    hard: npt.NDArray[np.uint8], scores: F64, top: int, ratio: float = 0.0
+) -> npt.NDArray[np.uint8]:
+    """Ỹ plus each row's ``top`` best-scoring classes that score at least ``ratio`` × its best.
+
+    LPIH relearns from these (lpih.py, ``pseudo_top``): a row whose best class is
+    uncertain carries its runners-up too, so in the wrapped method's label semantics it
+    is partly similar to each of its candidates instead of wholly to one guess.
+    """
+    widened = hard.copy()
+    if top > 1:
+        keep = np.argsort(-scores, axis=1, kind="stable")[:, :top]
+        rows = np.arange(scores.shape[0])[:, None]
+        close = scores[rows, keep] >= ratio * scores.max(axis=1, keepdims=True)
+        widened[np.broadcast_to(rows, keep.shape)[close], keep[close]] = 1
+    return widened

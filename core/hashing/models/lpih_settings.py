@@ -62,6 +62,12 @@ class LPIHParams:
     """μ of the inheritance after relearning (``relearn="base"`` only): an item's code is
     sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R), stage 0's rotated projection added to the relearned
     𝓜's; 0 keeps the relearned 𝓜 alone (issue 14, session 6)."""
+    pseudo_top: int = 2
+    """Relearning labels each unlabelled row with Ỹ and up to its ``pseudo_top``
+    best-scoring classes (``relearn="base"`` only); 1 = Ỹ alone (issue 14, session 8)."""
+    pseudo_ratio: float = 0.75
+    """A runner-up class joins a row's relearning labels only where its fused score is at
+    least this share of the row's best (0 = always the ``pseudo_top`` best)."""
     oracle: bool = False
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect

@@ -21,6 +21,7 @@ from core.hashing.models.lpih_labels import (
     hard_labels,
     ridge_with_loo,
     soft_labels,
+    widened_labels,
 )
 from core.hashing.models.lpih_objective import (
     Stage3,
@@ -93,6 +94,23 @@ def test_hard_labels_keep_the_top_class_and_respect_the_cap() -> None:
     scores = np.array([[0.1, 0.2, 0.05], [0.9, 0.8, 0.7]])
     hard = hard_labels(scores, np.array([0.5, 0.5, 0.5]), max_labels=2)
     np.testing.assert_array_equal(hard, [[0, 1, 0], [1, 1, 0]])
+
+
+def test_widened_labels_add_the_runners_up_that_score_close_to_the_best() -> None:
+    scores = np.array([[0.9, 0.3, 0.8, 0.0], [0.2, 0.8, 0.1, 0.4], [0.5, 0.6, 0.7, 0.1]])
+    hard = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0]], dtype=np.uint8)
+
+    np.testing.assert_array_equal(widened_labels(hard, scores, top=1), hard)
+    np.testing.assert_array_equal(
+        widened_labels(hard, scores, top=2), [[1, 0, 1, 0], [0, 1, 0, 1], [1, 1, 1, 0]]
+    )
+    np.testing.assert_array_equal(  # 0.4 < 0.75 · 0.8: row 1's runner-up stays off
+        widened_labels(hard, scores, top=2, ratio=0.75), [[1, 0, 1, 0], [0, 1, 0, 0], [1, 1, 1, 0]]
+    )
+    np.testing.assert_array_equal(  # Ỹ's own classes are never dropped
+        widened_labels(hard, scores, top=3, ratio=0.75), [[1, 0, 1, 0], [0, 1, 0, 0], [1, 1, 1, 0]]
+    )
+    assert hard[0].tolist() == [1, 0, 0, 0]  # the input is left alone
 
 
 def test_soft_labels_keep_the_top_classes_weighted_by_sharpened_scores() -> None:
@@ -492,6 +510,45 @@ def test_relearning_learns_from_the_labels_with_the_code_clusters_appended(
         np.testing.assert_array_equal(labels[:, :c], d.labels[:N][:, lpih.report.classes])
         np.testing.assert_array_equal(labels[:, c:].sum(axis=1), 1)
     np.testing.assert_array_equal(seen[0][:, c:], seen[1][:, c:])  # stage 0's clusters
+
+
+@pytest.mark.parametrize("top", [1, 2])
+def test_relearning_gives_unlabelled_rows_their_widened_pseudo_labels(
+    monkeypatch: pytest.MonkeyPatch, top: int
+) -> None:
+    """The last refit of the base sees 𝓛's labels and, on 𝓤, the final Ỹ widened by
+    ``pseudo_top`` and ``pseudo_ratio``; the reported Ỹ itself is not widened."""
+    d, mask = pairs(1), labelled(1)
+    seen: list[np.ndarray] = []
+    original = Hasher.fit
+
+    def recording(self: Hasher, data: PairedFeatures, **kwargs: Any) -> Hasher:
+        if self.name == "hpseh" and data.n_items == N:
+            assert data.labels is not None
+            seen.append(data.labels.copy())
+        return original(self, data, **kwargs)
+
+    monkeypatch.setattr(Hasher, "fit", recording)
+    lpih = create_hasher(
+        "lpih", 32, tune=False, code_clusters=0, pseudo_top=top, pseudo_ratio=0.5
+    ).fit(semi(d, mask))
+    assert isinstance(lpih, LPIH)
+    assert lpih.report is not None
+    pseudo = lpih.report.pseudo
+    assert pseudo is not None
+    last = seen[-1]
+    np.testing.assert_array_equal(last[mask], d.labels[:N][mask][:, lpih.report.classes])
+    np.testing.assert_array_equal(last[~mask], widened_labels(pseudo.hard, pseudo.scores, top, 0.5))
+    added = int(last[~mask].sum() - pseudo.hard.sum())
+    assert (added > 0) == (top > 1)
+
+
+@pytest.mark.parametrize(
+    "params", [{"pseudo_top": 0}, {"pseudo_ratio": -0.1}, {"pseudo_ratio": 1.5}]
+)
+def test_runner_up_settings_out_of_range_are_refused(params: dict[str, Any]) -> None:
+    with pytest.raises(HashingInputError, match="pseudo_top"):
+        create_hasher("lpih", 16, **params)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
