@@ -209,7 +209,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="every cell as JSON")
     parser.add_argument("--markdown", type=Path, help="the tables as Markdown")
+    parser.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        help="fit nothing: one table from the cells of earlier --out files (later files win)",
+    )
     args = parser.parse_args()
+    if args.merge:
+        merged, methods = merge(args.merge)
+        save(merged, methods, sorted({b for *_, b in merged.cells}), args)
+        print(markdown(merged, methods, sorted({b for *_, b in merged.cells})))
+        return
     methods = [m for m in args.methods.split(",") if m] or [s.key for s in hasher_specs()]
     bits = [int(b) for b in args.bits.split(",")]
     table = Table()
@@ -235,7 +246,22 @@ def save(table: Table, methods: Sequence[str], bits: Sequence[int], ns: argparse
             for (g, d, m, b), c in table.cells.items()
         ]
         settings = {k: str(v) if isinstance(v, Path) else v for k, v in vars(ns).items()}
-        ns.out.write_text(json.dumps({"args": settings, "cells": cells}, indent=1))
+        ns.out.write_text(json.dumps({"args": settings, "cells": cells}, indent=1, default=str))
+
+
+def merge(paths: Sequence[Path]) -> tuple[Table, list[str]]:
+    """The cells of several ``--out`` files as one table, methods in registry order."""
+    table = Table()
+    for path in paths:
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            values = {k: float("nan") if v is None else v for k, v in cell.items()}
+            key = (cell["group"], cell["dataset"], cell["method"], int(cell["bits"]))
+            table.cells[key] = Cell(
+                *(values[k] for k in ("i2t", "t2i", "fit_seconds", "note", "settings"))
+            )
+    present = {method for _, _, method, _ in table.cells}
+    order = [s.key for s in hasher_specs()]
+    return table, [m for m in order if m in present] + sorted(present - set(order))
 
 
 def _finite(values: dict[str, object]) -> dict[str, object]:
