@@ -33,7 +33,7 @@ import argparse
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from itertools import zip_longest
 from pathlib import Path
 
@@ -218,8 +218,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.merge:
         merged, methods = merge(args.merge)
-        save(merged, methods, sorted({b for *_, b in merged.cells}), args)
-        print(markdown(merged, methods, sorted({b for *_, b in merged.cells})))
+        lengths = sorted({b for *_, b in merged.cells})
+        save(merged, methods, lengths, args)
+        print(markdown(merged, methods, lengths))
         return
     methods = [m for m in args.methods.split(",") if m] or [s.key for s in hasher_specs()]
     bits = [int(b) for b in args.bits.split(",")]
@@ -256,9 +257,7 @@ def merge(paths: Sequence[Path]) -> tuple[Table, list[str]]:
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             values = {k: float("nan") if v is None else v for k, v in cell.items()}
             key = (cell["group"], cell["dataset"], cell["method"], int(cell["bits"]))
-            table.cells[key] = Cell(
-                *(values[k] for k in ("i2t", "t2i", "fit_seconds", "note", "settings"))
-            )
+            table.cells[key] = Cell(**{f.name: values[f.name] for f in fields(Cell)})
     present = {method for _, _, method, _ in table.cells}
     order = [s.key for s in hasher_specs()]
     return table, [m for m in order if m in present] + sorted(present - set(order))
