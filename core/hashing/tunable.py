@@ -20,6 +20,32 @@ ANCHOR_LADDER: tuple[int, ...] = (500, 1000, 2000)
 ANCHOR_SHARE = 0.5
 """Anchors are at most this share of the rows a candidate is fitted on."""
 
+REFIT_WORK_SHARE = 4 / 3
+"""The refit's time budget: its work (pairs × kernel anchors summed over modalities) is
+at most this share of the work of a fit at the method's documented anchors, or
+``REFIT_WORK_FLOOR``, whichever is larger. Every kernel method's fit costs about a
+constant times that work (kernel features, the products of each iteration, the final
+ridges: benchmarks/self_tuning.py), so with the search's fixed cost this keeps the
+self-tuned fit on 100,000 pairs under 2× a fit at the defaults (issue 14, item 1)."""
+
+REFIT_WORK_FLOOR = 80_000_000
+"""Pairs × anchors any refit may use whatever the defaults: 20,000 pairs at 2 × 2,000
+anchors, a fit of a few seconds, where a budget would cost quality and save no time."""
+
+
+def refit_anchor_cap(default_total: int, modalities: int, rows: int) -> int:
+    """The most anchors per modality the refit on ``rows`` pairs may use.
+
+    Args:
+        default_total: The method's documented anchors, summed over the ``modalities``
+            kernel maps that share the tuned count.
+        modalities: How many kernel maps the tuned count sets (BATCH: 2, one per
+            modality; HPsEH: 1, one shared count).
+        rows: Pairs the refit sees.
+    """
+    work = max(REFIT_WORK_SHARE * default_total * rows, REFIT_WORK_FLOOR)
+    return int(work / (max(rows, 1) * modalities))
+
 
 @dataclass(frozen=True)
 class TunedSetting:

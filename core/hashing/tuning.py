@@ -17,10 +17,16 @@ procedure is the same for every method (issue 14, so that comparisons stay fair)
    candidate, so the defaults win unless something is measurably better.
 4. Install the winner for the refit on every pair. An anchor count chosen on the
    subsample is scaled by (pairs the refit sees / pairs the candidate saw), capped at
-   the ladder's top, since the anchors a set can carry grow with its size.
+   the ladder's top, since the anchors a set can carry grow with its size; then capped
+   by the refit's time budget (``core.hashing.tunable.refit_anchor_cap``): on large
+   libraries the refit may do at most 4/3 of the work of a fit at the method's
+   documented anchors, so on 100,000 pairs the whole self-tuned fit stays under 2× a
+   fit at the defaults. It never binds below 8·10⁷ pairs × anchors of work (20,000 pairs at
+   2 × 2,000 anchors), where a fit takes seconds.
 
 Cost: at most seven fits on 3,200 pairs, whatever n is, so on large libraries the
-search costs a fraction of the refit (benchmarks/self_tuning.py measures the ratio).
+search costs a fraction of the refit, and the refit is held to the budget of step 4
+(benchmarks/self_tuning.py measures the ratio).
 An optional wall-clock budget (``tune_seconds``) stops the search early; one too small
 to compare two candidates is refused with a HashingInputError before anything is
 saved.
@@ -35,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from core.errors import HashingInputError
 from core.hashing.data import PairedFeatures
-from core.hashing.tunable import ANCHOR_LADDER, ANCHOR_SHARE, TunedSetting
+from core.hashing.tunable import ANCHOR_LADDER, ANCHOR_SHARE, TunedSetting, refit_anchor_cap
 from core.hashing.validation import (
     SplitRefused,
     ValidationSplit,
@@ -77,6 +83,8 @@ class TuningReport:
         validation_rows: Held-out query pairs.
         relevance: "labels" or "pairs" (see core.hashing.validation).
         seconds: Wall-clock seconds of the search.
+        budget_note: Set when the refit's time budget held the anchors below what the
+            search chose (one clause for people); empty otherwise.
     """
 
     status: Status
@@ -87,6 +95,7 @@ class TuningReport:
     validation_rows: int = 0
     relevance: str = ""
     seconds: float = 0.0
+    budget_note: str = ""
 
     @property
     def best_score(self) -> float | None:
@@ -103,7 +112,9 @@ class TuningReport:
             return f"documented defaults kept ({settings}): {self.message}"
         best = self.best_score
         score_text = "" if best is None else f"validation mAP {best:.3f}, "
-        return f"chosen from the data: {settings} ({score_text}best of {len(self.trials)} tried)"
+        note = f"; {self.budget_note}" if self.budget_note else ""
+        tried = f"best of {len(self.trials)} tried"
+        return f"chosen from the data: {settings} ({score_text}{tried}){note}"
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -263,10 +274,20 @@ def search_settings(
             "defaults", defaults, message, trials, fit_rows, held, split.relevance, seconds
         )
     chosen = {name: point[name] for g in groups for name in g.names}
-    scale = _rows_for(supervision, data) / max(len(_learning_rows(split, data, supervision)), 1)
+    rows = _rows_for(supervision, data)
+    scale = rows / max(len(_learning_rows(split, data, supervision)), 1)
+    capped = ""
     for g in groups:
         if g.kind == "anchors":
             value = min(round(float(chosen[g.names[0]] or 0) * scale), max(ANCHOR_LADDER))
+            default_total = sum(int(defaults[name]) for name in g.names)
+            cap = refit_anchor_cap(default_total, len(g.names), rows)
+            if value > cap:
+                capped = (
+                    f"the refit's time budget on {rows:,} pairs holds the anchors at "
+                    f"{cap:,} (the search's choice scales to {value:,})"
+                )
+                value = cap
             chosen.update(dict.fromkeys(g.names, value))
     if not groups:
         held = len(split.validation)
@@ -276,8 +297,12 @@ def search_settings(
     message = f"chosen on {fit_rows:,} pairs, scored on {len(split.validation):,} held out"
     if len(trials) < total:
         message += f"; the time budget stopped the search after {len(trials)} of {total}"
+    if capped:
+        message += f"; {capped}"
     held = len(split.validation)
-    return TuningReport("tuned", chosen, message, trials, fit_rows, held, split.relevance, seconds)
+    return TuningReport(
+        "tuned", chosen, message, trials, fit_rows, held, split.relevance, seconds, capped
+    )
 
 
 def _learning_rows(split: ValidationSplit, data: PairedFeatures, supervision: str) -> Any:

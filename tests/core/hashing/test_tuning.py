@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from core.errors import HashingInputError
-from core.hashing import Hasher, PairedFeatures, create_hasher, list_hashers
+from core.hashing import Hasher, PairedFeatures, create_hasher, list_hashers, tunable
 from core.hashing.models.batch import BATCHParams
 from core.hashing.models.hpseh import HPsEHParams
 from core.hashing.registry import resolve
-from core.hashing.tunable import ANCHOR_SHARE
+from core.hashing.tunable import ANCHOR_LADDER, ANCHOR_SHARE, refit_anchor_cap
 from core.hashing.validation import MIN_LABELLED, draw_split
 from tests.core.hashing.clustered import Clustered, clustered_pairs
 
@@ -212,3 +212,41 @@ def test_every_method_gets_the_same_search_budget(key: str) -> None:
     assert len(groups) <= 3  # at most 1 + 2 + 2 + 2 = 7 trial fits, whatever the method
     assert sum(g.kind == "anchors" for g in groups) <= 1
     assert all(len(g.values) == 3 for g in groups if g.kind == "ridge")
+
+
+def test_the_refit_anchor_cap_keeps_the_work_within_its_share_of_the_defaults() -> None:
+    # BATCH's 500 + 1,000 default anchors on 100,000 pairs: 4/3 of that work is
+    # 1,000 per modality; HPsEH's 2,000 shared anchors are never held back.
+    assert refit_anchor_cap(1500, 2, 100_000) == 1000
+    assert refit_anchor_cap(2000, 1, 100_000) >= max(ANCHOR_LADDER)
+    # Small libraries get the floor: 20,000 pairs may use 2 × 2,000 anchors.
+    assert refit_anchor_cap(1500, 2, 20_000) == 2000
+    assert refit_anchor_cap(1500, 2, 2_000) > max(ANCHOR_LADDER)
+    # The cap falls as the library grows, never below the defaults' own work share.
+    caps = [refit_anchor_cap(1500, 2, n) for n in (30_000, 60_000, 1_000_000)]
+    assert caps == sorted(caps, reverse=True)
+    assert caps[-1] == 1000
+
+
+def test_the_refit_time_budget_holds_the_anchors_and_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    free = tuned("batch")
+    assert free.tuning is not None
+    assert free.tuning.budget_note == ""
+    assert "time budget" not in free.tuning.summary()
+    # A tiny budget share makes the cap bind on this small set: 0.1 × 1,500 / 2 = 75.
+    monkeypatch.setattr(tunable, "REFIT_WORK_SHARE", 0.1)
+    monkeypatch.setattr(tunable, "REFIT_WORK_FLOOR", 0)
+    held = create_hasher("batch", 16).fit(train_set())
+    report = held.tuning
+    assert report is not None
+    assert report.status == "tuned"
+    assert report.chosen["anchors_image"] == report.chosen["anchors_text"] == 75
+    assert held.get_params()["anchors_image"] == held.get_params()["anchors_text"] == 75
+    assert free.get_params()["anchors_image"] > 75  # the same search, unbudgeted
+    assert [t.params for t in report.trials] == [t.params for t in free.tuning.trials]
+    assert "holds the anchors at 75" in report.budget_note
+    assert report.budget_note in report.summary()
+    assert report.budget_note in report.message
+    assert Hasher.from_bytes(held.to_bytes()).tuning == report  # saved with the model
