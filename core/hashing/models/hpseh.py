@@ -10,9 +10,10 @@ Symbols (spec → code; rows are items, so the spec's matrices appear transposed
 L̂ → ``L_hat`` (n, c); A = [L̂, 1], Ω, S = AΩAᵀ → :class:`SemanticMatrix`;
 Φ_x, Φ_y → ``Phi[0]``, ``Phi[1]`` (n, k); B, V → ``B``, ``V`` (n, r); G → ``G`` (r, c);
 C, D_m → ``C``, ``D[m]`` (k, r); α₀, β, θ, λ_m, γ_c, γ_d, γ_g, ξ, T → the parameters
-of the same names (λ_x = λ_y = ``lam``).
+of the same names (λ_x = λ_y = ``lam``); μ → ``fusion``.
 
-Objective, with S the quantified semantic matrix of semantic.py:
+Objective, with S = μ·S_q + (1 − μ)·S₀ the quantified semantic matrix of semantic.py
+fused with the label prior (μ = 1 by default: S_q alone, see below):
 
     (1/n)‖r·S − B Vᵀ‖² + β‖L̂ − V G‖² + θ‖B − V‖² + λ Σ_m ‖V − Φ_m (C + D_m)‖²
       + γ_c‖C‖² + γ_d Σ_m‖D_m‖² + γ_g‖G‖²,   B ∈ {±1}, 1ᵀV = 0, VᵀV = n·I.
@@ -36,14 +37,22 @@ Departures from the spec, and why:
   as the target; alternating diverged at the small validated ridges.
 * ``alpha0`` ∞ is spelled ``self_expression=False`` (S = S₀, the ablation), because
   parameters are stored as JSON.
-* Issue 14: the anchors, the ridges γ_c = γ_d and α₀ (the fusion of the self-expression
-  with the label prior) are chosen at ``fit`` by the shared self-tuning search
+* Issue 14: the anchors, the ridges γ_c = γ_d and α₀ (the pull of the self-expression
+  towards the label prior) are chosen at ``fit`` by the shared self-tuning search
   (core/hashing/tuning.py); α₀ helps single-label data and hurts multi-label data on
   our validation splits (docs/methods/hpseh.md, "Issue 14"). Its candidates are 0.1, 1
   and 100. α is scaled by the *mean* eigenvalues of P₁ and P₂, so 100 is practically the
   prior S₀ only with few classes: on emoji multi-label (179 classes) Ω still differs from
   Ω₀ by 0.75 of its largest entry. A grid ending at the exact prior (1e6) was measured and
   not kept (docs/methods/hpseh.md, "Session 7").
+* ``fusion`` (μ, session 9) is the abstract's "fuse the label-based information and
+  quantified semantic similarity" taken literally: a convex combination of the two
+  similarity matrices in the code-learning term (the spec fuses only through α₀). At
+  fixed settings on validation splits of the tuning sets, μ = 0.5 beat BATCH in 22 of
+  25 cells; searched over {1, 0.5, 0} in place of α₀ it raised HPsEH's wins against
+  BATCH on the tuning sets from 17 to 20 of 30, but on the never-tuned-on sets it won
+  16 of 24 against 18 for the α₀ search (mean −0.002). So the search keeps α₀ and μ
+  stays 1 unless given (docs/methods/hpseh.md, "Session 9").
 * Items without any label are left out of training with a warning (their S rows would
   call them dissimilar to everything); fewer than two classes is refused, since the
   supervision then says nothing; classes without members are dropped.
@@ -83,6 +92,7 @@ class HPsEHParams:
     """Hyperparameters of HPsEH (symbols in the module docstring)."""
 
     alpha0: float = 0.1
+    fusion: float = 1.0
     self_expression: bool = True
     semantics: Semantics = "joint"
     beta: float = 1.0
@@ -97,6 +107,14 @@ class HPsEHParams:
     final: FinalFunctions = "joint"
     features: FeatureKind = "kernel"
     anchors: int = 2000
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fusion <= 1.0:  # also refuses NaN
+            raise HashingInputError(
+                "HPsEH's fusion weight must be between 0 (the labels alone) and 1 (the "
+                "learned semantics alone).",
+                f"fusion={self.fusion!r}",
+            )
 
 
 @dataclass(frozen=True)
@@ -211,7 +229,9 @@ class HPsEH(LinearHasher):
         p = self.params
         if not p.self_expression:
             return semantic_matrix(labels)
-        return semantic_matrix(labels, Phi, p.alpha0, per_modality=p.semantics == "per-modality")
+        return semantic_matrix(
+            labels, Phi, p.alpha0, per_modality=p.semantics == "per-modality", fusion=p.fusion
+        )
 
     def _projections(self, Phi: tuple[F32, F32]) -> _Projections:
         p = self.params

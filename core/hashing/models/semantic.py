@@ -11,6 +11,12 @@ is reconstructed from label-weighted class prototypes H̄ = ΦᵀA/n:
 whose normal equations P₁ΩP₂ + αΩ = n·P₁ + αΩ₀ (P₁ = H̄ᵀH̄, P₂ = AᵀA) are solved
 exactly in the two eigenbases, with α = α₀·tr(P₁)·tr(P₂)/(c+1)². The quantified matrix
 is S = A Ω Aᵀ, rescaled so that its mean diagonal is 1; products with S cost O(n·c·r).
+
+Fusion with the labels (issue 14, session 9): the codes learn from
+S_μ = μ·S_q + (1 − μ)·S₀, the quantified matrix and the label prior each at mean
+diagonal 1, rescaled again to mean diagonal 1. Both share the factor A, so the fused
+matrix is A·(μΩ + (1 − μ)Ω₀)·Aᵀ and costs nothing more. μ = 1 is S_q alone (the
+behaviour before), μ = 0 the prior alone.
 """
 
 from __future__ import annotations
@@ -119,8 +125,9 @@ def semantic_matrix(
     alpha0: float = 1.0,
     *,
     per_modality: bool = False,
+    fusion: float = 1.0,
 ) -> SemanticMatrix:
-    """The quantified semantic matrix of labelled items.
+    """The quantified semantic matrix of labelled items, fused with the label prior.
 
     Args:
         labels: (n, c) 0/1 labels; every row should carry at least one label.
@@ -128,15 +135,24 @@ def semantic_matrix(
         alpha0: Self-expression regulariser (ignored without features).
         per_modality: Solve one Ω_m per modality and average them (the heterogeneous
             variant) instead of one Ω on the stacked features.
+        fusion: μ of the module docstring, the weight of the quantified matrix against
+            the label prior (ignored without features); 1 = the quantified matrix alone.
     """
     A = label_factor(labels)
-    if features and per_modality:
+    prior = _unit_diagonal(A, prior_omega(A.shape[1] - 1))
+    if not features or fusion <= 0.0:
+        return SemanticMatrix(A, prior)
+    if per_modality:
         omega = np.mean([self_expression_omega([Phi], A, alpha0) for Phi in features], axis=0)
-    elif features:
-        omega = self_expression_omega(features, A, alpha0)
     else:
-        omega = prior_omega(A.shape[1] - 1)
-    scale = float(np.mean(SemanticMatrix(A, omega).diagonal()))
-    if scale > 1e-12:
-        omega = omega / scale
+        omega = self_expression_omega(features, A, alpha0)
+    omega = _unit_diagonal(A, omega)
+    if fusion < 1.0:
+        omega = _unit_diagonal(A, fusion * omega + (1.0 - fusion) * prior)
     return SemanticMatrix(A, omega)
+
+
+def _unit_diagonal(A: F64, omega: F64) -> F64:
+    """Ω rescaled so that A·Ω·Aᵀ has mean diagonal 1 (unchanged if that mean is ~0)."""
+    scale = float(np.mean(SemanticMatrix(A, omega).diagonal()))
+    return omega / scale if scale > 1e-12 else omega

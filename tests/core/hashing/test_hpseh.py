@@ -87,6 +87,43 @@ def test_self_expression_keeps_dissimilar_pairs_negative_and_tends_to_the_prior(
     np.testing.assert_allclose(strong, dense_prior, atol=1e-3)
 
 
+def test_fusion_mixes_the_learned_semantics_with_the_label_prior() -> None:
+    d = pairs()
+    Phi = np.hstack([d.image, d.text])[:N_TRAIN]
+    Phi = Phi - Phi.mean(axis=0)
+    labels = d.labels[:N_TRAIN]
+    prior = semantic_matrix(labels).dense()
+    learned = semantic_matrix(labels, (Phi,), alpha0=0.1).dense()
+    assert not np.allclose(learned, prior, atol=0.05)
+    np.testing.assert_allclose(
+        semantic_matrix(labels, (Phi,), alpha0=0.1, fusion=1.0).dense(), learned
+    )
+    np.testing.assert_allclose(
+        semantic_matrix(labels, (Phi,), alpha0=0.1, fusion=0.0).dense(), prior
+    )
+    half = semantic_matrix(labels, (Phi,), alpha0=0.1, fusion=0.5).dense()
+    mix = 0.5 * learned + 0.5 * prior  # each at mean diagonal 1, rescaled again
+    np.testing.assert_allclose(half, mix / np.mean(np.diag(mix)), atol=1e-9)
+    assert np.mean(np.diag(half)) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan")])
+def test_a_fusion_weight_outside_zero_to_one_is_refused(bad: float) -> None:
+    with pytest.raises(HashingInputError, match="fusion weight must be between 0"):
+        create_hasher("hpseh", 16, fusion=bad)
+
+
+def test_the_fusion_weight_reaches_the_codes() -> None:
+    data = train(pairs())
+    codes = {
+        mu: HPsEH(16, tune=False, fusion=mu).fit(data).encode_image(pairs().image)
+        for mu in (1.0, 0.0)
+    }
+    prior = HPsEH(16, tune=False, self_expression=False).fit(data).encode_image(pairs().image)
+    assert np.array_equal(codes[0.0], prior)  # μ = 0 is the label prior alone
+    assert not np.array_equal(codes[1.0], codes[0.0])
+
+
 def test_objective_never_increases_over_the_iterations() -> None:
     d = pairs()
     data = train(d)
@@ -128,6 +165,7 @@ def test_objective_never_increases_over_the_iterations() -> None:
     [
         {},
         {"self_expression": False},
+        {"fusion": 0.5},
         {"semantics": "per-modality"},
         {"projections": "specific"},
         {"projections": "shared"},
