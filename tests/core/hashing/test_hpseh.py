@@ -34,6 +34,13 @@ def train(d: Clustered) -> PairedFeatures:
     return PairedFeatures(d.image[:N_TRAIN], d.text[:N_TRAIN], d.labels[:N_TRAIN])
 
 
+def centred_features() -> tuple[np.ndarray, np.ndarray]:
+    """(Φ, labels) of the training items: both modalities stacked and centred."""
+    d = pairs()
+    Phi = np.hstack([d.image, d.text])[:N_TRAIN]
+    return Phi - Phi.mean(axis=0), d.labels[:N_TRAIN]
+
+
 def cross_map(hasher: HPsEH, d: Clustered) -> float:
     q, db = slice(N_TRAIN, None), slice(0, N_TRAIN)
     rel = relevance(d.labels[q], d.labels[db])
@@ -57,10 +64,8 @@ def test_prior_products_equal_the_dense_signed_label_similarity() -> None:
 
 
 def test_self_expression_solves_its_normal_equations() -> None:
-    d = pairs()
-    Phi = np.hstack([d.image, d.text])[:N_TRAIN]
-    Phi = Phi - Phi.mean(axis=0)
-    A = label_factor(d.labels[:N_TRAIN])
+    Phi, labels = centred_features()
+    A = label_factor(labels)
     n, c1 = A.shape
     omega = self_expression_omega([Phi], A, alpha0=0.5)
     H = Phi.T @ A / n
@@ -72,10 +77,7 @@ def test_self_expression_solves_its_normal_equations() -> None:
 
 
 def test_self_expression_keeps_dissimilar_pairs_negative_and_tends_to_the_prior() -> None:
-    d = pairs()
-    Phi = np.hstack([d.image, d.text])[:N_TRAIN]
-    Phi = Phi - Phi.mean(axis=0)
-    labels = d.labels[:N_TRAIN]
+    Phi, labels = centred_features()
     dense_prior = semantic_matrix(labels).dense()
     disjoint = (labels @ labels.T) == 0
     identical = (labels[:, None, :] == labels[None, :, :]).all(axis=2)
@@ -88,10 +90,7 @@ def test_self_expression_keeps_dissimilar_pairs_negative_and_tends_to_the_prior(
 
 
 def test_fusion_mixes_the_learned_semantics_with_the_label_prior() -> None:
-    d = pairs()
-    Phi = np.hstack([d.image, d.text])[:N_TRAIN]
-    Phi = Phi - Phi.mean(axis=0)
-    labels = d.labels[:N_TRAIN]
+    Phi, labels = centred_features()
     prior = semantic_matrix(labels).dense()
     learned = semantic_matrix(labels, (Phi,), alpha0=0.1).dense()
     assert not np.allclose(learned, prior, atol=0.05)
