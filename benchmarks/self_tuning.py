@@ -55,6 +55,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for key in args.methods.split(","):
         data = partial if resolve(key).supervision == "semi-supervised" else full
+        defaults = create_hasher(key, args.bits, tune=False).get_params()
         today, tuned, ratios, search, at_chosen, overheads = [], [], [], [], [], []
         chosen = ""
         for _ in range(args.repeats):
@@ -70,7 +71,6 @@ def main() -> None:
             chosen = ", ".join(f"{k}={v}" for k, v in hasher.tuning.chosen.items())
             # The same capacity without the search: what the larger model costs by itself.
             # When the search kept every default, that fit is today's fit: not run twice.
-            defaults = create_hasher(key, args.bits, tune=False).get_params()
             if all(defaults[k] == v for k, v in hasher.tuning.chosen.items()):
                 at_chosen.append(today[-1])
             else:
