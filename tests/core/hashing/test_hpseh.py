@@ -15,6 +15,7 @@ from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from core.hashing.models.hpseh import HPsEH, Iterate
 from core.hashing.models.preprocess import fit_paired_feature_maps
 from core.hashing.models.semantic import (
+    FeatureSimilarity,
     label_factor,
     normalised_labels,
     prior_omega,
@@ -123,10 +124,44 @@ def test_the_fusion_weight_reaches_the_codes() -> None:
     assert not np.array_equal(codes[1.0], codes[0.0])
 
 
-def test_objective_never_increases_over_the_iterations() -> None:
+def test_feature_similarity_products_equal_the_dense_weighted_kernels() -> None:
+    rng = np.random.default_rng(0)
+    blocks = (
+        rng.standard_normal((60, 20)).astype(np.float32),
+        3 * rng.standard_normal((60, 30)).astype(np.float32),
+    )
+    K = FeatureSimilarity.of(blocks, nu=0.2)
+    X, Y = (b.astype(np.float64) for b in blocks)
+    dense = 0.1 * X @ X.T / np.mean(np.sum(X**2, axis=1))
+    dense += 0.1 * Y @ Y.T / np.mean(np.sum(Y**2, axis=1))
+    P = rng.standard_normal((60, 8))
+    np.testing.assert_allclose(K.times(P), dense @ P, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(K.dense(), dense, rtol=1e-4, atol=1e-6)
+    assert np.mean(np.diag(K.dense())) == pytest.approx(0.2, rel=1e-4)  # each block weighs ν/2
+
+
+@pytest.mark.parametrize("bad", [-0.01, float("nan"), float("inf")])
+def test_a_negative_or_unbounded_feature_weight_is_refused(bad: float) -> None:
+    with pytest.raises(HashingInputError, match="feature-similarity weight"):
+        create_hasher("hpseh", 16, nu=bad)
+
+
+def test_the_feature_weight_reaches_the_codes_and_zero_is_the_labels_alone() -> None:
+    data = train(pairs())
+    images = pairs().image
+
+    def codes(**settings: float) -> np.ndarray:
+        return HPsEH(16, tune=False, **settings).fit(data).encode_image(images)
+
+    assert np.array_equal(codes(nu=0.0), codes())
+    assert not np.array_equal(codes(nu=0.3), codes())
+
+
+@pytest.mark.parametrize("nu", [0.0, 0.05])
+def test_objective_never_increases_over_the_iterations(nu: float) -> None:
     d = pairs()
     data = train(d)
-    hasher = HPsEH(32, iterations=8)
+    hasher = HPsEH(32, iterations=8, nu=nu)
     p = hasher.params
     maps, Phi = fit_paired_feature_maps(data, p.features, np.random.default_rng(0), p.anchors)
     for m, X in enumerate((data.image, data.text)):
@@ -134,7 +169,7 @@ def test_objective_never_increases_over_the_iterations() -> None:
     assert data.labels is not None
     L_hat = normalised_labels(data.labels)
     S = semantic_matrix(data.labels, Phi, p.alpha0)
-    dense = S.dense()
+    dense = S.dense() + FeatureSimilarity.of(Phi, nu).dense()
     n, r = N_TRAIN, 32
     Phi64 = [m.astype(np.float64) for m in Phi]
 
@@ -165,6 +200,7 @@ def test_objective_never_increases_over_the_iterations() -> None:
         {},
         {"self_expression": False},
         {"fusion": 0.5},
+        {"nu": 0.03},
         {"semantics": "per-modality"},
         {"projections": "specific"},
         {"projections": "shared"},
