@@ -17,8 +17,14 @@ SettingKind = Literal["anchors", "ridge"]
 ANCHOR_LADDER: tuple[int, ...] = (500, 1000, 2000)
 """Kernel-anchor counts tried (never more than ``ANCHOR_SHARE`` of the fitting rows)."""
 
-ANCHOR_SHARE = 0.5
-"""Anchors are at most this share of the rows a candidate is fitted on."""
+ANCHOR_SHARE = 1.0
+"""Anchors are at most this share of the rows a candidate is fitted on.
+
+Session 10: 1.0 (every fitting pair may be an anchor) instead of 0.5. At 2,000 training
+pairs the search chose the largest candidate in every cell, at the edge of its grid;
+letting it try as many anchors as fitting pairs raised HPsEH's and BATCH's mAP on the
+tuning sets by 0.044 (docs/methods/self-tuning.md, "Anchors up to the fitting pairs").
+A set too small or noisy for that many still gets the smaller candidates."""
 
 REFIT_WORK_SHARE = 4 / 3
 """The refit's time budget: its work (pairs × kernel anchors summed over modalities) is

@@ -11,8 +11,8 @@ procedure is the same for every method (issue 14, so that comparisons stay fair)
    explicitly: start from the defaults (anchors clipped to the ladder), then try the
    other candidates of each group in turn, keeping the best; at most 1 + 2 per group
    fits, and at most three groups per method (so at most 7 fits for every method).
-   Anchors come from the shared ladder 500/1,000/2,000, never above half the fitting
-   pairs; ridges and weights from the method's three values.
+   Anchors come from the shared ladder 500/1,000/2,000, never above the fitting pairs
+   (``ANCHOR_SHARE``); ridges and weights from the method's three values.
 3. Score each candidate by validation mAP (both directions); ties keep the earlier
    candidate, so the defaults win unless something is measurably better.
 4. Install the winner for the refit on every pair. An anchor count chosen on the

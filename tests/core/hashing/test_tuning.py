@@ -57,6 +57,14 @@ def test_the_fit_chooses_anchors_and_ridge_by_validation_and_uses_them(key: str)
         assert params["anchors_text"] == params["anchors_image"]  # one capacity for both
 
 
+def test_a_small_set_tries_as_many_anchors_as_fitting_pairs_then_a_half_and_a_quarter() -> None:
+    report = tuned("hpseh").tuning
+    assert report is not None
+    k = report.fit_rows
+    assert k < max(ANCHOR_LADDER)
+    assert [t.params["anchors"] for t in report.trials[:3]] == [k, k // 2, k // 4]
+
+
 def test_same_seed_same_choice_and_codes() -> None:
     again = create_hasher("batch", 16).fit(train_set())
     first = tuned("batch")
