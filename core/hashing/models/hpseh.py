@@ -70,7 +70,7 @@ Departures from the spec, and why:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -87,6 +87,7 @@ from core.hashing.models.ridge import ridge_of
 from core.hashing.models.semantic import (
     FeatureSimilarity,
     SemanticMatrix,
+    feature_cross,
     normalised_labels,
     semantic_matrix,
 )
@@ -169,7 +170,7 @@ class _Projections:
     C: F64
     D: list[F64]
 
-    def update(self, targets: tuple[F64, F64]) -> None:
+    def update(self, targets: Sequence[F64]) -> None:
         """Refit to ``targets`` = (Φ_xᵀT, Φ_yᵀT) for a target T (n, r)."""
         if not self.use_shared:
             self.D = [self.specific_inverse[m] @ targets[m] for m in (0, 1)]
@@ -214,7 +215,7 @@ class HPsEH(LinearHasher):
             W_x, W_y = (ridge_from_gram(proj.grams[m], Phi[m].T @ B, p.xi) for m in (0, 1))
             self._set_functions(maps, W_x, W_y)
             return
-        proj.update(_cross(Phi, B))
+        proj.update(feature_cross(Phi, B))
         self._set_functions(maps, proj.weights(0), proj.weights(1))
 
     def _solve(
@@ -232,20 +233,21 @@ class HPsEH(LinearHasher):
         K = FeatureSimilarity.of(Phi, p.nu) if p.nu > 0 else None
         B = binarize(rng.standard_normal((n, r))).astype(np.float64)
         V = balanced_orthogonal((r / n) * S.transpose_times(B), rng)
-        cross_V = _cross(Phi, V)  # Φ_mᵀV: for the projections and for K̄V
+        cross_V: tuple[F64, ...] | None = None  # Φ_mᵀV, kept from the B-step when ν > 0
         for iteration in range(p.iterations):
             context.step(iteration, p.iterations + 1)
             G = (V.T @ L_hat) / (n + p.gamma_g)
-            proj.update(cross_V)
+            proj.update(cross_V if cross_V is not None else feature_cross(Phi, V))
             E = (r / n) * S.transpose_times(B) + p.beta * (L_hat @ G.T) + p.theta * B
             if K is not None:
-                E += (r / n) * K.from_cross(_cross(Phi, B))
+                E += (r / n) * K.from_cross(feature_cross(Phi, B))
             for m in (0, 1):
                 E += p.lam * (Phi[m] @ proj.weights(m).astype(np.float32))
             V = balanced_orthogonal(E, rng)
-            cross_V = _cross(Phi, V)
             T = (r / n) * S.times(V) + p.theta * V
+            cross_V = None
             if K is not None:
+                cross_V = feature_cross(Phi, V)
                 T += (r / n) * K.from_cross(cross_V)
             B = binarize(T).astype(np.float64)
             if on_iteration is not None:
@@ -328,12 +330,3 @@ def _labelled_part(data: PairedFeatures, n_bits: int) -> PairedFeatures:
     if not present.all():
         return PairedFeatures(data.image, data.text, labels[:, present])
     return data
-
-
-def _cross(Phi: tuple[F32, F32], T: F64) -> tuple[F64, F64]:
-    """(Φ_xᵀT, Φ_yᵀT) computed in float32, returned in float64."""
-    T32 = T.astype(np.float32)
-    return (
-        (Phi[0].T @ T32).astype(np.float64),
-        (Phi[1].T @ T32).astype(np.float64),
-    )

@@ -102,11 +102,6 @@ class FeatureSimilarity:
         )
         return cls(tuple(blocks), weights)
 
-    def cross(self, P: npt.NDArray[Any]) -> tuple[F64, ...]:
-        """Φ_mᵀ·P for every block, in float32 arithmetic, returned in float64."""
-        P32 = np.asarray(P, dtype=np.float32)
-        return tuple((Phi.T @ P32).astype(np.float64) for Phi in self.blocks)
-
     def from_cross(self, cross: Sequence[npt.NDArray[Any]]) -> F64:
         """ν·K̄·P given ``cross`` = Φ_mᵀ·P (so a caller that has them pays no more)."""
         n = self.blocks[0].shape[0]
@@ -117,11 +112,19 @@ class FeatureSimilarity:
 
     def times(self, P: npt.NDArray[Any]) -> F64:
         """ν·K̄·P for P (n, r), in O(n·k·r)."""
-        return self.from_cross(self.cross(P))
+        return self.from_cross(feature_cross(self.blocks, P))
 
     def dense(self) -> F64:
         """The full n×n matrix: for tests on toy data only."""
         return self.times(np.eye(self.blocks[0].shape[0]))
+
+
+def feature_cross(
+    blocks: Sequence[npt.NDArray[np.float32]], P: npt.NDArray[Any]
+) -> tuple[F64, ...]:
+    """Φ_mᵀ·P for every feature block, in float32 arithmetic, returned in float64."""
+    P32 = np.asarray(P, dtype=np.float32)
+    return tuple((Phi.T @ P32).astype(np.float64) for Phi in blocks)
 
 
 def normalised_labels(labels: npt.NDArray[Any]) -> F64:
