@@ -33,9 +33,10 @@ Departures from the spec, and why (the objective's own: lpih_objective.py):
 * Stage 3 defaults to the wrapped method itself (``relearn="base"``). This is the
   abstract's "general and modular" procedure taken literally (the new functions are
   𝓜's own). With the inherited code clusters, the runner-up classes and the
-  inheritance below it beats stage 0 in all 35 cells run with the shipped code (nine
+  inheritance below it beat stage 0 in all 35 cells run with the shipped code (nine
   datasets × 5/10/25 % labelled, and more seeds at 5 %; 16 of the cells never tuned
-  on), where the reconstructed objective only tied stage 0 (docs/methods/lpih.md,
+  on); since session 10's larger anchor ladder, 34 of 35 and one tie (session 11).
+  The reconstructed objective only tied stage 0 (docs/methods/lpih.md,
   "Label propagation and relearning with the wrapped method", "Inherited code
   clusters", "Inheriting the codes after relearning", "Runner-up classes in
   relearning").
