@@ -34,9 +34,11 @@ from core.errors import (
 )
 from core.store.code_repo import CodeRepository
 from core.store.file_checks import (
+    bytes_on_disk,
     can_create_beside,
     check_header,
     corrupt_message,
+    wal_bytes,
     wal_path,
     write_problem,
 )
@@ -248,7 +250,7 @@ class Store:
         if problem is not None and mode in ("create", "write"):
             raise LibraryReadOnlyError(read_only_message(path, problem))
         immutable = _needs_immutable(path)
-        if immutable and wal_path(path).exists() and wal_path(path).stat().st_size > 0:
+        if immutable and wal_bytes(path) > 0:
             raise LibraryReadOnlyError(
                 f"The library {path} has changes in {wal_path(path)} that were never merged "
                 f"into it, and they cannot be read while {problem}. Make it writable and "
@@ -338,5 +340,4 @@ class Store:
         """Counts for ``status``."""
         m = self.media.counts()
         v = self.vectors.counts()
-        size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
-        return LibraryStats(file_bytes=size, **m, **v)
+        return LibraryStats(file_bytes=bytes_on_disk(self.path), **m, **v)

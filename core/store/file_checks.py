@@ -26,6 +26,24 @@ def wal_path(path: Path) -> Path:
     return Path(f"{path}-wal")
 
 
+def wal_bytes(path: Path) -> int:
+    """Bytes in the library's write-ahead log, 0 when there is none.
+
+    SQLite deletes the log when the last connection closes, which another thread or
+    process may do at any moment, so "exists, then read its size" is a race: a log that
+    vanishes in between counts as empty instead of failing the caller.
+    """
+    try:
+        return wal_path(path).stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def bytes_on_disk(path: Path) -> int:
+    """The size of the library file and its write-ahead log."""
+    return path.stat().st_size + wal_bytes(path)
+
+
 def check_header(path: Path) -> None:
     """Refuse an empty, foreign or truncated library file, reading only its header.
 
@@ -59,8 +77,7 @@ def check_header(path: Path) -> None:
     change_counter = int.from_bytes(header[24:28], "big")
     n_pages = int.from_bytes(header[28:32], "big")
     valid_for = int.from_bytes(header[92:96], "big")
-    wal = wal_path(path)
-    has_wal = wal.exists() and wal.stat().st_size > 0
+    has_wal = wal_bytes(path) > 0
     if n_pages and change_counter == valid_for and not has_wal and size < n_pages * page_size:
         raise _corrupt(
             path, f"{size} bytes on disk, the header records {n_pages} pages of {page_size}"

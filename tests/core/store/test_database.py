@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -166,3 +167,26 @@ def test_stats_count_photos_by_status(store: Store) -> None:
         1,
     )
     assert store.media.errors() == [("/p/b.jpg", "truncated")]
+
+
+def test_stats_survive_the_log_vanishing_while_they_are_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite deletes the -wal file when the last connection closes, which another thread
+    # may do between listing the files and reading their sizes (a real window's
+    # background status task failed so, and the window then hung).
+    real_stat = Path.stat
+
+    def vanished(self: Path, **kwargs: bool) -> os.stat_result:
+        if self.name.endswith("-wal"):
+            raise FileNotFoundError(2, "No such file or directory", str(self))
+        return real_stat(self, **kwargs)
+
+    with store.atomic():
+        store.media.add_folder("/p")
+    monkeypatch.setattr(Path, "exists", lambda self, **kwargs: True)
+    monkeypatch.setattr(Path, "stat", vanished)
+    stats = store.stats()
+    assert stats.file_bytes == real_stat(store.path).st_size > 0
+    with Store.open(store.path) as again:  # opening checks the log's size too
+        assert again.stats().file_bytes == stats.file_bytes
