@@ -35,7 +35,9 @@ Departures from the spec, and why (the objective's own: lpih_objective.py):
   𝓜's own). With the inherited code clusters, the runner-up classes and the
   inheritance below it beat stage 0 in all 35 cells run with the shipped code (nine
   datasets × 5/10/25 % labelled, and more seeds at 5 %; 16 of the cells never tuned
-  on); since session 10's larger anchor ladder, 34 of 35 and one tie (session 11).
+  on). Re-run in session 11 on another machine, with rebuilt datasets and the larger
+  anchor ladder of session 10: 34 of 35 and one tie, in a 5 % cell where nothing is
+  tuned, so the ladder cannot have caused it.
   The reconstructed objective only tied stage 0 (docs/methods/lpih.md,
   "Label propagation and relearning with the wrapped method", "Inherited code
   clusters", "Inheriting the codes after relearning", "Runner-up classes in
