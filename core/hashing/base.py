@@ -82,6 +82,9 @@ class FitContext:
     rng: np.random.Generator
     progress: ProgressCallback | None = None
     cancel: CancelToken | None = None
+    may_tune: bool = False
+    """Whether this is a top-level fit that tunes: only then may hashers fitted inside it
+    tune too (:func:`fit_nested`)."""
 
     def step(self, done: int, total: int, stage: str = "training") -> None:
         """Report progress and stop here if the user cancelled."""
@@ -89,6 +92,22 @@ class FitContext:
             self.cancel.raise_if_cancelled()
         if self.progress is not None:
             self.progress(Progress(stage, done, total))
+
+
+def fit_nested(
+    hasher: Hasher, data: PairedFeatures, context: FitContext, *, tune: bool = False
+) -> None:
+    """Fit ``hasher`` inside another hasher's fit (a wrapped base, say).
+
+    Such hashers keep their defaults, unless ``tune`` asks for the self-tuning search
+    *and* the outer fit is itself a tuned top-level fit (``context.may_tune``): the
+    candidates of the outer method's own search never run searches of their own.
+    """
+    token = _INSIDE_FIT.set(not (tune and context.may_tune))
+    try:
+        hasher.fit(data, cancel=context.cancel)
+    finally:
+        _INSIDE_FIT.reset(token)
 
 
 class Hasher(ABC):
@@ -187,9 +206,10 @@ class Hasher(ABC):
         if not isinstance(data, PairedFeatures):
             raise HashingInputError("fit() takes a PairedFeatures record.", type(data).__name__)
         self._check_supervision(data)
-        context = FitContext(np.random.default_rng(self.seed), progress, cancel)
         preset, self._tuning_preset = self._tuning_preset, None
-        if preset is not None or (self.tune and self.tunable and not _INSIDE_FIT.get()):
+        may_tune = (preset is not None or self.tune) and not _INSIDE_FIT.get()
+        context = FitContext(np.random.default_rng(self.seed), progress, cancel, may_tune)
+        if preset is not None or (may_tune and self.tunable):
             from core.hashing.tuning import apply_report, tune_settings  # deferred: fits hashers
 
             if preset is not None:
@@ -207,6 +227,13 @@ class Hasher(ABC):
     def use_tuning(self, report: TuningReport) -> None:
         """Fit next with settings another search already chose (``--method auto``)."""
         self._tuning_preset = report
+
+    def nested_tuning(self) -> dict[str, TuningReport]:
+        """What the searches of hashers fitted inside the last ``fit`` chose, by role.
+
+        LPIH reports its relearned base; methods that wrap none return an empty dict.
+        """
+        return {}
 
     def partial_fit(self, batch: StreamBatch) -> Self:
         """Update the hash functions with newly arrived items (online methods only)."""

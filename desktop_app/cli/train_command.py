@@ -83,6 +83,8 @@ def describe(report: TrainReport) -> str:
     )
     if report.tuning is not None and report.tuning.status != "explicit":
         lines.append(f"Settings {report.tuning.summary()}.")
+    for role, nested in report.nested_tuning.items():
+        lines.append(f"Settings of the {role}: {nested.summary()}.")
     if report.classes:
         origins = ", ".join(f"{n:,} {o}" for o, n in sorted(report.origin_counts.items()))
         lines.append(

@@ -85,7 +85,13 @@ def test_some_labelled_photos_teach_the_rest_and_every_item_gets_a_code(
     assert f"Trained lpih (16 bits, version 1) on {PHOTOS} photo–caption pairs" in out
     assert "Labels: 3 classes on 16 pairs (2 hashtag, 14 user)." in out
     assert "9 unlabelled pairs learn from the 16 labelled ones." in out
+    # LPIH's relearned base runs its own search, and says what it chose (here: too few
+    # pairs to hold some out, so its documented defaults).
+    assert "Settings of the relearned hpseh: documented defaults kept" in out
     details = active_details(capsys, lib)
+    tuning = details["tuning"]
+    assert isinstance(tuning, dict)
+    assert "; relearned hpseh: documented defaults kept" in tuning["summary"]
     assert details["labels_by_origin"] == {"hashtag": 2, "user": 14}
     assert details["labelled_rows"] == 16
     assert details["unlabelled_rows"] == 9

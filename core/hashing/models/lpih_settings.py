@@ -9,7 +9,7 @@ after relearning; the graph's settings are anchor_graph.py's.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -18,9 +18,13 @@ from core.hashing.models.anchor_graph import GraphScores
 from core.hashing.models.lpih_labels import PseudoLabels
 from core.hashing.models.preprocess import FeatureKind
 
+if TYPE_CHECKING:
+    from core.hashing.tuning import TuningReport
+
 Weighting = Literal["pulls", "both", "none"]
 Relearn = Literal["base", "objective"]
 PseudoKind = Literal["hard", "soft"]
+TuneBase = Literal["none", "relearned", "both"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,10 @@ class LPIHParams:
     pseudo_ratio: float = 0.75
     """A runner-up class joins a row's relearning labels only where its fused score is at
     least this share of the row's best (0 = always the ``pseudo_top`` best)."""
+    tune_base: TuneBase = "relearned"
+    """Which wrapped hashers run the self-tuning search when LPIH's own fit is a tuned
+    top-level fit: "relearned" (stage 3's 𝓜 on 𝓛 ∪ 𝓤, once; later self-training rounds
+    reuse its choice), "both" (and stage 0's 𝓜 on 𝓛) or "none" (session 12)."""
     oracle: bool = False
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect
@@ -87,6 +95,8 @@ class LPIHReport:
         seconds: Wall-clock seconds per stage.
         graph: The propagated label scores' winning space and held-out accuracies
             (None when ``graph_weight`` is 0 or in fallback).
+        base_tuning: What the wrapped hashers' own searches chose, by stage ("stage 0",
+            "relearned"); empty unless ``tune_base`` asked for them.
     """
 
     labelled: npt.NDArray[np.bool_]
@@ -96,3 +106,4 @@ class LPIHReport:
     fallback: bool
     seconds: dict[str, float] = field(default_factory=dict)
     graph: GraphScores | None = None
+    base_tuning: dict[str, TuningReport] = field(default_factory=dict)

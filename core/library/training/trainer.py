@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 
 from core.encoders.encoder import LazyEncoder
 from core.hashing import CONCEPT_EMBEDDINGS, create_hasher
@@ -71,6 +71,8 @@ class TrainReport:
         zero_shot: The zero-shot labelling run that stood in for missing labels (a
             semi-supervised method on a library without labels), else None.
         tuning: How the self-tuning fit chose the method's settings (None: not tuned).
+        nested_tuning: What the searches of hashers the method wraps chose, by role
+            (LPIH's relearned base); empty for other methods.
         selection: What ``--method auto`` compared and picked, else None.
         pseudo_pairs: Rows whose text side is a pseudo-caption (a library without
             captions), not a caption.
@@ -89,6 +91,7 @@ class TrainReport:
     tuning: TuningReport | None = None
     selection: Selection | None = None
     pseudo_pairs: int = 0
+    nested_tuning: dict[str, TuningReport] = field(default_factory=dict)
 
     @property
     def unlabelled_rows(self) -> int:
@@ -143,7 +146,7 @@ class Trainer:
         details = _details(
             data, excluded, fit_seconds, 0 if concepts is None else len(concepts), zero_shot
         )
-        details = _with_choices(details, hasher.tuning, selection)
+        details = _with_choices(details, hasher.tuning, hasher.nested_tuning(), selection)
         record = self._store_hasher(options, hasher.to_bytes(), details.to_json())
         written = write_missing_codes(
             self._store, record, hasher, self._encoder, progress=progress, cancel=cancel
@@ -176,6 +179,7 @@ class Trainer:
             tuning=hasher.tuning,
             selection=selection,
             pseudo_pairs=data.pseudo_pairs,
+            nested_tuning=hasher.nested_tuning(),
         )
 
     def _select(
@@ -217,11 +221,17 @@ class Trainer:
 
 
 def _with_choices(
-    summary: TrainingSummary, tuning: TuningReport | None, selection: Selection | None
+    summary: TrainingSummary,
+    tuning: TuningReport | None,
+    nested: dict[str, TuningReport],
+    selection: Selection | None,
 ) -> TrainingSummary:
     """The summary plus what self-tuning and ``auto`` chose (shown by the window)."""
     if tuning is not None:
-        chosen = TuningSummary(tuning.status, dict(tuning.chosen), tuning.summary())
+        text = "; ".join(
+            [tuning.summary(), *(f"{role}: {r.summary()}" for role, r in nested.items())]
+        )
+        chosen = TuningSummary(tuning.status, dict(tuning.chosen), text)
         summary = replace(summary, tuning=chosen)
     if selection is not None:
         summary = replace(summary, auto=AutoChoice.from_dict(selection.as_dict()))

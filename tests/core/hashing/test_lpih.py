@@ -222,7 +222,9 @@ def test_pseudo_labels_are_mostly_right_and_reported() -> None:
     np.testing.assert_array_equal(report.labelled, mask)
     hidden = d.labels[:N][~mask][:, report.classes]
     hits = int((hidden & report.pseudo.hard).sum())
-    assert hits / report.pseudo.hard.sum() > 0.6
+    # Precision 0.625 when the relearned base kept its defaults, 0.600 since it tunes
+    # (session 12; recall 0.860 → 0.865); a random class is right for about 0.15.
+    assert hits / report.pseudo.hard.sum() > 0.55
     assert hits / hidden.sum() > 0.6
     assert ((report.pseudo.confidence >= 0) & (report.pseudo.confidence <= 1)).all()
     assert set(report.seconds) == {"base", "graph", "features", "labels", "hash functions"}
@@ -435,9 +437,12 @@ def test_relearning_with_perfect_pseudo_labels_is_the_base_trained_on_every_labe
     assert isinstance(oracle, LPIH)
     assert oracle.report is not None
     classes = oracle.report.classes
-    every = create_hasher("hpseh", 32, tune=False).fit(
+    # Both tune (LPIH's relearned base since session 12): same labels, same search.
+    every = create_hasher("hpseh", 32).fit(
         PairedFeatures(d.image[:N], d.text[:N], d.labels[:N][:, classes])
     )
+    assert every.tuning is not None
+    assert oracle.nested_tuning()["relearned hpseh"].chosen == every.tuning.chosen
     np.testing.assert_array_equal(oracle.encode_image(d.image), every.encode_image(d.image))
     np.testing.assert_array_equal(oracle.encode_text(d.text), every.encode_text(d.text))
     again = Hasher.from_bytes(oracle.to_bytes())

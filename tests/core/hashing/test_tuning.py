@@ -8,12 +8,16 @@ from functools import cache
 import numpy as np
 import pytest
 
+import core.hashing.tuning as tuning_module
 from core.errors import HashingInputError
 from core.hashing import Hasher, PairedFeatures, create_hasher, list_hashers, tunable
+from core.hashing.base import FitContext
 from core.hashing.models.batch import BATCHParams
 from core.hashing.models.hpseh import HPsEHParams
+from core.hashing.models.lpih import LPIH
 from core.hashing.registry import resolve
 from core.hashing.tunable import ANCHOR_LADDER, ANCHOR_SHARE, refit_anchor_cap
+from core.hashing.tuning import TuningReport
 from core.hashing.validation import MIN_LABELLED, draw_split
 from tests.core.hashing.clustered import Clustered, clustered_pairs
 
@@ -205,13 +209,78 @@ def test_a_time_budget_must_be_a_positive_number(bad: object) -> None:
         create_hasher("batch", 16, tune_seconds=bad)
 
 
-def test_a_base_fitted_inside_lpih_is_not_tuned_but_lpih_is() -> None:
+def half_labelled() -> PairedFeatures:
     d = pairs()
-    mask = np.arange(N) % 2 == 0
-    lpih = create_hasher("lpih", 16).fit(PairedFeatures(d.image, d.text, d.labels, mask))
+    return PairedFeatures(d.image, d.text, d.labels, np.arange(N) % 2 == 0)
+
+
+def count_searches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the method of every self-tuning search that runs from now on."""
+    searched: list[str] = []
+    real = tuning_module.tune_settings
+
+    def spy(hasher: Hasher, data: PairedFeatures, context: FitContext) -> TuningReport:
+        searched.append(hasher.name)
+        return real(hasher, data, context)
+
+    monkeypatch.setattr(tuning_module, "tune_settings", spy)
+    return searched
+
+
+def test_with_tune_base_none_only_lpih_itself_tunes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    searched = count_searches(monkeypatch)
+    lpih = create_hasher("lpih", 16, tune_base="none").fit(half_labelled())
+    assert isinstance(lpih, LPIH)
     assert lpih.tuning is not None
     assert lpih.tuning.status == "tuned"
     assert {"anchors", "gamma"} == set(lpih.tuning.chosen)
+    assert searched == ["lpih"]
+    assert lpih.report is not None
+    assert lpih.report.base_tuning == {}
+
+
+def test_lpih_can_let_its_wrapped_hashers_tune_and_reports_what_they_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    searched = count_searches(monkeypatch)
+    lpih = create_hasher("lpih", 16, tune_base="both", self_training=1).fit(half_labelled())
+    assert isinstance(lpih, LPIH)
+    # LPIH's own search, stage 0 on the labelled half, then one search for relearning:
+    # the self-training round reuses its choice instead of searching again.
+    assert searched == ["lpih", "hpseh", "hpseh"]
+    assert lpih.report is not None
+    chosen = lpih.report.base_tuning
+    assert set(chosen) == {"stage 0", "relearned"}
+    assert all(report.status == "tuned" for report in chosen.values())
+    assert set(chosen["relearned"].chosen) == {"anchors", "gamma_c", "gamma_d", "alpha0"}
+    base = lpih._base
+    assert base is not None
+    assert base.params.anchors == chosen["relearned"].chosen["anchors"]
+
+
+@pytest.mark.parametrize(("tune_base", "expected"), [("relearned", 1), ("none", 0)])
+def test_only_the_asked_for_wrapped_hashers_tune(
+    monkeypatch: pytest.MonkeyPatch, tune_base: str, expected: int
+) -> None:
+    searched = count_searches(monkeypatch)
+    lpih = create_hasher("lpih", 16, tune_base=tune_base, self_training=0)
+    lpih.fit(half_labelled())
+    assert searched.count("hpseh") == expected
+
+
+def test_wrapped_hashers_never_tune_inside_an_untuned_fit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The candidates of LPIH's own search are fitted with tune=False: a search inside
+    # every candidate would multiply the search's cost by seven.
+    searched = count_searches(monkeypatch)
+    lpih = create_hasher("lpih", 16, tune=False, tune_base="both").fit(half_labelled())
+    assert searched == []
+    assert isinstance(lpih, LPIH)
+    assert lpih.report is not None
+    assert lpih.report.base_tuning == {}
 
 
 @pytest.mark.parametrize("key", list_hashers())
