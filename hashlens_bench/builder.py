@@ -199,7 +199,12 @@ class _Featuriser:
         if self.options.text == "tfidf":  # depends on the split; cheap, so never cached
             train_unique = np.unique(inverse[split.train]).astype(np.int64)
             vectors = tfidf_features(words, train_unique)
-            meta = {"kind": "tfidf", "fitted_on": "unique training texts", "sublinear_tf": True}
+            meta = {
+                "kind": "tfidf",
+                "fitted_on": "unique training texts",
+                "sublinear_tf": True,
+                "vocabulary": "most frequent training terms, ties broken by the term",
+            }
         else:
             if self.options.text == "minilm":
                 encode: Callable[[Sequence[str]], FloatArray] = minilm_features

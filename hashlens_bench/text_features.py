@@ -61,20 +61,32 @@ def minilm_version() -> str:
 def tfidf_features(
     texts: Sequence[str], train_rows: IndexArray, max_features: int = TFIDF_MAX_FEATURES
 ) -> FloatArray:
-    """Dense L2-normalised TF-IDF rows; vocabulary and weights come from ``train_rows`` only."""
+    """Dense L2-normalised TF-IDF rows; vocabulary and weights come from ``train_rows`` only.
+
+    The vocabulary is the ``max_features`` most frequent training terms, ties broken by
+    the term itself. scikit-learn's own ``max_features`` cut ranks by an unstable
+    argsort, and the cut falls inside hundreds of tied counts on every icon set (emoji:
+    199 of 959 terms that occur twice), so which terms it kept depended on the CPU's
+    sort routine: the same build gave different datasets on different machines.
+    """
     try:
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
     except ImportError as exc:
         raise DatasetError(
             "TF-IDF text features need the bench extra: pip install 'hashlens[bench]'.",
             str(exc),
         ) from exc
-    vectorizer = TfidfVectorizer(
-        lowercase=True, sublinear_tf=True, max_features=max_features, dtype=np.float32
-    )
+    training = [texts[int(i)] for i in train_rows]
     try:
-        vectorizer.fit([texts[int(i)] for i in train_rows])
+        counter = CountVectorizer(lowercase=True)
+        totals = np.asarray(counter.fit_transform(training).sum(axis=0)).ravel()
     except ValueError as exc:  # empty vocabulary
         raise DatasetError("The training texts hold no words for TF-IDF.", str(exc)) from exc
+    terms = counter.get_feature_names_out()  # sorted, so the stable sort breaks ties by term
+    kept = np.sort(terms[np.argsort(-totals, kind="stable")[:max_features]])
+    vectorizer = TfidfVectorizer(
+        lowercase=True, sublinear_tf=True, vocabulary=kept.tolist(), dtype=np.float32
+    )
+    vectorizer.fit(training)
     matrix = vectorizer.transform(list(texts)).toarray()
     return l2_normalise_rows(matrix)

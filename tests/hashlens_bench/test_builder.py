@@ -78,6 +78,26 @@ def test_tfidf_vocabulary_comes_from_training_rows_only() -> None:
     assert np.linalg.norm(vectors[0]) == pytest.approx(1.0)
 
 
+def test_tfidf_keeps_the_most_frequent_terms_and_breaks_ties_by_the_term() -> None:
+    # 300 words: every tenth occurs twice, the rest once, so a cut at 100 terms keeps
+    # the 30 doubles and 70 of 270 tied singles: the alphabetically first, whatever
+    # order the sort routine leaves ties in.
+    words = [f"w{i:03d}" for i in range(300)]
+    order = np.random.default_rng(0).permutation(300)
+    texts = [" ".join(words[j] for j in order[k : k + 10]) for k in range(0, 300, 10)]
+    texts.append(" ".join(words[::10]))
+    train = np.arange(len(texts), dtype=np.int64)
+
+    # One text per word after the training texts: its row is non-zero iff it was kept.
+    vectors = tfidf_features(texts + words, train, max_features=100)
+
+    singles = [w for i, w in enumerate(words) if i % 10]
+    kept = sorted(words[::10] + singles[:70])
+    assert [w for w, row in zip(words, vectors[len(texts) :], strict=True) if row.any()] == kept
+    shuffled = tfidf_features(texts[::-1] + words, train, max_features=100)
+    np.testing.assert_allclose(shuffled[len(texts) :], vectors[len(texts) :], atol=1e-6)
+
+
 def test_emoji_build_splits_by_emoji_and_caches_image_features(
     emoji_fetch: Fetch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
