@@ -1,0 +1,58 @@
+"""How much of the TF-IDF vocabulary scikit-learn's ``max_features`` cut leaves to chance.
+
+For each icon source, on the unique training texts of its default split: the terms'
+total counts, the count at the 2,000-term cut, how many terms share it, how many of
+those the cut keeps, and how many terms numpy's default (unstable) argsort keeps on
+this machine that the builder's rule (by count, ties broken by the term,
+``hashlens_bench.text_features.tfidf_features``) does not. A non-zero last column
+means scikit-learn's own cut depends on the sort routine numpy picks for the CPU.
+
+Usage (the sources must be fetched, e.g. by one ``hashlens dataset build``):
+    .venv/bin/python benchmarks/tfidf_vocabulary.py emoji phosphor tabler mdi
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import CountVectorizer
+
+from hashlens_bench.builder import BuildOptions, bench_cache_dir, read_catalogue
+from hashlens_bench.npm_packages import NpmPackage, fetch_package
+from hashlens_bench.splits import group_split
+from hashlens_bench.text_features import TFIDF_MAX_FEATURES
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sources", nargs="+")
+    args = parser.parse_args()
+    print(f"numpy {np.__version__}; cut at {TFIDF_MAX_FEATURES} terms")
+    print("| source | terms | count at the cut | terms with it | kept | unstable-only |")
+    print("|---|---:|---:|---:|---:|---:|")
+
+    def fetch(package: NpmPackage) -> Path:
+        return fetch_package(package, bench_cache_dir() / "npm")
+
+    for source in args.sources:
+        options = BuildOptions(source=source)
+        catalogue = read_catalogue(options, fetch)
+        split = group_split(catalogue.group_ids(), seed=options.seed)
+        texts = np.array([a.text for a in catalogue.artworks], dtype=np.str_)
+        unique, inverse = np.unique(texts, return_inverse=True)
+        training = unique[np.unique(inverse[split.train])].tolist()
+        counts = np.asarray(CountVectorizer().fit_transform(training).sum(axis=0)).ravel()
+        limit = min(TFIDF_MAX_FEATURES, counts.size)
+        stable = np.argsort(-counts, kind="stable")[:limit]
+        unstable = np.argsort(-counts)[:limit]  # what scikit-learn's cut does
+        at_cut = counts[stable[-1]]
+        tied = int((counts == at_cut).sum())
+        kept = int((counts[stable] == at_cut).sum())
+        differ = len(set(unstable.tolist()) - set(stable.tolist()))
+        print(f"| {source} | {counts.size:,} | {at_cut} | {tied:,} | {kept:,} | {differ} |")
+
+
+if __name__ == "__main__":
+    main()
