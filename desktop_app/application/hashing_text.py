@@ -133,8 +133,10 @@ def describe_labels(hasher: TrainedHasher, details: TrainingDetails) -> str:
     lines = [_describe_labels(hasher, details)]
     if details.picked:
         lines.append(f"Picked automatically: {details.picked}")
-    if details.settings and not details.settings.startswith("given explicitly"):
-        lines.append(f"Settings {details.settings}.")
+    own, *nested = details.settings.split("\n")
+    if own and not own.startswith("given explicitly"):
+        lines.append(f"Settings {own}.")
+    lines.extend(f"Settings of the {line}." for line in nested)  # "relearned hpseh: …"
     return "\n".join(lines)
 
 

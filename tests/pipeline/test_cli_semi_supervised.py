@@ -91,7 +91,7 @@ def test_some_labelled_photos_teach_the_rest_and_every_item_gets_a_code(
     details = active_details(capsys, lib)
     tuning = details["tuning"]
     assert isinstance(tuning, dict)
-    assert "; relearned hpseh: documented defaults kept" in tuning["summary"]
+    assert "\nrelearned hpseh: documented defaults kept" in tuning["summary"]
     assert details["labels_by_origin"] == {"hashtag": 2, "user": 14}
     assert details["labelled_rows"] == 16
     assert details["unlabelled_rows"] == 9

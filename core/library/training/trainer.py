@@ -228,7 +228,7 @@ def _with_choices(
 ) -> TrainingSummary:
     """The summary plus what self-tuning and ``auto`` chose (shown by the window)."""
     if tuning is not None:
-        text = "; ".join(
+        text = "\n".join(
             [tuning.summary(), *(f"{role}: {r.summary()}" for role, r in nested.items())]
         )
         chosen = TuningSummary(tuning.status, dict(tuning.chosen), text)

@@ -92,6 +92,8 @@ class TuningSummary:
     status: str = ""
     chosen: Mapping[str, JSONValue] = field(default_factory=dict)
     summary: str = ""
+    """One line for the method's own search, then one per search of a hasher it wraps,
+    as ``"ROLE: SUMMARY"`` (LPIH's ``relearned hpseh``)."""
 
     @classmethod
     def from_dict(cls, raw: JSONValue) -> Self:
