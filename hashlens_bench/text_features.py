@@ -66,8 +66,9 @@ def tfidf_features(
     The vocabulary is the ``max_features`` most frequent training terms, ties broken by
     the term itself. scikit-learn's own ``max_features`` cut ranks by an unstable
     argsort, and the cut falls inside hundreds of tied counts on every icon set (emoji:
-    199 of 959 terms that occur twice), so which terms it kept depended on the CPU's
-    sort routine: the same build gave different datasets on different machines.
+    199 of 959 terms that occur twice), so which terms it kept depended on the sort
+    routine numpy picks for the CPU (docs/benchmarks.md, "A machine-dependent step in
+    the TF-IDF builds").
     """
     try:
         from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
