@@ -3,8 +3,8 @@
 For each icon source, on the unique training texts of its default split: the terms'
 total counts, the count at the 2,000-term cut, how many terms share it, how many of
 those the cut keeps, and how many terms numpy's default (unstable) argsort keeps on
-this machine that the builder's rule (by count, ties broken by the term,
-``hashlens_bench.text_features.tfidf_features``) does not. A non-zero last column
+this machine that the builder's rule (``hashlens_bench.text_features.most_frequent_terms``:
+by count, ties broken by the term) does not. A non-zero last column
 means scikit-learn's own cut depends on the sort routine numpy picks for the CPU.
 
 Usage (the sources must be fetched, e.g. by one ``hashlens dataset build``):
@@ -17,12 +17,11 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer
 
 from hashlens_bench.builder import BuildOptions, bench_cache_dir, read_catalogue
 from hashlens_bench.npm_packages import NpmPackage, fetch_package
 from hashlens_bench.splits import group_split
-from hashlens_bench.text_features import TFIDF_MAX_FEATURES
+from hashlens_bench.text_features import TFIDF_MAX_FEATURES, most_frequent_terms, term_counts
 
 
 def main() -> None:
@@ -43,15 +42,16 @@ def main() -> None:
         texts = np.array([a.text for a in catalogue.artworks], dtype=np.str_)
         unique, inverse = np.unique(texts, return_inverse=True)
         training = unique[np.unique(inverse[split.train])].tolist()
-        counts = np.asarray(CountVectorizer().fit_transform(training).sum(axis=0)).ravel()
+        terms, counts = term_counts(training)
         limit = min(TFIDF_MAX_FEATURES, counts.size)
-        stable = np.argsort(-counts, kind="stable")[:limit]
-        unstable = np.argsort(-counts)[:limit]  # what scikit-learn's cut does
-        at_cut = counts[stable[-1]]
+        kept = np.isin(terms, most_frequent_terms(terms, counts, limit))
+        unstable = np.zeros_like(kept)
+        unstable[np.argsort(-counts)[:limit]] = True  # scikit-learn's cut
+        at_cut = counts[kept].min()
         tied = int((counts == at_cut).sum())
-        kept = int((counts[stable] == at_cut).sum())
-        differ = len(set(unstable.tolist()) - set(stable.tolist()))
-        print(f"| {source} | {counts.size:,} | {at_cut} | {tied:,} | {kept:,} | {differ} |")
+        kept_at_cut = int((counts[kept] == at_cut).sum())
+        differ = int((unstable & ~kept).sum())
+        print(f"| {source} | {counts.size:,} | {at_cut} | {tied:,} | {kept_at_cut:,} | {differ} |")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
+import numpy.typing as npt
 
 from core.errors import DatasetError
 from core.types import FloatArray
@@ -58,33 +59,54 @@ def minilm_version() -> str:
         return "not installed"
 
 
-def tfidf_features(
-    texts: Sequence[str], train_rows: IndexArray, max_features: int = TFIDF_MAX_FEATURES
-) -> FloatArray:
-    """Dense L2-normalised TF-IDF rows; vocabulary and weights come from ``train_rows`` only.
+def term_counts(training: Sequence[str]) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.int64]]:
+    """The training texts' terms (sorted, lower-cased) and how often each occurs in all.
 
-    The vocabulary is the ``max_features`` most frequent training terms, ties broken by
-    the term itself. scikit-learn's own ``max_features`` cut ranks by an unstable
-    argsort, and the cut falls inside hundreds of tied counts on every icon set (emoji:
-    199 of 959 terms that occur twice), so which terms it kept depended on the sort
-    routine numpy picks for the CPU (docs/benchmarks.md, "A machine-dependent step in
-    the TF-IDF builds").
+    Raises:
+        DatasetError: The texts hold no words, or scikit-learn (the bench extra) is missing.
     """
     try:
-        from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+        from sklearn.feature_extraction.text import CountVectorizer
     except ImportError as exc:
         raise DatasetError(
             "TF-IDF text features need the bench extra: pip install 'hashlens[bench]'.",
             str(exc),
         ) from exc
-    training = [texts[int(i)] for i in train_rows]
+    counter = CountVectorizer(lowercase=True)
     try:
-        counter = CountVectorizer(lowercase=True)
         totals = np.asarray(counter.fit_transform(training).sum(axis=0)).ravel()
     except ValueError as exc:  # empty vocabulary
         raise DatasetError("The training texts hold no words for TF-IDF.", str(exc)) from exc
-    terms = counter.get_feature_names_out()  # sorted, so the stable sort breaks ties by term
-    kept = np.sort(terms[np.argsort(-totals, kind="stable")[:max_features]])
+    return counter.get_feature_names_out(), totals.astype(np.int64)
+
+
+def most_frequent_terms(
+    terms: npt.NDArray[np.str_], totals: npt.NDArray[np.int64], limit: int
+) -> npt.NDArray[np.str_]:
+    """The ``limit`` most frequent of ``terms`` (sorted), ties broken by the term itself.
+
+    ``terms`` must be sorted, as :func:`term_counts` returns them, so that a stable sort
+    by count keeps the alphabetically first of equal counts.
+    """
+    return np.sort(terms[np.argsort(-totals, kind="stable")[:limit]])
+
+
+def tfidf_features(
+    texts: Sequence[str], train_rows: IndexArray, max_features: int = TFIDF_MAX_FEATURES
+) -> FloatArray:
+    """Dense L2-normalised TF-IDF rows; vocabulary and weights come from ``train_rows`` only.
+
+    The vocabulary is :func:`most_frequent_terms`. scikit-learn's own ``max_features``
+    cut ranks by an unstable argsort, and the cut falls inside hundreds of tied counts on
+    every icon set (emoji: 199 of 959 terms that occur twice), so which terms it kept
+    depended on the sort routine numpy picks for the CPU (docs/benchmarks.md, "A
+    machine-dependent step in the TF-IDF builds").
+    """
+    training = [texts[int(i)] for i in train_rows]
+    terms, totals = term_counts(training)  # imports scikit-learn, or says how to get it
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    kept = most_frequent_terms(terms, totals, max_features)
     vectorizer = TfidfVectorizer(
         lowercase=True, sublinear_tf=True, vocabulary=kept.tolist(), dtype=np.float32
     )

@@ -146,7 +146,8 @@ class Trainer:
         details = _details(
             data, excluded, fit_seconds, 0 if concepts is None else len(concepts), zero_shot
         )
-        details = _with_choices(details, hasher.tuning, hasher.nested_tuning(), selection)
+        nested = hasher.nested_tuning()
+        details = _with_choices(details, hasher.tuning, nested, selection)
         record = self._store_hasher(options, hasher.to_bytes(), details.to_json())
         written = write_missing_codes(
             self._store, record, hasher, self._encoder, progress=progress, cancel=cancel
@@ -179,7 +180,7 @@ class Trainer:
             tuning=hasher.tuning,
             selection=selection,
             pseudo_pairs=data.pseudo_pairs,
-            nested_tuning=hasher.nested_tuning(),
+            nested_tuning=nested,
         )
 
     def _select(
