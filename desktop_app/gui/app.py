@@ -305,6 +305,10 @@ def _wire_hashing(window: MainWindow, c: Controllers) -> None:
     panel.cancel_requested.connect(hashing.cancel)
     panel.activation_requested.connect(hashing.activate)
     hashing.overview_changed.connect(panel.show_overview)
+    hashing.overview_failed.connect(panel.show_overview_failure)
+    hashing.overview_failed.connect(
+        lambda report: window.show_message(f"{report.summary}: {report.message}")
+    )
     hashing.training_started.connect(lambda: panel.show_training(True))
     hashing.progress_changed.connect(panel.show_progress)
     hashing.busy_changed.connect(panel.show_busy)

@@ -9,6 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from core.config import EncoderConfig, IndexingConfig
+from core.errors import LibraryBusyError
 from core.hashing.registry import hasher_specs
 from core.library.folders import register_folder
 from core.library.indexing.indexer import Indexer
@@ -16,7 +17,8 @@ from core.library.training.own_map import OwnPhotosMap
 from core.library.training.trainer import TrainOptions
 from core.store.code_footprint import CodeFootprint
 from core.store.database import Store
-from desktop_app.application.hashing import HashingOverview, TrainedHasher
+from desktop_app.application.error_report import ErrorReport
+from desktop_app.application.hashing import HashingOverview, TrainedHasher, load_hashing_overview
 from desktop_app.application.hashing_text import (
     EMPTY_INVITATION,
     NOT_INDEXED_INVITATION,
@@ -25,6 +27,7 @@ from desktop_app.application.hashing_text import (
 from desktop_app.application.model_choice import lazy_encoder
 from desktop_app.application.search import SearchOutcome
 from desktop_app.gui.app import Composition
+from desktop_app.gui.controllers import hashing_controller
 from desktop_app.gui.controllers.indexing_controller import IndexProgress
 from desktop_app.gui.views.hashing_panel import HashingPanel
 from desktop_app.gui.views.train_dialog import TrainDialog
@@ -118,6 +121,13 @@ def test_panel_shows_the_own_photo_map_with_its_caveat(qtbot: QtBot) -> None:
     ]  # fmt: skip
     assert not panel.switch_combo.isHidden()
     assert panel.switch_combo.currentIndex() == 0
+    assert panel.message_label.isHidden()
+    panel.show_overview_failure(ErrorReport("The hashing state could not be read", "Busy.", ""))
+    assert panel.message_label.text() == "The hashing state could not be read. Busy."
+    assert not panel.message_label.isHidden()
+    assert panel.method_label.text().startswith("BATCH")  # what was on show stays
+    panel.show_overview(panel.overview)  # the next read that works clears the message
+    assert panel.message_label.isHidden()
     with qtbot.waitSignal(panel.activation_requested) as chosen:
         panel.switch_combo.activated.emit(1)
     assert chosen.args == [5]
@@ -150,6 +160,34 @@ def test_training_shows_progress_then_the_model_and_its_index(
     assert status_text(parts).startswith("Trained cca-itq (16 bits, version 1) on 11 ")
     assert hashers_in(indexed_library) == [("cca-itq", 16, True)]
     assert panel.switch_combo.isHidden()  # nothing to switch to yet
+
+
+def test_a_failed_background_read_is_said_in_the_panel_without_a_dialog(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    dialogs: RecordingDialogs,
+    indexed_library: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parts = open_library_window(qtbot, open_window, indexed_library)
+    panel = wait_for_hashing(qtbot, parts, is_trained=False)
+    controllers = parts.controllers
+    assert controllers is not None
+
+    def busy(*_args: object) -> HashingOverview:
+        raise LibraryBusyError("Another HashLens is writing this library; try again shortly.")
+
+    monkeypatch.setattr(hashing_controller, "load_hashing_overview", busy)
+    controllers.hashing.refresh()  # as after every index run: nobody clicked anything
+    expected = "The hashing state could not be read. Another HashLens is writing this library"
+    qtbot.waitUntil(lambda: panel.message_label.text().startswith(expected), timeout=TIMEOUT_MS)
+    assert not panel.message_label.isHidden()
+    assert dialogs.errors == []  # a read nobody asked for opens no dialog
+    assert status_text(parts).startswith("The hashing state could not be read: Another")
+    assert panel.train_button.isEnabled()  # the last state read stays usable
+    monkeypatch.setattr(hashing_controller, "load_hashing_overview", load_hashing_overview)
+    controllers.hashing.refresh()
+    qtbot.waitUntil(lambda: panel.message_label.text() == EMPTY_INVITATION, timeout=TIMEOUT_MS)
 
 
 def test_supervised_training_without_labels_explains_and_changes_nothing(

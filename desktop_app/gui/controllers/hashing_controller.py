@@ -4,10 +4,16 @@ Training and switching write the library, so they run on the writer pool (one at
 time, after any short edit queued before them); reading the panel's state (with the
 own-photo mAP) is a read on the shared pool. After a change, ``hashers_changed`` tells
 search to drop its snapshot, so the next query uses the new codes.
+
+A read that fails is reported as ``overview_failed``, not ``failed``: reads run on their
+own (at start, after every index run), so the window says so in the panel and the status
+bar instead of opening a dialog nobody asked for. What the user started (training,
+switching) still reports through ``failed``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,12 +35,15 @@ from desktop_app.application.progress_text import RateMeter
 from desktop_app.gui.controllers.indexing_controller import IndexProgress
 from desktop_app.gui.tasks import TaskRunner
 
+logger = logging.getLogger(__name__)
+
 
 class HashingController(QObject):
     """Owns training and the choice of the active hasher.
 
     Signals:
         overview_changed: a ``HashingOverview`` after each read.
+        overview_failed: an ``ErrorReport``: a read failed (the last state stays on show).
         training_started: a training run began.
         progress_changed: an ``IndexProgress`` of the run.
         training_finished: the run's ``TrainReport``.
@@ -46,6 +55,7 @@ class HashingController(QObject):
     """
 
     overview_changed = Signal(object)
+    overview_failed = Signal(object)
     training_started = Signal()
     progress_changed = Signal(object)
     training_finished = Signal(object)
@@ -152,7 +162,8 @@ class HashingController(QObject):
     def _on_overview_error(self, error: Exception) -> None:
         self._is_refreshing = False
         self._is_refresh_wanted = False
-        self.failed.emit(report_for(error, "The hashing state could not be read"))
+        logger.warning("the hashing state could not be read", exc_info=error)
+        self.overview_failed.emit(report_for(error, "The hashing state could not be read"))
 
     @Slot(object)
     def _on_task_progress(self, progress: Progress) -> None:

@@ -12,6 +12,7 @@ from core.hashing.registry import HasherSpec, hasher_specs
 from core.hashing.selection import AUTO
 from core.library.training.online_progress import describe_online
 from core.library.training.trainer import TrainOptions
+from desktop_app.application.error_report import ErrorReport
 from desktop_app.application.hashing import HashingOverview, TrainedHasher, short_title
 from desktop_app.application.hashing_text import (
     EMPTY_INVITATION,
@@ -134,6 +135,12 @@ class HashingPanel(QFrame):
         self.train_button.setText("Retrain…" if active else "Train…")
         self._fill_switch_combo(overview.trained)
         self._enable()
+
+    @Slot(object)
+    def show_overview_failure(self, report: ErrorReport) -> None:
+        """A read of the state failed: say so in the card; what was on show stays."""
+        self.message_label.setText(f"{report.summary}. {report.message}")
+        self.message_label.setVisible(True)
 
     def _fill_switch_combo(self, trained: tuple[TrainedHasher, ...]) -> None:
         self.switch_combo.clear()
