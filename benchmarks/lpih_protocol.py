@@ -14,7 +14,8 @@ Protocol (the spec asks that it be stated with the figures):
     from the feature label functions only, no refinement by inherited codes) and
     ``lpih(mu=0,rho=0)`` (no inheritance terms);
   - base on 𝓛: the wrapped hasher trained on the labelled rows only, its own functions
-    encoding queries and database;
+    encoding queries and database (built as LPIH builds it: an HPsEH base keeps LPIH's
+    μ = 1, not HPsEH's own default since session 13; so does the upper bound);
   - base codes on everything: ``lpih(relearn=objective,iterations=0,self_training=0)``,
     the base's codes of every training row carried onto a feature map fitted on all rows
     (stage 0 alone);
@@ -50,6 +51,7 @@ from core.errors import HashingInputError
 from core.hashing import Hasher, PairedFeatures, create_hasher
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from core.hashing.models.lpih import LPIH
+from core.hashing.models.lpih_settings import LPIHParams, base_settings
 from hashlens_bench.dataset import FeatureDataset, load_features
 from hashlens_bench.method_variant import parse_variant
 from hashlens_bench.splits import labelled_mask
@@ -110,6 +112,11 @@ def build(variant: str, bits: int, base: str) -> Hasher:
     return create_hasher(parsed.key, bits, **params)
 
 
+def build_base(base: str, bits: int) -> Hasher:
+    """The wrapped hasher as LPIH builds it (an HPsEH one with LPIH's μ), self-tuned."""
+    return create_hasher(base, bits, seed=0, **base_settings(LPIHParams(base=base)))
+
+
 def pseudo_quality(hasher: LPIH, labels: np.ndarray) -> dict[str, float]:
     """Micro precision/recall of the final pseudo-labels against the hidden labels."""
     report = hasher.report
@@ -150,7 +157,7 @@ def run_dataset(
     fixed = Scores()
     unsupervised = list(UNSUPERVISED[:1] if quick else UNSUPERVISED)
     for b in bits:
-        ev.run(fixed, "upper bound", build(base, b, base), full)
+        ev.run(fixed, "upper bound", build_base(base, b), full)
         for key in list(unsupervised):
             try:
                 ev.run(fixed, key, create_hasher(key, b), full)
@@ -175,7 +182,7 @@ def run_dataset(
             for variant in (*ablations, *extra, CARRIED):
                 ev.run(scores, variant, build(variant, b, base), semi)
             try:
-                ev.run(scores, "base on L", build(base, b, base), only)
+                ev.run(scores, "base on L", build_base(base, b), only)
             except ValueError as exc:  # fewer labelled rows than bits: no such code
                 print(f"  base on L at {b} bits: {exc}")
                 scores.maps[("base on L", b)] = (float("nan"), float("nan"))

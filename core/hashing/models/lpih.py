@@ -73,6 +73,9 @@ Departures from the spec, and why (the objective's own: lpih_objective.py):
   before, worst cell −1.5 %, 15 of 15 cells above stage 0; also tuning stage 0's 𝓜 on 𝓛
   (``"both"``) scored +1.75 % with a −2.6 % cell (docs/methods/lpih.md, "The relearned
   hasher tunes itself").
+* An HPsEH 𝓜 keeps μ = 1 (``base_fusion``, session 13): HPsEH's own default became
+  μ = 0.5, chosen for HPsEH trained on every label, and every LPIH figure (issue 14's
+  item 5 included) was measured with μ = 1; μ = 0.5 inside LPIH is not measured.
 * The self-training round rebuilds the code scorers from the new codes of 𝓛, not from
   RᵀU_l: they live in the code space the pseudo-labels are read from.
 * Calibration uses exact leave-one-out scores instead of k-fold (lpih_labels.py).
@@ -124,7 +127,7 @@ from core.hashing.models.lpih_objective import (
     semantic_matrix,
     stage3_weights,
 )
-from core.hashing.models.lpih_settings import LPIHParams, LPIHReport
+from core.hashing.models.lpih_settings import LPIHParams, LPIHReport, base_settings
 from core.hashing.models.preprocess import FeatureMap, fit_paired_feature_maps
 from core.hashing.models.semantic import SemanticMatrix
 from core.hashing.registry import create_hasher, get_spec
@@ -227,7 +230,7 @@ class LPIH(LinearHasher):
         labels = data.labels[:, classes]
         share = float(labelled.mean())
         r0 = self._base_bits(int(labelled.sum()))
-        base = create_hasher(self.params.base, r0, seed=self.seed)
+        base = self._new_base(r0)
         context.step(0, 4, "training the base method")
         on_labelled = PairedFeatures(data.image[labelled], data.text[labelled], labels[labelled])
         fit_nested(base, on_labelled, context, tune=self.params.tune_base == "both")
@@ -271,6 +274,11 @@ class LPIH(LinearHasher):
         if self._base is not None and self._base.tuning is not None:
             base_tuning["relearned"] = self._base.tuning
         self.report = LPIHReport(labelled, classes, pseudo, r0, False, seconds, graph, base_tuning)
+
+    def _new_base(self, n_bits: int) -> Hasher:
+        """An unfitted 𝓜 with the settings LPIH gives it."""
+        p = self.params
+        return create_hasher(p.base, n_bits, seed=self.seed, **base_settings(p))
 
     def nested_tuning(self) -> dict[str, TuningReport]:
         """The wrapped hashers' searches of the last fit ("relearned hpseh", say)."""
@@ -336,7 +344,7 @@ class LPIH(LinearHasher):
             merged[~labelled] = widened_labels(pseudo.hard, pseudo.scores, top, p.pseudo_ratio)
             if clusters is not None:
                 merged = np.hstack([merged, clusters])
-            base = create_hasher(p.base, self.n_bits, seed=self.seed)
+            base = self._new_base(self.n_bits)
             if tuning is not None:
                 base.use_tuning(tuning)
             everything = PairedFeatures(data.image, data.text, merged)

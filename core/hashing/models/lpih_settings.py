@@ -32,6 +32,9 @@ class LPIHParams:
     """Hyperparameters of LPIH (symbols in the module docstring)."""
 
     base: str = "hpseh"
+    base_fusion: float = 1.0
+    """μ of an HPsEH base (HPsEH's ``fusion``; ignored for other bases): 1, the value
+    every LPIH figure was measured with, where HPsEH alone defaults to 0.5 (session 13)."""
     base_bits: int = 0
     mu: float = 0.05
     rho: float = 0.0
@@ -80,6 +83,11 @@ class LPIHParams:
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect
     pseudo-labels (spec §2.4's "oracle labels on 𝓤"). The app never sets it."""
+
+
+def base_settings(params: LPIHParams) -> dict[str, float]:
+    """The settings LPIH gives its wrapped hasher 𝓜: an HPsEH one gets μ = ``base_fusion``."""
+    return {"fusion": params.base_fusion} if params.base == "hpseh" else {}
 
 
 @dataclass

@@ -29,6 +29,7 @@ from core.hashing.models.lpih_objective import (
     procrustes,
     stage3_weights,
 )
+from core.hashing.models.lpih_settings import LPIHParams, base_settings
 from core.hashing.models.preprocess import fit_paired_feature_maps
 from core.hashing.models.semantic import SemanticMatrix, label_factor, prior_omega
 from core.progress import CancelToken
@@ -52,6 +53,11 @@ def fitted(seed: int) -> LPIH:
     lpih = create_hasher("lpih", 32).fit(semi(pairs(seed), labelled(seed)))
     assert isinstance(lpih, LPIH)
     return lpih
+
+
+def lpih_base(bits: int, **settings: Any) -> Hasher:
+    """HPsEH as LPIH builds its base 𝓜 (μ = 1 since session 13, HPsEH's own default 0.5)."""
+    return create_hasher("hpseh", bits, seed=0, **base_settings(LPIHParams()), **settings)
 
 
 def semi(d: Clustered, mask: np.ndarray) -> PairedFeatures:
@@ -208,7 +214,7 @@ def test_procrustes_is_semi_orthogonal_and_maximises_alignment() -> None:
 def test_lpih_beats_its_base_trained_on_the_labelled_rows(seed: int) -> None:
     d, mask = pairs(seed), labelled(seed)
     lpih = fitted(seed)
-    base = create_hasher("hpseh", 32).fit(
+    base = lpih_base(32).fit(
         PairedFeatures(d.image[:N][mask], d.text[:N][mask], d.labels[:N][mask])
     )
     assert cross_map(lpih, d) > cross_map(base, d) + 0.05
@@ -316,7 +322,7 @@ def test_almost_everything_labelled_falls_back_to_the_base(
     with caplog.at_level(logging.WARNING):
         lpih = create_hasher("lpih", 16).fit(PairedFeatures(image, text, labels, mask))
     assert "nothing to predict" in caplog.text
-    base = create_hasher("hpseh", 16, tune=False)  # a base inside LPIH's fit is not tuned
+    base = lpih_base(16, tune=False)  # a base inside LPIH's fit is not tuned
     base.fit(PairedFeatures(image[mask], text[mask], labels[mask]))
     np.testing.assert_array_equal(lpih.encode_image(d.image), base.encode_image(d.image))
     again = Hasher.from_bytes(lpih.to_bytes())
@@ -325,6 +331,24 @@ def test_almost_everything_labelled_falls_back_to_the_base(
     assert isinstance(unmasked, LPIH)
     assert unmasked.report is not None
     assert unmasked.report.fallback
+
+
+@pytest.mark.parametrize("mu", [1.0, 0.5])
+def test_an_hpseh_base_gets_lpih_s_fusion_weight_not_hpseh_s_default(mu: float) -> None:
+    d, n = pairs(0), 300
+    mask = np.ones(n, dtype=bool)
+    mask[:2] = False  # falls back to 𝓜 on the labelled rows, whose codes show its settings
+    image, text, labels = d.image[:n], d.text[:n], d.labels[:n]
+    lpih = create_hasher("lpih", 16, base_fusion=mu).fit(PairedFeatures(image, text, labels, mask))
+    labelled_only = PairedFeatures(image[mask], text[mask], labels[mask])
+    codes = {
+        fusion: create_hasher("hpseh", 16, tune=False, fusion=fusion)
+        .fit(labelled_only)
+        .encode_image(d.image)
+        for fusion in (1.0, 0.5)
+    }
+    assert not np.array_equal(codes[1.0], codes[0.5])  # the weight shows in the codes
+    np.testing.assert_array_equal(lpih.encode_image(d.image), codes[mu])
 
 
 @pytest.mark.parametrize(
@@ -361,7 +385,7 @@ def test_soft_label_settings_out_of_range_are_refused(params: dict[str, Any]) ->
 def test_soft_pseudo_labels_beat_the_base_trained_on_the_labelled_rows() -> None:
     d, mask = pairs(0), labelled(0)
     soft = create_hasher("lpih", 32, pseudo="soft").fit(semi(d, mask))
-    base = create_hasher("hpseh", 32).fit(
+    base = lpih_base(32).fit(
         PairedFeatures(d.image[:N][mask], d.text[:N][mask], d.labels[:N][mask])
     )
     assert cross_map(soft, d) > cross_map(base, d) + 0.05
@@ -438,9 +462,7 @@ def test_relearning_with_perfect_pseudo_labels_is_the_base_trained_on_every_labe
     assert oracle.report is not None
     classes = oracle.report.classes
     # Both tune (LPIH's relearned base since session 12): same labels, same search.
-    every = create_hasher("hpseh", 32).fit(
-        PairedFeatures(d.image[:N], d.text[:N], d.labels[:N][:, classes])
-    )
+    every = lpih_base(32).fit(PairedFeatures(d.image[:N], d.text[:N], d.labels[:N][:, classes]))
     assert every.tuning is not None
     assert oracle.nested_tuning()["relearned hpseh"].chosen == every.tuning.chosen
     np.testing.assert_array_equal(oracle.encode_image(d.image), every.encode_image(d.image))
