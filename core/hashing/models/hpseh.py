@@ -54,8 +54,10 @@ Departures from the spec, and why:
   first: over 50 cells (5 sets, seeds 0–4, 32/64 bits) HPsEH's mean rose by 0.0055 and
   its wins against BATCH from 27 to 39; it lost 0.002 on single-label emoji and gained
   most on multi-label emoji (+0.015), where S_q alone blurs "shares a label"
-  (docs/methods/hpseh.md, "Session 13"). LPIH's bases keep μ = 1 (``base_fusion``),
-  the setting its figures were measured with.
+  (docs/methods/hpseh.md, "Session 13"). Run once afterwards on the never-tuned-on
+  sets (80 cells), it turned HPsEH's small loss to BATCH on Tabler into a tie and cost
+  0.0067 on MDI, where HPsEH still wins: a wash overall (−0.0001). LPIH's bases keep
+  μ = 1 (``base_fusion``), the setting its figures were measured with.
 * ``nu`` (ν, session 10) enhances the pairwise semantics with the item-to-item similarity
   of the kernel features of both modalities, K̄ (semantic.py), a departure from the
   spec, whose S comes from labels alone. The idea: S has rank at most c + 1, so with
