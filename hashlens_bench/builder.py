@@ -31,6 +31,7 @@ from core.types import FloatArray
 from hashlens_bench.catalogue import Catalogue
 from hashlens_bench.dataset import FeatureDataset
 from hashlens_bench.emoji_source import LabelScheme, load_emoji_catalogue
+from hashlens_bench.fontawesome_source import load_fontawesome_catalogue
 from hashlens_bench.image_descriptors import DescriptorSettings, describe_svgs, render_svg
 from hashlens_bench.mdi_source import load_mdi_catalogue
 from hashlens_bench.npm_packages import NpmPackage, PackageFetcher, fetch_package
@@ -41,12 +42,12 @@ from hashlens_bench.text_features import minilm_features, minilm_version, tfidf_
 
 logger = logging.getLogger(__name__)
 
-SourceName = Literal["emoji", "phosphor", "tabler", "mdi"]
+SourceName = Literal["emoji", "phosphor", "tabler", "mdi", "fontawesome"]
 TextKind = Literal["minilm", "tfidf", "clip"]
 ImageKind = Literal["descriptors", "clip"]
-SOURCES: tuple[SourceName, ...] = ("emoji", "phosphor", "tabler", "mdi")
+SOURCES: tuple[SourceName, ...] = ("emoji", "phosphor", "tabler", "mdi", "fontawesome")
 #: Sources kept out of every tuning sweep (see docs/benchmarks.md, "Generalisation").
-HELD_OUT_SOURCES: tuple[SourceName, ...] = ("tabler", "mdi")
+HELD_OUT_SOURCES: tuple[SourceName, ...] = ("tabler", "mdi", "fontawesome")
 CLIP_RENDER_PX = 224
 _CACHE_VERSION = 1
 
@@ -56,7 +57,8 @@ class BuildOptions:
     """What to build.
 
     Attributes:
-        source: ``"emoji"``, ``"phosphor"``, or the held-out ``"tabler"`` or ``"mdi"``.
+        source: ``"emoji"``, ``"phosphor"``, or the held-out ``"tabler"``, ``"mdi"`` or
+            ``"fontawesome"``.
         text: Text features: ``"minilm"``, ``"tfidf"`` or ``"clip"``.
         image: Image features: ``"descriptors"`` or ``"clip"``.
         seed: Seed of the split.
@@ -155,6 +157,8 @@ def read_catalogue(options: BuildOptions, fetch: PackageFetcher) -> Catalogue:
         return load_tabler_catalogue(fetch)
     if options.source == "mdi":
         return load_mdi_catalogue(fetch)
+    if options.source == "fontawesome":
+        return load_fontawesome_catalogue(fetch)
     raise DatasetError(f"Unknown benchmark source {options.source!r}; use one of {SOURCES}.")
 
 
