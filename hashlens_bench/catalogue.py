@@ -96,3 +96,29 @@ def read_package_json(path: Path) -> Any:
         raise DatasetError(
             f"Could not read {path.name} from a benchmark package.", str(exc)
         ) from exc
+
+
+def icon_catalogue(
+    name: str,
+    artworks: Sequence[Artwork],
+    package: NpmPackage,
+    styles: Sequence[str],
+    label_scheme: str,
+    uncategorised: int,
+) -> Catalogue:
+    """The catalogue of an icon set whose icons are drawn in ``styles`` and split by name.
+
+    Raises:
+        DatasetError: No icon carries a label.
+    """
+    if not artworks:
+        raise DatasetError(f"The {package.name} package holds no categorised icons.")
+    used = tuple(sorted({label for artwork in artworks for label in artwork.labels}))
+    notes: dict[str, Any] = {
+        "styles": list(styles),
+        "label_scheme": label_scheme,
+        "items": len({a.key for a in artworks}),
+        "items_without_category": uncategorised,
+        "grouped_by": "icon name",
+    }
+    return Catalogue(name, artworks, used, (package,), notes)

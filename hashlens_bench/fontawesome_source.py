@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from core.errors import DatasetError
-from hashlens_bench.catalogue import Artwork, Catalogue
+from hashlens_bench.catalogue import Artwork, Catalogue, icon_catalogue
 from hashlens_bench.npm_packages import NpmPackage, PackageFetcher
 from hashlens_bench.tabler_source import icon_text
 
@@ -54,17 +54,7 @@ def load_fontawesome_catalogue(fetch: PackageFetcher) -> Catalogue:
             path = root / "svgs" / style / f"{name}.svg"
             if path.is_file():
                 artworks.append(Artwork(str(name), style, path.read_bytes(), text, labels))
-    if not artworks:
-        raise DatasetError("The Font Awesome package holds no categorised icons.")
-    used = tuple(sorted({label for artwork in artworks for label in artwork.labels}))
-    notes: dict[str, Any] = {
-        "styles": list(STYLES),
-        "label_scheme": "categories",
-        "items": len({a.key for a in artworks}),
-        "items_without_category": uncategorised,
-        "grouped_by": "icon name",
-    }
-    return Catalogue("fontawesome", artworks, used, (FONTAWESOME,), notes)
+    return icon_catalogue("fontawesome", artworks, FONTAWESOME, STYLES, "categories", uncategorised)
 
 
 def _read_table(path: Path) -> Mapping[Any, Any]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.errors import DatasetError
-from hashlens_bench.catalogue import Artwork, Catalogue, read_package_json
+from hashlens_bench.catalogue import Artwork, Catalogue, icon_catalogue, read_package_json
 from hashlens_bench.npm_packages import NpmPackage, PackageFetcher
 
 STYLES = ("outline", "filled")
@@ -45,17 +45,7 @@ def load_tabler_catalogue(fetch: PackageFetcher) -> Catalogue:
             path = root / "icons" / style / f"{name}.svg"
             if path.is_file():
                 artworks.append(Artwork(name, style, path.read_bytes(), text, (category,)))
-    if not artworks:
-        raise DatasetError("The @tabler/icons package holds no categorised icons.")
-    used = tuple(sorted({label for artwork in artworks for label in artwork.labels}))
-    notes: dict[str, Any] = {
-        "styles": list(STYLES),
-        "label_scheme": "category",
-        "items": len({a.key for a in artworks}),
-        "items_without_category": uncategorised,
-        "grouped_by": "icon name",
-    }
-    return Catalogue("tabler", artworks, used, (TABLER,), notes)
+    return icon_catalogue("tabler", artworks, TABLER, STYLES, "category", uncategorised)
 
 
 def icon_text(name: str, tags: Sequence[Any], extra: Sequence[Any] = ()) -> str:

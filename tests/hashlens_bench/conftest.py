@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core import paths
 from hashlens_bench import emoji_source
 from hashlens_bench.npm_packages import NpmPackage
 from hashlens_bench.phosphor_source import PHOSPHOR
@@ -25,6 +26,30 @@ def svg(shape: str, colour: str, size: int = 32) -> str:
     """A small SVG document with one filled shape."""
     body = _SHAPES[shape].format(c=colour)
     return f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}">{body}</svg>'
+
+
+def write_svg(path: Path, shape: str, colour: str = "#000") -> None:
+    """Write :func:`svg` to ``path``, making its folders."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(svg(shape, colour), encoding="utf-8")
+
+
+def serve(package: NpmPackage, root: Path) -> Fetch:
+    """A fetcher that serves the fixture folder ``root`` for ``package`` only."""
+
+    def fetch(asked: NpmPackage) -> Path:
+        assert asked == package
+        return root
+
+    return fetch
+
+
+def install_in_cache(package: NpmPackage, root: Path) -> None:
+    """Move the fixture folder where the CLI's npm fetch finds an unpacked ``package``."""
+    target = paths.cache_dir() / "bench" / "npm" / package.tarball_name.removesuffix(".tgz")
+    target.mkdir(parents=True)
+    root.rename(target / "package")
+    (target / ".hashlens-unpacked").write_text("fixture", encoding="utf-8")
 
 
 # (hexcode, emoji, label, tags, subgroup id, shape, colour)

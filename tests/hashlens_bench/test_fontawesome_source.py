@@ -7,15 +7,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core import paths
 from core.errors import DatasetError
 from desktop_app.cli.main import run
 from hashlens_bench.builder import BuildOptions, build_dataset
 from hashlens_bench.dataset import load_features
 from hashlens_bench.fontawesome_source import FONTAWESOME, load_fontawesome_catalogue
 from hashlens_bench.image_descriptors import DescriptorSettings
-from hashlens_bench.npm_packages import NpmPackage
-from tests.hashlens_bench.conftest import Fetch, svg
+from tests.hashlens_bench.conftest import install_in_cache, serve, write_svg
 
 SMALL = DescriptorSettings(size_px=32, hog_cell_px=8)
 
@@ -60,24 +58,14 @@ def fa_root(tmp_path: Path) -> Path:
     _write_yaml(root / "metadata" / "categories.yml", categories)
     for name, (_, _, styles, shape) in ICONS.items():
         for style in styles:
-            path = root / "svgs" / style / f"{name}.svg"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(svg(shape, "#000"), encoding="utf-8")
+            write_svg(root / "svgs" / style / f"{name}.svg", shape)
     return root
-
-
-def _serve(package: NpmPackage, root: Path) -> Fetch:
-    def fetch(asked: NpmPackage) -> Path:
-        assert asked == package
-        return root
-
-    return fetch
 
 
 def test_catalogue_draws_each_categorised_icon_in_its_styles_with_all_its_categories(
     fa_root: Path,
 ) -> None:
-    catalogue = load_fontawesome_catalogue(_serve(FONTAWESOME, fa_root))
+    catalogue = load_fontawesome_catalogue(serve(FONTAWESOME, fa_root))
 
     drawn = [(a.key, a.style) for a in catalogue.artworks]
     assert ("house", "regular") in drawn
@@ -101,21 +89,21 @@ def test_a_catalogue_that_is_not_a_table_is_a_dataset_error(fa_root: Path) -> No
     (fa_root / "metadata" / "categories.yml").write_text("- just\n- a list\n", encoding="utf-8")
 
     with pytest.raises(DatasetError, match=r"categories\.yml is not a table"):
-        load_fontawesome_catalogue(_serve(FONTAWESOME, fa_root))
+        load_fontawesome_catalogue(serve(FONTAWESOME, fa_root))
 
 
 def test_broken_yaml_is_a_dataset_error_naming_the_file(fa_root: Path) -> None:
     (fa_root / "metadata" / "icons.yml").write_text("house: [unclosed\n", encoding="utf-8")
 
     with pytest.raises(DatasetError, match=r"Could not read icons\.yml"):
-        load_fontawesome_catalogue(_serve(FONTAWESOME, fa_root))
+        load_fontawesome_catalogue(serve(FONTAWESOME, fa_root))
 
 
 def test_a_package_without_categorised_icons_is_a_dataset_error(fa_root: Path) -> None:
     _write_yaml(fa_root / "metadata" / "categories.yml", {"empty": {"label": "Empty", "icons": []}})
 
     with pytest.raises(DatasetError, match="no categorised icons"):
-        load_fontawesome_catalogue(_serve(FONTAWESOME, fa_root))
+        load_fontawesome_catalogue(serve(FONTAWESOME, fa_root))
 
 
 def test_build_keeps_both_drawings_of_an_icon_on_one_side_and_records_the_licence(
@@ -123,7 +111,7 @@ def test_build_keeps_both_drawings_of_an_icon_on_one_side_and_records_the_licenc
 ) -> None:
     options = BuildOptions("fontawesome", text="tfidf", query_fraction=0.34, descriptors=SMALL)
 
-    data = build_dataset(options, cache=tmp_path / "cache", fetch=_serve(FONTAWESOME, fa_root))
+    data = build_dataset(options, cache=tmp_path / "cache", fetch=serve(FONTAWESOME, fa_root))
 
     assert data.n_items == 8  # house and hospital twice, four icons once
     assert data.groups is not None
@@ -137,10 +125,7 @@ def test_build_keeps_both_drawings_of_an_icon_on_one_side_and_records_the_licenc
 def test_cli_builds_the_held_out_font_awesome_set(
     fa_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target = paths.cache_dir() / "bench" / "npm" / FONTAWESOME.tarball_name.removesuffix(".tgz")
-    target.mkdir(parents=True)
-    fa_root.rename(target / "package")
-    (target / ".hashlens-unpacked").write_text("fixture", encoding="utf-8")
+    install_in_cache(FONTAWESOME, fa_root)
     out = tmp_path / "fontawesome.npz"
 
     code = run(["dataset", "build", "fontawesome", "--text", "tfidf", "--out", str(out),

@@ -7,16 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from core import paths
 from core.errors import DatasetError
 from desktop_app.cli.main import run
 from hashlens_bench.builder import BuildOptions, build_dataset
 from hashlens_bench.dataset import load_features
 from hashlens_bench.image_descriptors import DescriptorSettings
 from hashlens_bench.mdi_source import MDI, load_mdi_catalogue
-from hashlens_bench.npm_packages import NpmPackage
 from hashlens_bench.tabler_source import TABLER, icon_text, load_tabler_catalogue
-from tests.hashlens_bench.conftest import Fetch, svg
+from tests.hashlens_bench.conftest import install_in_cache, serve, write_svg
 
 SMALL = DescriptorSettings(size_px=32, hog_cell_px=8)
 
@@ -57,9 +55,7 @@ def tabler_root(tmp_path: Path) -> Path:
         for style, colour in (("outline", "#000"), ("filled", "#333")):
             if style == "filled" and not filled:
                 continue
-            path = root / "icons" / style / f"{name}.svg"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(svg(shape, colour), encoding="utf-8")
+            write_svg(root / "icons" / style / f"{name}.svg", shape, colour)
     return root
 
 
@@ -72,24 +68,14 @@ def mdi_root(tmp_path: Path) -> Path:
     ]
     _write(root / "meta.json", meta)
     for name, *_, shape in MDI_ICONS:
-        path = root / "svg" / f"{name}.svg"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(svg(shape, "#000"), encoding="utf-8")
+        write_svg(root / "svg" / f"{name}.svg", shape)
     return root
-
-
-def _serve(package: NpmPackage, root: Path) -> Fetch:
-    def fetch(asked: NpmPackage) -> Path:
-        assert asked == package
-        return root
-
-    return fetch
 
 
 def test_tabler_catalogue_draws_each_icon_in_its_styles_with_one_category(
     tabler_root: Path,
 ) -> None:
-    catalogue = load_tabler_catalogue(_serve(TABLER, tabler_root))
+    catalogue = load_tabler_catalogue(serve(TABLER, tabler_root))
 
     keys = [a.key for a in catalogue.artworks]
     assert "no-category" not in keys  # an icon without a category has no label
@@ -109,7 +95,7 @@ def test_icon_text_lists_words_once_without_repeating_the_name() -> None:
 
 
 def test_mdi_catalogue_groups_variants_by_family_and_keeps_every_tag(mdi_root: Path) -> None:
-    catalogue = load_mdi_catalogue(_serve(MDI, mdi_root))
+    catalogue = load_mdi_catalogue(serve(MDI, mdi_root))
 
     styles = {a.style: a for a in catalogue.artworks}
     assert set(styles) == {
@@ -127,13 +113,13 @@ def test_mdi_catalogue_groups_variants_by_family_and_keeps_every_tag(mdi_root: P
 def test_mdi_without_a_tagged_icon_is_a_dataset_error(tmp_path: Path) -> None:
     _write(tmp_path / "meta.json", [{"name": "x", "id": "1", "tags": []}])
     with pytest.raises(DatasetError, match="no tagged icons"):
-        load_mdi_catalogue(_serve(MDI, tmp_path))
+        load_mdi_catalogue(serve(MDI, tmp_path))
 
 
 def test_tabler_that_is_not_a_table_is_a_dataset_error(tmp_path: Path) -> None:
     _write(tmp_path / "icons.json", ["not", "a", "table"])
     with pytest.raises(DatasetError, match="not a table of icons"):
-        load_tabler_catalogue(_serve(TABLER, tmp_path))
+        load_tabler_catalogue(serve(TABLER, tmp_path))
 
 
 def test_mdi_build_never_splits_a_family_and_records_licence(
@@ -141,7 +127,7 @@ def test_mdi_build_never_splits_a_family_and_records_licence(
 ) -> None:
     options = BuildOptions("mdi", text="tfidf", query_fraction=0.34, descriptors=SMALL)
 
-    data = build_dataset(options, cache=tmp_path / "cache", fetch=_serve(MDI, mdi_root))
+    data = build_dataset(options, cache=tmp_path / "cache", fetch=serve(MDI, mdi_root))
 
     assert data.n_items == 7
     assert data.groups is not None
@@ -159,10 +145,7 @@ def test_mdi_build_never_splits_a_family_and_records_licence(
 def test_cli_builds_the_held_out_tabler_set(
     tabler_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target = paths.cache_dir() / "bench" / "npm" / TABLER.tarball_name.removesuffix(".tgz")
-    target.mkdir(parents=True)
-    tabler_root.rename(target / "package")
-    (target / ".hashlens-unpacked").write_text("fixture", encoding="utf-8")
+    install_in_cache(TABLER, tabler_root)
     out = tmp_path / "tabler-tfidf.npz"
 
     code = run(["dataset", "build", "tabler", "--text", "tfidf", "--out", str(out),
