@@ -26,6 +26,8 @@ from hashlens_bench.npm_packages import NpmPackage, PackageFetcher
 from hashlens_bench.tabler_source import icon_text
 
 STYLES = ("solid", "regular", "brands")
+#: PyYAML's safe loader, in its C build where PyYAML has one (icons.yml is 1.5 MB).
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FONTAWESOME = NpmPackage(
     "@fortawesome/fontawesome-free",
     "7.3.1",
@@ -63,7 +65,7 @@ def _read_table(path: Path) -> Mapping[Any, Any]:
         table = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise DatasetError(
-            f"Could not read {path.name} from the Font Awesome package: {exc}"
+            f"Could not read {path.name} from the Font Awesome package.", str(exc)
         ) from exc
     if not isinstance(table, Mapping):
         raise DatasetError(f"Font Awesome's {path.name} is not a table.")
@@ -87,7 +89,3 @@ def _words(icon: Mapping[str, Any], section: str, field: str) -> list[Any]:
     block = icon.get(section)
     words = block.get(field) if isinstance(block, Mapping) else None
     return list(words) if isinstance(words, list) else []
-
-
-# The C loader reads the 1.5 MB icons.yml in a fraction of the pure-Python loader's time.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
