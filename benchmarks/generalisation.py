@@ -47,7 +47,10 @@ from hashlens_bench.splits import labelled_mask
 
 DATASETS = Path("/work/datasets")
 TUNED = ("emoji", "emoji-tfidf", "emoji-multilabel", "phosphor", "phosphor-tfidf")
-HELD_OUT = ("tabler", "tabler-tfidf", "mdi", "mdi-tfidf", "fontawesome", "fontawesome-tfidf")
+HELD_OUT = (
+    "tabler", "tabler-tfidf", "mdi", "mdi-tfidf", "fontawesome", "fontawesome-tfidf",
+    "remix", "remix-tfidf",
+)  # fmt: skip
 
 
 @dataclass

@@ -36,18 +36,19 @@ from hashlens_bench.image_descriptors import DescriptorSettings, describe_svgs, 
 from hashlens_bench.mdi_source import load_mdi_catalogue
 from hashlens_bench.npm_packages import NpmPackage, PackageFetcher, fetch_package
 from hashlens_bench.phosphor_source import load_phosphor_catalogue
+from hashlens_bench.remix_source import load_remix_catalogue
 from hashlens_bench.splits import DEFAULT_QUERY_FRACTION, Split, group_split
 from hashlens_bench.tabler_source import load_tabler_catalogue
 from hashlens_bench.text_features import minilm_features, minilm_version, tfidf_features
 
 logger = logging.getLogger(__name__)
 
-SourceName = Literal["emoji", "phosphor", "tabler", "mdi", "fontawesome"]
+SourceName = Literal["emoji", "phosphor", "tabler", "mdi", "fontawesome", "remix"]
 TextKind = Literal["minilm", "tfidf", "clip"]
 ImageKind = Literal["descriptors", "clip"]
-SOURCES: tuple[SourceName, ...] = ("emoji", "phosphor", "tabler", "mdi", "fontawesome")
+SOURCES: tuple[SourceName, ...] = ("emoji", "phosphor", "tabler", "mdi", "fontawesome", "remix")
 #: Sources kept out of every tuning sweep (see docs/benchmarks.md, "Generalisation").
-HELD_OUT_SOURCES: tuple[SourceName, ...] = ("tabler", "mdi", "fontawesome")
+HELD_OUT_SOURCES: tuple[SourceName, ...] = ("tabler", "mdi", "fontawesome", "remix")
 CLIP_RENDER_PX = 224
 _CACHE_VERSION = 1
 
@@ -57,8 +58,8 @@ class BuildOptions:
     """What to build.
 
     Attributes:
-        source: ``"emoji"``, ``"phosphor"``, or the held-out ``"tabler"``, ``"mdi"`` or
-            ``"fontawesome"``.
+        source: ``"emoji"``, ``"phosphor"``, or the held-out ``"tabler"``, ``"mdi"``,
+            ``"fontawesome"`` or ``"remix"``.
         text: Text features: ``"minilm"``, ``"tfidf"`` or ``"clip"``.
         image: Image features: ``"descriptors"`` or ``"clip"``.
         seed: Seed of the split.
@@ -159,6 +160,8 @@ def read_catalogue(options: BuildOptions, fetch: PackageFetcher) -> Catalogue:
         return load_mdi_catalogue(fetch)
     if options.source == "fontawesome":
         return load_fontawesome_catalogue(fetch)
+    if options.source == "remix":
+        return load_remix_catalogue(fetch)
     raise DatasetError(f"Unknown benchmark source {options.source!r}; use one of {SOURCES}.")
 
 

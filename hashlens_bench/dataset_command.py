@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 _TEXT_KINDS = ("minilm", "tfidf", "clip")
 _IMAGE_KINDS = ("descriptors", "clip")
 _LAYOUTS = ("split", "dlfh", "all-index")
+_SOURCES = ("emoji", "phosphor", "tabler", "mdi", "fontawesome", "remix")
 
 
 def add_dataset_parser(
@@ -29,7 +30,7 @@ def add_dataset_parser(
     actions = dataset.add_subparsers(dest="dataset_command", required=True, metavar="ACTION")
 
     build = actions.add_parser("build", help="fetch a labelled set by npm package and featurise it")
-    build.add_argument("source", choices=("emoji", "phosphor", "tabler", "mdi", "fontawesome"))
+    build.add_argument("source", choices=_SOURCES)
     build.add_argument("--text", choices=_TEXT_KINDS, default="minilm", help="default: minilm")
     build.add_argument(
         "--image", choices=_IMAGE_KINDS, default="descriptors", help="default: descriptors"
