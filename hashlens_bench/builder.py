@@ -64,7 +64,7 @@ class BuildOptions:
         image: Image features: ``"descriptors"`` or ``"clip"``.
         seed: Seed of the split.
         query_fraction: Share of source items whose images become queries.
-        label_scheme: Emoji labels: ``"subgroup"`` or ``"subgroup+tags"``.
+        label_scheme: Emoji labels: ``"subgroup"``, ``"subgroup+tags"`` or ``"group"``.
         descriptors: Rendering and descriptor settings.
     """
 

@@ -37,9 +37,10 @@ def add_dataset_parser(
     )
     build.add_argument(
         "--labels",
-        choices=("subgroup", "subgroup+tags"),
+        choices=("subgroup", "subgroup+tags", "group"),
         default="subgroup",
-        help="emoji only: subgroups, or subgroups plus frequent CLDR tags (multi-label)",
+        help="emoji only: subgroups, subgroups plus frequent CLDR tags (multi-label), or the "
+        "10 broad groups (a coarse diagnostic variant)",
     )
     build.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
     build.add_argument(

@@ -9,7 +9,9 @@ that draws it (Noto has no flags, so flags have two styles).
 Text per image: the emojibase label, then its CLDR tags, then the emojilib keywords,
 each word list once. Labels: the emojibase subgroup (99 in use); with
 ``label_scheme="subgroup+tags"`` also every CLDR tag carried by at least
-``TAG_MIN_ITEMS`` items (a multi-label variant; those tags also occur in the text).
+``TAG_MIN_ITEMS`` items (a multi-label variant; those tags also occur in the text);
+with ``label_scheme="group"`` the emojibase group instead (10 broad classes: a coarse
+single-label variant, for diagnosing how methods behave when classes are few).
 Join key across packages: uppercase hex code points without ``FE0F``.
 """
 
@@ -23,7 +25,7 @@ from core.errors import DatasetError
 from hashlens_bench.catalogue import Artwork, Catalogue, frequent_labels, read_package_json
 from hashlens_bench.npm_packages import NpmPackage, PackageFetcher
 
-LabelScheme = Literal["subgroup", "subgroup+tags"]
+LabelScheme = Literal["subgroup", "subgroup+tags", "group"]
 TAG_MIN_ITEMS = 15
 STYLES = ("noto", "twemoji", "openmoji")
 
@@ -71,7 +73,9 @@ def load_emoji_catalogue(
     """Read the five packages (fetched by ``fetch``) into a catalogue of artworks."""
     roots = {package.name: fetch(package) for package in PACKAGES}
     entries = _base_emoji(roots[EMOJIBASE.name])
-    subgroups = _subgroup_names(roots[EMOJIBASE.name])
+    groups_json = read_package_json(roots[EMOJIBASE.name] / "meta" / "groups.json")
+    subgroups = _names(groups_json, "subgroups")
+    groups = _names(groups_json, "groups") if label_scheme == "group" else {}
     keywords = _emojilib_keywords(roots[EMOJILIB.name])
     drawings: dict[str, Mapping[str, bytes]] = {
         "noto": iconify_svgs(roots[NOTO.name]),
@@ -87,7 +91,11 @@ def load_emoji_catalogue(
     for entry in entries:
         key = join_key(entry["hexcode"])
         tags = sorted(f"tag:{t}" for t in entry.get("tags", []) if t in tag_labels)
-        labels = (f"subgroup:{subgroups[entry['subgroup']]}", *tags)
+        labels = (
+            (f"group:{groups[entry['group']]}",)
+            if label_scheme == "group"
+            else (f"subgroup:{subgroups[entry['subgroup']]}", *tags)
+        )
         text = emoji_text(entry, keywords.get(_strip_fe0f(entry["emoji"]), []))
         for style in STYLES:
             svg = drawings[style].get(key)
@@ -122,12 +130,13 @@ def _base_emoji(root: Path) -> list[dict[str, Any]]:
     return [e for e in data if isinstance(e, dict) and "group" in e and "subgroup" in e]
 
 
-def _subgroup_names(root: Path) -> dict[int, str]:
-    meta = read_package_json(root / "meta" / "groups.json")
+def _names(meta: Any, table: str) -> dict[int, str]:
+    """``meta[table]`` of emojibase's ``groups.json`` (``"groups"``, ``"subgroups"``) by id."""
     try:
-        return {int(k): str(v) for k, v in meta["subgroups"].items()}
+        return {int(k): str(v) for k, v in meta[table].items()}
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise DatasetError("emojibase-data/meta/groups.json has no subgroup table.") from exc
+        what = table.removesuffix("s")
+        raise DatasetError(f"emojibase-data/meta/groups.json has no {what} table.") from exc
 
 
 def _emojilib_keywords(root: Path) -> dict[str, list[str]]:

@@ -64,6 +64,8 @@ EMOJI = [
     ("1F1EB-1F1F7", "\U0001f1eb\U0001f1f7", "flag: France", ["flag"], 4, "bar", "#00f"),
 ]
 SUBGROUPS = {0: "face-smiling", 1: "hand-fingers-open", 2: "animal-mammal", 3: "heart", 4: "flag"}
+GROUPS = {0: "smileys-emotion", 1: "people-body", 3: "animals-nature", 9: "flags"}
+GROUP_OF_SUBGROUP = {0: 0, 1: 1, 2: 3, 3: 0, 4: 9}  # as emojibase files them
 
 
 @pytest.fixture
@@ -76,12 +78,12 @@ def emoji_fetch(tmp_path: Path) -> Fetch:
     ]
     for hexcode, char, label, tags, subgroup, _, _ in EMOJI:
         entry: dict[str, object] = {"label": label, "hexcode": hexcode.replace("-FE0F", "")}
-        entry.update(emoji=char, tags=tags, group=subgroup, subgroup=subgroup)
+        entry.update(emoji=char, tags=tags, group=GROUP_OF_SUBGROUP[subgroup], subgroup=subgroup)
         if hexcode == "1F44B":  # a skin-tone variant, which the builder leaves out
             entry["skins"] = [{"label": "waving hand: dark skin tone", "hexcode": "1F44B-1F3FF"}]
         entries.append(entry)
     _write(base / "en" / "data.json", entries)
-    _write(base / "meta" / "groups.json", {"subgroups": SUBGROUPS, "groups": {}})
+    _write(base / "meta" / "groups.json", {"subgroups": SUBGROUPS, "groups": GROUPS})
     keywords = {
         char.replace("\ufe0f", ""): [label.replace(" ", "_"), "extra"]
         for _, char, label, *_ in EMOJI

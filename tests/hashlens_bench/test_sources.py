@@ -57,6 +57,19 @@ def test_emoji_multilabel_scheme_adds_frequent_tags(
     assert matrix.sum(axis=1).min() >= 1
 
 
+def test_emoji_group_scheme_labels_each_emoji_by_its_broad_group_only(emoji_fetch: Fetch) -> None:
+    catalogue = load_emoji_catalogue(emoji_fetch, "group")
+
+    labels = {a.key: a.labels for a in catalogue.artworks}
+    assert labels["1F436"] == ("group:animals-nature",)
+    assert labels["2764"] == ("group:smileys-emotion",)  # another subgroup, the same group
+    assert labels["1F600"] == labels["2764"]
+    assert catalogue.label_names == (
+        "group:animals-nature", "group:flags", "group:people-body", "group:smileys-emotion",
+    )  # fmt: skip
+    assert catalogue.notes["label_scheme"] == "group"
+
+
 def test_iconify_set_without_chars_is_a_dataset_error(tmp_path: Path) -> None:
     (tmp_path / "icons.json").write_text("[]", encoding="utf-8")
     (tmp_path / "chars.json").write_text("{}", encoding="utf-8")
