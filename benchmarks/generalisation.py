@@ -19,6 +19,11 @@ Protocol (stated with the figures in docs/benchmarks.md, "Generalisation (issue 
   does; without labels or CLIP prompts it refuses).
 * ``--train-limit N`` fits on a seeded random N training rows (the database stays whole),
   so the whole table fits a few minutes on a loaded machine.
+* ``--seed S`` draws those rows and seeds every hasher; a set with fewer training rows
+  than N keeps them all, so there S varies only the hashers. ``--split-seed S`` also
+  draws each file's query/database split again by item (``hashlens_bench.splits.resplit``,
+  the draw ``dataset build --seed S`` makes); TF-IDF files are refused, since their
+  vocabulary was fitted on the file's own training texts.
 * mAP over the whole database, I→T and T→I, relevance = at least one shared label,
   queries without a relevant item skipped. A method that refuses a dataset (ITQ needs
   image and text in one space) is reported as n/a with its message.
@@ -40,11 +45,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.errors import HashingInputError
+from core.errors import DatasetError, HashingInputError
 from core.hashing import PairedFeatures, create_hasher, hasher_specs
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 from hashlens_bench.dataset import FeatureDataset, load_features
-from hashlens_bench.splits import labelled_mask
+from hashlens_bench.splits import labelled_mask, resplit
 
 DATASETS = Path("/work/datasets")
 TUNED = ("emoji", "emoji-tfidf", "emoji-multilabel", "phosphor", "phosphor-tfidf")
@@ -97,6 +102,8 @@ def run_dataset(
     args: argparse.Namespace,
 ) -> None:
     data = load_features(path)
+    if args.split_seed is not None:
+        data = resplit(data, args.split_seed)
     name = path.stem
     rows = fit_rows(data, args.train_limit, args.seed)
     relevant = relevance(data.labels[data.query], data.labels[data.database])
@@ -211,6 +218,12 @@ def main() -> None:
     parser.add_argument("--labelled", type=float, default=0.1, help="semi-supervised share")
     parser.add_argument("--train-limit", type=int, default=0, help="0 = every training row")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--split-seed",
+        type=int,
+        help="draw each dataset's query/database split again, by item, at this seed (as "
+        "`dataset build --seed` does; refused for TF-IDF files). Default: the file's split",
+    )
     parser.add_argument("--out", type=Path, help="every cell as JSON")
     parser.add_argument("--markdown", type=Path, help="the tables as Markdown")
     parser.add_argument(
@@ -234,6 +247,12 @@ def main() -> None:
     held = [("never tuned on", p) for p in dataset_paths(args.held_out, args.held_dir)]
     # Alternate the groups, so that a run cut short still covers both.
     order = [job for pair in zip_longest(tuned, held) for job in pair if job is not None]
+    if args.split_seed is not None:  # refuse before any fit, not after an hour of them
+        for _, path in order:
+            try:
+                resplit(load_features(path), args.split_seed)
+            except DatasetError as exc:
+                raise SystemExit(f"{path.name}: {exc.user_message}") from exc
     for group, path in order:
         run_dataset(table, group, path, methods, bits, args)
         save(table, methods, bits, args)  # after every dataset: a partial run keeps its figures

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core.errors import DatasetError
-from hashlens_bench.dataset import IndexArray
+from hashlens_bench.dataset import FeatureDataset, IndexArray
+
+#: Text features fitted on a file's own training rows; a new split would leak queries into them.
+SPLIT_DEPENDENT_TEXT = frozenset({"tfidf"})
 
 DEFAULT_QUERY_FRACTION = 0.15
 
@@ -68,6 +71,35 @@ def group_split(
         query=_rows_of(groups, query_groups),
         database=_rows_of(groups, database_groups),
     )
+
+
+def resplit(data: FeatureDataset, seed: int) -> FeatureDataset:
+    """``data`` with its query / database / train split drawn again, by group, at ``seed``.
+
+    The same draw as ``hashlens dataset build SOURCE --seed SEED`` makes, at the query
+    share the file was built with, with train = database; so a study of split variance
+    needs no rebuild. Raises :class:`DatasetError` when the file records no groups, or
+    when its text features were fitted on its own training rows (TF-IDF), where a new
+    split would let query texts shape the vocabulary.
+    """
+    if data.groups is None:
+        raise DatasetError(
+            f"{data.name or 'This dataset'} records no source item per row, so it cannot be "
+            "split again by item. Rebuild it with another --seed instead."
+        )
+    kind = str(data.meta.get("text_features", {}).get("kind", ""))
+    if kind in SPLIT_DEPENDENT_TEXT:
+        raise DatasetError(
+            f"The {kind} text features of {data.name or 'this dataset'} were fitted on its own "
+            "training rows; a new split would let query texts shape them. Rebuild it with "
+            "`hashlens dataset build ... --seed SEED` instead.",
+            f"text_features.kind={kind}",
+        )
+    fraction = float(data.meta.get("split", {}).get("query_fraction", DEFAULT_QUERY_FRACTION))
+    split = group_split(data.groups, seed=seed, query_fraction=fraction)
+    described = {**split.describe(), "seed": seed, "query_fraction": fraction, "redrawn": True}
+    meta = {**data.meta, "split": {**dict(data.meta.get("split", {})), **described}}
+    return replace(data, train=split.train, query=split.query, database=split.database, meta=meta)
 
 
 def _rows_of(groups: IndexArray, chosen: IndexArray) -> IndexArray:
