@@ -52,41 +52,46 @@ RIDGES = (1e-5, 1e-2)
 
 @contextmanager
 def captured_codes(method: str) -> Iterator[list[np.ndarray]]:
-    """Record every training-code matrix B the method fits; the last is the final fit's."""
+    """Record every training-code matrix B the method fits; the last is the final fit's.
+
+    HPsEH's B is what ``HPsEH._solve`` returns; BATCH's is the target of its final
+    ``ridge`` call. Either is wrapped for the duration of the block, then restored.
+    """
     seen: list[np.ndarray] = []
+    owner: Any
     if method == "hpseh":
-        original = HPsEH._solve
+        owner, name = HPsEH, "_solve"
 
-        def solve(self: HPsEH, *args: Any, **kwargs: Any) -> Any:
-            B, proj = original(self, *args, **kwargs)
-            seen.append(np.array(B))
-            return B, proj
+        def record(original: Callable[..., Any]) -> Callable[..., Any]:
+            def solve(self: HPsEH, *args: Any, **kwargs: Any) -> Any:
+                B, proj = original(self, *args, **kwargs)
+                seen.append(np.array(B))
+                return B, proj
 
-        HPsEH._solve = solve  # type: ignore[method-assign]
-        try:
-            yield seen
-        finally:
-            HPsEH._solve = original  # type: ignore[method-assign]
+            return solve
     else:
-        original_ridge: Callable[..., Any] = batch_module.ridge
+        owner, name = batch_module, "ridge"
 
-        def recording_ridge(Phi: Any, T: Any, gamma: float) -> Any:
-            seen.append(np.array(T))
-            return original_ridge(Phi, T, gamma)
+        def record(original: Callable[..., Any]) -> Callable[..., Any]:
+            def recording_ridge(Phi: Any, T: Any, gamma: float) -> Any:
+                seen.append(np.array(T))
+                return original(Phi, T, gamma)
 
-        batch_module.ridge = recording_ridge  # type: ignore[assignment]
-        try:
-            yield seen
-        finally:
-            batch_module.ridge = original_ridge  # type: ignore[assignment]
+            return recording_ridge
+
+    original = getattr(owner, name)
+    setattr(owner, name, record(original))
+    try:
+        yield seen
+    finally:
+        setattr(owner, name, original)
 
 
 Encode = Callable[[int, np.ndarray], np.ndarray]
 
 
-def score(data: FeatureDataset, encode: Encode, bits: int) -> float:
+def score(data: FeatureDataset, relevant: np.ndarray, encode: Encode, bits: int) -> float:
     """Mean of I→T and T→I mAP with ``encode(modality, rows) -> packed codes``."""
-    relevant = relevance(data.labels[data.query], data.labels[data.database])
     i2t = hamming_matrix(encode(0, data.query), encode(1, data.database), bits)
     t2i = hamming_matrix(encode(1, data.query), encode(0, data.database), bits)
     return float((evaluate_ranking(i2t, relevant).map + evaluate_ranking(t2i, relevant).map) / 2)
@@ -99,6 +104,7 @@ def run_cell(data: FeatureDataset, bits: int, seed: int) -> dict[str, float]:
     codes: dict[str, np.ndarray] = {}
     out: dict[str, float] = {}
     features = (data.image, data.text)
+    relevant = relevance(data.labels[data.query], data.labels[data.database])
     for method in ("hpseh", "batch"):
         hasher = create_hasher(method, bits, seed=seed)
         with captured_codes(method) as seen:
@@ -109,7 +115,7 @@ def run_cell(data: FeatureDataset, bits: int, seed: int) -> dict[str, float]:
             x = features[m][idx]
             return h.encode_image(x) if m == 0 else h.encode_text(x)
 
-        out[f"own:{method}"] = score(data, own, bits)
+        out[f"own:{method}"] = score(data, relevant, own, bits)
     R = np.random.default_rng(seed).standard_normal((data.labels.shape[1], bits))
     codes["labels"] = np.where(normalised_labels(data.labels[rows]) @ R >= 0, 1.0, -1.0)
     maps, Phi = fit_paired_feature_maps(train, "kernel", np.random.default_rng(seed), rows.size)
@@ -121,7 +127,7 @@ def run_cell(data: FeatureDataset, bits: int, seed: int) -> dict[str, float]:
                 projected = maps[m].transform(features[m][idx]) @ W[m].astype(np.float32)
                 return pack_bits(projected >= 0)
 
-            out[f"common:{name}:xi={xi:g}"] = score(data, common, bits)
+            out[f"common:{name}:xi={xi:g}"] = score(data, relevant, common, bits)
     return out
 
 

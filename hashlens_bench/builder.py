@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 SourceName = Literal["emoji", "phosphor", "tabler", "mdi", "fontawesome", "remix"]
 TextKind = Literal["minilm", "tfidf", "clip"]
 ImageKind = Literal["descriptors", "clip"]
-SOURCES: tuple[SourceName, ...] = ("emoji", "phosphor", "tabler", "mdi", "fontawesome", "remix")
+SOURCES: tuple[SourceName, ...] = get_args(SourceName)
 #: Sources kept out of every tuning sweep (see docs/benchmarks.md, "Generalisation").
 HELD_OUT_SOURCES: tuple[SourceName, ...] = ("tabler", "mdi", "fontawesome", "remix")
 CLIP_RENDER_PX = 224

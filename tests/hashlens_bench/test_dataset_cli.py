@@ -12,7 +12,8 @@ import scipy.io
 
 from core import paths
 from desktop_app.cli.main import run
-from hashlens_bench import emoji_source
+from hashlens_bench import dataset_command, emoji_source
+from hashlens_bench.builder import SOURCES
 from hashlens_bench.dataset import load_features
 from tests.conftest import TinyClip
 from tests.hashlens_bench.conftest import Fetch
@@ -116,3 +117,8 @@ def test_bad_inputs_are_worded_for_a_person(
     assert "--query-fraction must lie between 0 and 1" in err
     assert "Traceback" not in err
     assert not os.path.exists(tmp_path / "o.npz")
+
+
+def test_the_cli_offers_exactly_the_sources_the_builder_knows() -> None:
+    # The CLI keeps its own copy so that parsing arguments does not import the builder.
+    assert dataset_command._SOURCES == SOURCES
