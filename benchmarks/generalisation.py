@@ -7,9 +7,9 @@ Protocol (stated with the figures in docs/benchmarks.md, "Generalisation (issue 
   this script measures them as a user gets them.
 * Datasets fall in two groups. **Tuned on**: the sets every default and sweep so far was
   chosen on (emoji, Phosphor and their variants, ``/work/datasets/*.npz``). **Never tuned
-  on**: the held-out sets (Tabler, Material Design Icons, Font Awesome, Remix Icon and
-  their variants, ``/work/datasets/heldout/*.npz``); no setting anywhere may be chosen by
-  looking at them.
+  on**: the held-out sets (Tabler, Material Design Icons, Font Awesome, Remix Icon,
+  IconPark, Unicons and their variants, ``/work/datasets/heldout/*.npz``); no setting
+  anywhere may be chosen by looking at them.
 * Each dataset keeps its own split: fit on its training rows, queries never trained on,
   the database searched. Supervised methods get every training label; unsupervised
   methods get none; semi-supervised methods (LPIH) get a seeded share of the training
@@ -55,7 +55,7 @@ DATASETS = Path("/work/datasets")
 TUNED = ("emoji", "emoji-tfidf", "emoji-multilabel", "phosphor", "phosphor-tfidf")
 HELD_OUT = (
     "tabler", "tabler-tfidf", "mdi", "mdi-tfidf", "fontawesome", "fontawesome-tfidf",
-    "remix", "remix-tfidf",
+    "remix", "remix-tfidf", "iconpark", "iconpark-tfidf", "unicons", "unicons-tfidf",
 )  # fmt: skip
 
 

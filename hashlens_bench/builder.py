@@ -32,6 +32,7 @@ from hashlens_bench.catalogue import Catalogue
 from hashlens_bench.dataset import FeatureDataset
 from hashlens_bench.emoji_source import LabelScheme, load_emoji_catalogue
 from hashlens_bench.fontawesome_source import load_fontawesome_catalogue
+from hashlens_bench.iconify_source import load_iconify_catalogue
 from hashlens_bench.image_descriptors import DescriptorSettings, describe_svgs, render_svg
 from hashlens_bench.mdi_source import load_mdi_catalogue
 from hashlens_bench.npm_packages import NpmPackage, PackageFetcher, fetch_package
@@ -43,12 +44,16 @@ from hashlens_bench.text_features import minilm_features, minilm_version, tfidf_
 
 logger = logging.getLogger(__name__)
 
-SourceName = Literal["emoji", "phosphor", "tabler", "mdi", "fontawesome", "remix"]
+SourceName = Literal[
+    "emoji", "phosphor", "tabler", "mdi", "fontawesome", "remix", "iconpark", "unicons"
+]
 TextKind = Literal["minilm", "tfidf", "clip"]
 ImageKind = Literal["descriptors", "clip"]
 SOURCES: tuple[SourceName, ...] = get_args(SourceName)
 #: Sources kept out of every tuning sweep (see docs/benchmarks.md, "Generalisation").
-HELD_OUT_SOURCES: tuple[SourceName, ...] = ("tabler", "mdi", "fontawesome", "remix")
+HELD_OUT_SOURCES: tuple[SourceName, ...] = (
+    "tabler", "mdi", "fontawesome", "remix", "iconpark", "unicons"
+)  # fmt: skip
 CLIP_RENDER_PX = 224
 _CACHE_VERSION = 1
 
@@ -59,7 +64,7 @@ class BuildOptions:
 
     Attributes:
         source: ``"emoji"``, ``"phosphor"``, or the held-out ``"tabler"``, ``"mdi"``,
-            ``"fontawesome"`` or ``"remix"``.
+            ``"fontawesome"``, ``"remix"``, ``"iconpark"`` or ``"unicons"``.
         text: Text features: ``"minilm"``, ``"tfidf"`` or ``"clip"``.
         image: Image features: ``"descriptors"`` or ``"clip"``.
         seed: Seed of the split.
@@ -162,6 +167,8 @@ def read_catalogue(options: BuildOptions, fetch: PackageFetcher) -> Catalogue:
         return load_fontawesome_catalogue(fetch)
     if options.source == "remix":
         return load_remix_catalogue(fetch)
+    if options.source in ("iconpark", "unicons"):
+        return load_iconify_catalogue(options.source, fetch)
     raise DatasetError(f"Unknown benchmark source {options.source!r}; use one of {SOURCES}.")
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 _TEXT_KINDS = ("minilm", "tfidf", "clip")
 _IMAGE_KINDS = ("descriptors", "clip")
 _LAYOUTS = ("split", "dlfh", "all-index")
-_SOURCES = ("emoji", "phosphor", "tabler", "mdi", "fontawesome", "remix")
+_SOURCES = ("emoji", "phosphor", "tabler", "mdi", "fontawesome", "remix", "iconpark", "unicons")
 
 
 def add_dataset_parser(

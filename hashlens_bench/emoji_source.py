@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from core.errors import DatasetError
 from hashlens_bench.catalogue import Artwork, Catalogue, frequent_labels, read_package_json
+from hashlens_bench.iconify_source import iconify_svg
 from hashlens_bench.npm_packages import NpmPackage, PackageFetcher
 
 LabelScheme = Literal["subgroup", "subgroup+tags", "group"]
@@ -175,15 +176,7 @@ def _iconify_svg(icons: Mapping[str, Any], name: str) -> bytes | None:
     aliases = icons.get("aliases", {})
     for _ in range(8):  # alias chains are short; a cycle ends here
         if name in icons["icons"]:
-            icon = icons["icons"][name]
-            width = icon.get("width", icons.get("width", 16))
-            height = icon.get("height", icons.get("height", 16))
-            box = f"{icon.get('left', 0)} {icon.get('top', 0)} {width} {height}"
-            return (
-                '<svg xmlns="http://www.w3.org/2000/svg" '
-                'xmlns:xlink="http://www.w3.org/1999/xlink" '
-                f'viewBox="{box}">{icon["body"]}</svg>'
-            ).encode()
+            return iconify_svg(icons, name)
         parent = aliases.get(name, {}).get("parent")
         if parent is None:
             return None
