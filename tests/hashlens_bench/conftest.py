@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from core import paths
+from desktop_app.cli.main import run
 from hashlens_bench import emoji_source
 from hashlens_bench.npm_packages import NpmPackage
 from hashlens_bench.phosphor_source import PHOSPHOR
@@ -50,6 +51,18 @@ def install_in_cache(package: NpmPackage, root: Path) -> None:
     target.mkdir(parents=True)
     root.rename(target / "package")
     (target / ".hashlens-unpacked").write_text("fixture", encoding="utf-8")
+
+
+def build_with_cli(
+    package: NpmPackage, root: Path, source: str, out: Path, capsys: pytest.CaptureFixture[str]
+) -> str:
+    """Serve ``root`` as ``package`` from the cache, run ``dataset build SOURCE --text tfidf``
+    into ``out`` through the CLI and return what it printed (the build must succeed)."""
+    install_in_cache(package, root)
+    code = run(["dataset", "build", source, "--text", "tfidf", "--out", str(out),
+                "--no-progress", "--query-fraction", "0.34"])  # fmt: skip
+    assert code == 0
+    return capsys.readouterr().out
 
 
 # (hexcode, emoji, label, tags, subgroup id, shape, colour)

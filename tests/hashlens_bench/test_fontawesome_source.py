@@ -8,12 +8,11 @@ import pytest
 import yaml
 
 from core.errors import DatasetError
-from desktop_app.cli.main import run
 from hashlens_bench.builder import BuildOptions, build_dataset
 from hashlens_bench.dataset import load_features
 from hashlens_bench.fontawesome_source import FONTAWESOME, load_fontawesome_catalogue
 from hashlens_bench.image_descriptors import DescriptorSettings
-from tests.hashlens_bench.conftest import install_in_cache, serve, write_svg
+from tests.hashlens_bench.conftest import build_with_cli, serve, write_svg
 
 SMALL = DescriptorSettings(size_px=32, hog_cell_px=8)
 
@@ -125,14 +124,11 @@ def test_build_keeps_both_drawings_of_an_icon_on_one_side_and_records_the_licenc
 def test_cli_builds_the_held_out_font_awesome_set(
     fa_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    install_in_cache(FONTAWESOME, fa_root)
     out = tmp_path / "fontawesome.npz"
 
-    code = run(["dataset", "build", "fontawesome", "--text", "tfidf", "--out", str(out),
-                "--no-progress", "--query-fraction", "0.34"])  # fmt: skip
+    printed = build_with_cli(FONTAWESOME, fa_root, "fontawesome", out, capsys)
 
-    assert code == 0
-    assert "fontawesome: 8 items drawn from 6 source items" in capsys.readouterr().out
+    assert "fontawesome: 8 items drawn from 6 source items" in printed
     data = load_features(out)
     assert data.meta["source"]["packages"][0]["name"] == "@fortawesome/fontawesome-free"
 

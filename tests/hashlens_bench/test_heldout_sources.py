@@ -8,13 +8,12 @@ from pathlib import Path
 import pytest
 
 from core.errors import DatasetError
-from desktop_app.cli.main import run
 from hashlens_bench.builder import BuildOptions, build_dataset
 from hashlens_bench.dataset import load_features
 from hashlens_bench.image_descriptors import DescriptorSettings
 from hashlens_bench.mdi_source import MDI, load_mdi_catalogue
 from hashlens_bench.tabler_source import TABLER, icon_text, load_tabler_catalogue
-from tests.hashlens_bench.conftest import install_in_cache, serve, write_svg
+from tests.hashlens_bench.conftest import build_with_cli, serve, write_svg
 
 SMALL = DescriptorSettings(size_px=32, hog_cell_px=8)
 
@@ -145,14 +144,11 @@ def test_mdi_build_never_splits_a_family_and_records_licence(
 def test_cli_builds_the_held_out_tabler_set(
     tabler_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    install_in_cache(TABLER, tabler_root)
     out = tmp_path / "tabler-tfidf.npz"
 
-    code = run(["dataset", "build", "tabler", "--text", "tfidf", "--out", str(out),
-                "--no-progress", "--query-fraction", "0.34"])  # fmt: skip
+    printed = build_with_cli(TABLER, tabler_root, "tabler", out, capsys)
 
-    assert code == 0
-    assert "tabler: 9 items drawn from 6 source items" in capsys.readouterr().out
+    assert "tabler: 9 items drawn from 6 source items" in printed
     data = load_features(out)
     assert data.label_names == ("Arrows", "Health", "Shapes")
     assert data.meta["source"]["packages"][0]["name"] == "@tabler/icons"

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from core.errors import DatasetError
-from desktop_app.cli.main import run
 from hashlens_bench.builder import BuildOptions, build_dataset
 from hashlens_bench.dataset import load_features
 from hashlens_bench.iconify_source import ICONPARK, UNICONS, iconify_svg, load_iconify_catalogue
 from hashlens_bench.image_descriptors import DescriptorSettings, render_svg
-from tests.hashlens_bench.conftest import install_in_cache, serve
+from tests.hashlens_bench.conftest import build_with_cli, serve
 
 SMALL = DescriptorSettings(size_px=32, hog_cell_px=8)
 _BODIES = {
@@ -130,12 +129,9 @@ def test_build_records_the_unicons_package(tmp_path: Path) -> None:
 def test_cli_builds_the_held_out_iconpark_set(
     iconpark_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    install_in_cache(ICONPARK, iconpark_root)
     out = tmp_path / "iconpark.npz"
 
-    code = run(["dataset", "build", "iconpark", "--text", "tfidf", "--out", str(out),
-                "--no-progress", "--query-fraction", "0.3"])  # fmt: skip
+    printed = build_with_cli(ICONPARK, iconpark_root, "iconpark", out, capsys)
 
-    assert code == 0
-    assert "iconpark: 7 items drawn from 7 source items" in capsys.readouterr().out
+    assert "iconpark: 7 items drawn from 7 source items" in printed
     assert load_features(out).meta["source"]["packages"][0]["name"] == ICONPARK.name

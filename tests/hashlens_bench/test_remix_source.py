@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 
 from core.errors import DatasetError
-from desktop_app.cli.main import run
 from hashlens_bench.builder import BuildOptions, build_dataset
 from hashlens_bench.dataset import load_features
 from hashlens_bench.image_descriptors import DescriptorSettings
 from hashlens_bench.remix_source import REMIX, load_remix_catalogue, split_style
-from tests.hashlens_bench.conftest import install_in_cache, serve, write_svg
+from tests.hashlens_bench.conftest import build_with_cli, serve, write_svg
 
 SMALL = DescriptorSettings(size_px=32, hog_cell_px=8)
 
@@ -104,13 +103,10 @@ def test_build_keeps_the_drawings_of_an_icon_on_one_side(remix_root: Path, tmp_p
 def test_cli_builds_the_held_out_remix_set(
     remix_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    install_in_cache(REMIX, remix_root)
     out = tmp_path / "remix.npz"
 
-    code = run(["dataset", "build", "remix", "--text", "tfidf", "--out", str(out),
-                "--no-progress", "--query-fraction", "0.34"])  # fmt: skip
+    printed = build_with_cli(REMIX, remix_root, "remix", out, capsys)
 
-    assert code == 0
-    assert "remix: 11 items drawn from 6 source items" in capsys.readouterr().out
+    assert "remix: 11 items drawn from 6 source items" in printed
     data = load_features(out)
     assert data.meta["source"]["packages"][0]["name"] == "remixicon"
