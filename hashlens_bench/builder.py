@@ -55,6 +55,11 @@ HELD_OUT_SOURCES: tuple[SourceName, ...] = (
     "tabler", "mdi", "fontawesome", "remix", "iconpark", "unicons"
 )  # fmt: skip
 CLIP_RENDER_PX = 224
+_LABEL_SCHEME_SUFFIX: dict[LabelScheme, tuple[str, ...]] = {
+    "subgroup": (),
+    "subgroup+tags": ("multilabel",),
+    "group": ("group",),
+}
 _CACHE_VERSION = 1
 
 
@@ -80,6 +85,21 @@ class BuildOptions:
     query_fraction: float = DEFAULT_QUERY_FRACTION
     label_scheme: LabelScheme = "subgroup"
     descriptors: DescriptorSettings = field(default_factory=DescriptorSettings)
+
+    @property
+    def variant_name(self) -> str:
+        """The dataset's name: the source, then each non-default choice.
+
+        For example ``emoji-tfidf``, ``emoji-multilabel``, ``emoji-group`` or
+        ``emoji-clip-image-clip``; the CLI names its default output file after it.
+        """
+        parts: list[str] = [self.source]
+        if self.text != "minilm":
+            parts.append(self.text)
+        if self.image != "descriptors":
+            parts.append(f"image-{self.image}")
+        parts.extend(_LABEL_SCHEME_SUFFIX[self.label_scheme])
+        return "-".join(parts)
 
     @property
     def needs_encoder(self) -> bool:
@@ -148,7 +168,7 @@ def build_dataset(
         database=split.database,
         label_names=catalogue.label_names,
         groups=groups,
-        name=options.source,
+        name=options.variant_name,
         meta=meta,
     )
 

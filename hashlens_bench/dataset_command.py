@@ -46,7 +46,9 @@ def add_dataset_parser(
     build.add_argument(
         "--query-fraction", type=float, default=0.15, help="share of items used as queries"
     )
-    build.add_argument("--out", type=Path, help="output .npz (default: SOURCE[-TEXT].npz)")
+    build.add_argument(
+        "--out", type=Path, help="output .npz (default: the variant's name, e.g. emoji-tfidf.npz)"
+    )
     build.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_model_options(build)
 
@@ -89,7 +91,7 @@ def _build(config: AppConfig, args: argparse.Namespace) -> int:
         query_fraction=args.query_fraction,
         label_scheme=args.labels,
     )
-    out: Path = args.out or Path(default_output_name(args))
+    out: Path = args.out or Path(f"{options.variant_name}.npz")
     started_s = time.perf_counter()
     with ProgressBars(enabled=not args.no_progress) as bars:
         encoder = (
@@ -100,18 +102,6 @@ def _build(config: AppConfig, args: argparse.Namespace) -> int:
     print(f"Wrote {out} in {time.perf_counter() - started_s:.1f} s.")
     _print_summary(data)
     return 0
-
-
-def default_output_name(args: argparse.Namespace) -> str:
-    """``emoji.npz`` for the defaults; non-default choices are appended (``emoji-tfidf.npz``)."""
-    parts = [args.source]
-    if args.text != "minilm":
-        parts.append(args.text)
-    if args.image != "descriptors":
-        parts.append(f"image-{args.image}")
-    if args.labels != "subgroup":
-        parts.append("multilabel")
-    return "-".join(parts) + ".npz"
 
 
 def _convert(args: argparse.Namespace) -> int:

@@ -41,7 +41,7 @@ def test_build_then_info_prints_sizes_and_json(
 
     printed = capsys.readouterr().out
     assert f"Wrote {out}" in printed
-    assert "emoji: 23 items drawn from 8 source items; image 1876-d" in printed
+    assert "emoji-tfidf: 23 items drawn from 8 source items; image 1876-d" in printed
     assert "Split: query 6, database 17, train = database." in printed
     info = json.loads(printed[printed.index("{") :])
     assert info["summary"]["classes"] == 5
@@ -122,3 +122,22 @@ def test_bad_inputs_are_worded_for_a_person(
 def test_the_cli_offers_exactly_the_sources_the_builder_knows() -> None:
     # The CLI keeps its own copy so that parsing arguments does not import the builder.
     assert dataset_command._SOURCES == SOURCES
+
+
+def test_without_out_each_label_scheme_gets_its_own_file_and_name(
+    emoji_fetch: Fetch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before session 16 every non-default scheme was written to emoji-multilabel.npz, so
+    # building the coarse group variant overwrote the multi-label set.
+    _seed_cache(emoji_fetch)
+    monkeypatch.chdir(tmp_path)
+
+    for scheme in ("group", "subgroup+tags"):
+        assert run(["dataset", "build", "emoji", "--labels", scheme, "--text", "tfidf",
+                    "--no-progress", "--query-fraction", "0.25"]) == 0  # fmt: skip
+
+    group = load_features(tmp_path / "emoji-tfidf-group.npz")
+    multilabel = load_features(tmp_path / "emoji-tfidf-multilabel.npz")
+    assert (group.name, multilabel.name) == ("emoji-tfidf-group", "emoji-tfidf-multilabel")
+    assert all(name.startswith("group:") for name in group.label_names)
+    assert not any(name.startswith("group:") for name in multilabel.label_names)

@@ -128,7 +128,7 @@ def test_cli_builds_the_held_out_font_awesome_set(
 
     printed = build_with_cli(FONTAWESOME, fa_root, "fontawesome", out, capsys)
 
-    assert "fontawesome: 8 items drawn from 6 source items" in printed
+    assert "fontawesome-tfidf: 8 items drawn from 6 source items" in printed
     data = load_features(out)
     assert data.meta["source"]["packages"][0]["name"] == "@fortawesome/fontawesome-free"
 

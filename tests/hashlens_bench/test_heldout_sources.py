@@ -148,7 +148,7 @@ def test_cli_builds_the_held_out_tabler_set(
 
     printed = build_with_cli(TABLER, tabler_root, "tabler", out, capsys)
 
-    assert "tabler: 9 items drawn from 6 source items" in printed
+    assert "tabler-tfidf: 9 items drawn from 6 source items" in printed
     data = load_features(out)
     assert data.label_names == ("Arrows", "Health", "Shapes")
     assert data.meta["source"]["packages"][0]["name"] == "@tabler/icons"

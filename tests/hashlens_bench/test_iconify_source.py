@@ -133,5 +133,5 @@ def test_cli_builds_the_held_out_iconpark_set(
 
     printed = build_with_cli(ICONPARK, iconpark_root, "iconpark", out, capsys)
 
-    assert "iconpark: 7 items drawn from 7 source items" in printed
+    assert "iconpark-tfidf: 7 items drawn from 7 source items" in printed
     assert load_features(out).meta["source"]["packages"][0]["name"] == ICONPARK.name

@@ -107,6 +107,6 @@ def test_cli_builds_the_held_out_remix_set(
 
     printed = build_with_cli(REMIX, remix_root, "remix", out, capsys)
 
-    assert "remix: 11 items drawn from 6 source items" in printed
+    assert "remix-tfidf: 11 items drawn from 6 source items" in printed
     data = load_features(out)
     assert data.meta["source"]["packages"][0]["name"] == "remixicon"
