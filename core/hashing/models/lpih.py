@@ -75,7 +75,9 @@ Departures from the spec, and why (the objective's own: lpih_objective.py):
   hasher tunes itself").
 * An HPsEH 𝓜 keeps μ = 1 (``base_fusion``, session 13): HPsEH's own default became
   μ = 0.5, chosen for HPsEH trained on every label, and every LPIH figure (issue 14's
-  item 5 included) was measured with μ = 1; μ = 0.5 inside LPIH is not measured.
+  item 5 included) was measured with μ = 1. Session 16 measured μ = 0.5 inside LPIH on
+  the tuning sets (+1.45 % on average, docs/methods/lpih.md); adopting it waits for the
+  held-out item-5 cells to be re-run with it.
 * The self-training round rebuilds the code scorers from the new codes of 𝓛, not from
   RᵀU_l: they live in the code space the pseudo-labels are read from.
 * Calibration uses exact leave-one-out scores instead of k-fold (lpih_labels.py).
