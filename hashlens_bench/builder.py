@@ -32,7 +32,7 @@ from hashlens_bench.catalogue import Catalogue
 from hashlens_bench.dataset import FeatureDataset
 from hashlens_bench.emoji_source import LabelScheme, load_emoji_catalogue
 from hashlens_bench.fontawesome_source import load_fontawesome_catalogue
-from hashlens_bench.iconify_source import load_iconify_catalogue
+from hashlens_bench.iconify_source import is_iconify_source, load_iconify_catalogue
 from hashlens_bench.image_descriptors import DescriptorSettings, describe_svgs, render_svg
 from hashlens_bench.mdi_source import load_mdi_catalogue
 from hashlens_bench.npm_packages import NpmPackage, PackageFetcher, fetch_package
@@ -187,7 +187,7 @@ def read_catalogue(options: BuildOptions, fetch: PackageFetcher) -> Catalogue:
         return load_fontawesome_catalogue(fetch)
     if options.source == "remix":
         return load_remix_catalogue(fetch)
-    if options.source in ("iconpark", "unicons"):
+    if is_iconify_source(options.source):
         return load_iconify_catalogue(options.source, fetch)
     raise DatasetError(f"Unknown benchmark source {options.source!r}; use one of {SOURCES}.")
 

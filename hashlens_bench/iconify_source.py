@@ -19,7 +19,7 @@ packages carry no tags). Each icon is drawn once; the split groups by icon name.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from core.errors import DatasetError
 from hashlens_bench.catalogue import Artwork, Catalogue, icon_catalogue, read_package_json
@@ -38,14 +38,21 @@ UNICONS = NpmPackage(
     "sha512-if91+UBhDQc6glPsIaXecGIcXnbQZfEO4Gdv89TV2xQ+V5e9GWbY5rNl2fsKZd8COsRQ5lRQAKimVQVL0CZZVg==",
     "Apache-2.0 (IconScout Unicons)",
 )
-PACKAGES: dict[IconifySource, NpmPackage] = {"iconpark": ICONPARK, "unicons": UNICONS}
-#: The one style each set is drawn in.
-STYLES: dict[IconifySource, str] = {"iconpark": "outline", "unicons": "line"}
+#: Each source's package and the one style its icons are drawn in.
+ICON_SETS: dict[IconifySource, tuple[NpmPackage, str]] = {
+    "iconpark": (ICONPARK, "outline"),
+    "unicons": (UNICONS, "line"),
+}
+
+
+def is_iconify_source(source: str) -> TypeGuard[IconifySource]:
+    """Whether ``source`` is read by :func:`load_iconify_catalogue`."""
+    return source in ICON_SETS
 
 
 def load_iconify_catalogue(source: IconifySource, fetch: PackageFetcher) -> Catalogue:
     """Every categorised icon of ``source``'s package, labelled by its categories."""
-    package = PACKAGES[source]
+    package, style = ICON_SETS[source]
     root = fetch(package)
     icons = read_package_json(root / "icons.json")
     metadata = read_package_json(root / "metadata.json")
@@ -55,7 +62,6 @@ def load_iconify_catalogue(source: IconifySource, fetch: PackageFetcher) -> Cata
     if not isinstance(categories, dict):
         raise DatasetError(f"{package.spec} files no icon in a category (metadata.json).")
     filed = _categories_by_icon(categories)
-    style = STYLES[source]
     artworks = [
         Artwork(name, style, iconify_svg(icons, name), name.replace("-", " ").strip(), filed[name])
         for name in sorted(icons["icons"])
