@@ -32,9 +32,9 @@ class LPIHParams:
     """Hyperparameters of LPIH (symbols in the module docstring)."""
 
     base: str = "hpseh"
-    base_fusion: float = 1.0
-    """μ of an HPsEH base (HPsEH's ``fusion``; ignored for other bases): 1, the value
-    every LPIH figure was measured with, where HPsEH alone defaults to 0.5 (session 13)."""
+    base_fusion: float = 0.5
+    """μ of an HPsEH base (HPsEH's ``fusion``; ignored for other bases): 0.5 since
+    session 17, as HPsEH alone (session 13); figures before session 17 used 1."""
     base_bits: int = 0
     mu: float = 0.05
     rho: float = 0.0

@@ -56,7 +56,7 @@ def fitted(seed: int) -> LPIH:
 
 
 def lpih_base(bits: int, **settings: Any) -> Hasher:
-    """HPsEH as LPIH builds its base 𝓜 (μ = 1 since session 13, HPsEH's own default 0.5)."""
+    """HPsEH as LPIH builds its base 𝓜 (μ = ``base_fusion``, 0.5 since session 17)."""
     return create_hasher("hpseh", bits, seed=0, **base_settings(LPIHParams()), **settings)
 
 
@@ -588,13 +588,17 @@ def test_code_clusters_lift_relearning_to_stage_0_where_pseudo_labels_alone_lost
     With only 40 labelled pairs the fits are sensitive to rounding: the same code gives
     0.700 instead of 0.708 on seed 1 when OpenBLAS uses two threads instead of one. So the
     test asks for the share of the gap closed (at least half), not for a fixed margin
-    against stage 0, which a machine's thread count could decide."""
+    against stage 0, which a machine's thread count could decide.
+
+    The case was found with μ = 1 in the bases (the default until session 17); with 0.5
+    seed 2's gap shrinks to 0.013, so the test keeps μ = 1 to keep the failure it fixes."""
     d, mask = pairs(seed), labelled(seed)
-    default = create_hasher("lpih", 32, inherit=0).fit(semi(d, mask))
-    alone = create_hasher("lpih", 32, code_clusters=0, inherit=0).fit(semi(d, mask))
-    stage0 = create_hasher("lpih", 32, relearn="objective", iterations=0, self_training=0).fit(
-        semi(d, mask)
-    )
+    mu = {"base_fusion": 1.0}
+    default = create_hasher("lpih", 32, inherit=0, **mu).fit(semi(d, mask))
+    alone = create_hasher("lpih", 32, code_clusters=0, inherit=0, **mu).fit(semi(d, mask))
+    stage0 = create_hasher(
+        "lpih", 32, relearn="objective", iterations=0, self_training=0, **mu
+    ).fit(semi(d, mask))
     gap = cross_map(stage0, d) - cross_map(alone, d)
     assert gap > 0.02  # the failure being fixed
     assert cross_map(default, d) - cross_map(alone, d) > 0.5 * gap
@@ -664,13 +668,17 @@ def test_a_negative_inheritance_weight_is_refused() -> None:
 def test_inheriting_lifts_relearning_from_poor_pseudo_labels(seed: int) -> None:
     """Relearning from Ỹ alone loses to stage 0 on these seeds (0.646 / 0.640 against
     0.711 / 0.671); the inheritance step alone lifts it by about 0.04 (0.687 / 0.676),
-    and with the clusters too LPIH is not below stage 0 (0.712 / 0.686)."""
+    and with the clusters too LPIH is not below stage 0 (0.712 / 0.686).
+
+    Measured with μ = 1 in the bases (the default until session 17), which the test keeps:
+    with 0.5 seed 2's inheritance lifts by 0.025, a smaller failure to fix."""
     d, mask = pairs(seed), labelled(seed)
-    alone = create_hasher("lpih", 32, code_clusters=0, inherit=0).fit(semi(d, mask))
-    inherited = create_hasher("lpih", 32, code_clusters=0).fit(semi(d, mask))
-    default = fitted(seed) if seed == 1 else create_hasher("lpih", 32).fit(semi(d, mask))
-    stage0 = create_hasher("lpih", 32, relearn="objective", iterations=0, self_training=0).fit(
-        semi(d, mask)
-    )
+    mu = {"base_fusion": 1.0}
+    alone = create_hasher("lpih", 32, code_clusters=0, inherit=0, **mu).fit(semi(d, mask))
+    inherited = create_hasher("lpih", 32, code_clusters=0, **mu).fit(semi(d, mask))
+    default = create_hasher("lpih", 32, **mu).fit(semi(d, mask))
+    stage0 = create_hasher(
+        "lpih", 32, relearn="objective", iterations=0, self_training=0, **mu
+    ).fit(semi(d, mask))
     assert cross_map(inherited, d) > cross_map(alone, d) + 0.03
     assert cross_map(default, d) >= cross_map(stage0, d)
