@@ -58,8 +58,8 @@ Departures from the spec, and why:
   sets (80 cells), it turned HPsEH's small loss to BATCH on Tabler into a tie and cost
   0.0067 on MDI, where HPsEH still wins: a wash overall (−0.0001). On Font Awesome, a
   never-tuned-on set added in session 14, HPsEH beats BATCH (+0.013 over ten seeds,
-  +0.006 over four other splits). LPIH's bases keep μ = 1 (``base_fusion``), the setting
-  its figures were measured with.
+  +0.006 over four other splits). LPIH's bases kept μ = 1 (``base_fusion``) until
+  session 17, which gave them 0.5 too.
 * ``nu`` (ν, session 10) enhances the pairwise semantics with the item-to-item similarity
   of the kernel features of both modalities, K̄ (semantic.py), a departure from the
   spec, whose S comes from labels alone. The idea: S has rank at most c + 1, so with

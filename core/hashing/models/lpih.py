@@ -73,11 +73,11 @@ Departures from the spec, and why (the objective's own: lpih_objective.py):
   before, worst cell −1.5 %, 15 of 15 cells above stage 0; also tuning stage 0's 𝓜 on 𝓛
   (``"both"``) scored +1.75 % with a −2.6 % cell (docs/methods/lpih.md, "The relearned
   hasher tunes itself").
-* An HPsEH 𝓜 keeps μ = 1 (``base_fusion``, session 13): HPsEH's own default became
-  μ = 0.5, chosen for HPsEH trained on every label, and every LPIH figure (issue 14's
-  item 5 included) was measured with μ = 1. Session 16 measured μ = 0.5 inside LPIH on
-  the tuning sets (+1.45 % on average, docs/methods/lpih.md); adopting it waits for the
-  held-out item-5 cells to be re-run with it.
+* An HPsEH 𝓜 fuses with μ = 0.5 (``base_fusion``), as HPsEH alone does since session 13.
+  LPIH kept μ = 1 until session 17, so earlier LPIH figures were measured with it.
+  Session 16 measured 0.5 inside LPIH on the tuning sets by a reading written first
+  (+1.45 %, 11 of 15 cells ahead); session 17 adopted it and re-ran issue 14's 91
+  item-5 cells with it (docs/methods/lpih.md, "μ = 0.5 in the bases").
 * The self-training round rebuilds the code scorers from the new codes of 𝓛, not from
   RᵀU_l: they live in the code space the pseudo-labels are read from.
 * Calibration uses exact leave-one-out scores instead of k-fold (lpih_labels.py).
