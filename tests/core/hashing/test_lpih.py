@@ -55,6 +55,19 @@ def fitted(seed: int) -> LPIH:
     return lpih
 
 
+@cache
+def fitted_mu_1(seed: int, **settings: Any) -> Hasher:
+    """LPIH with μ = 1 in its bases (the default until session 17), where the two cases of
+    relearning from poor pseudo-labels below were found; shared, since both fit the same."""
+    return create_hasher("lpih", 32, base_fusion=1.0, **settings).fit(
+        semi(pairs(seed), labelled(seed))
+    )
+
+
+#: LPIH's settings that keep stage 0 alone: the inherited codes, never relearned.
+STAGE_0 = {"relearn": "objective", "iterations": 0, "self_training": 0}
+
+
 def lpih_base(bits: int, **settings: Any) -> Hasher:
     """HPsEH as LPIH builds its base 𝓜 (μ = ``base_fusion``, 0.5 since session 17)."""
     return create_hasher("hpseh", bits, seed=0, **base_settings(LPIHParams()), **settings)
@@ -594,13 +607,10 @@ def test_code_clusters_lift_relearning_to_stage_0_where_pseudo_labels_alone_lost
     seed 2's gap shrinks to 0.013 (two BLAS threads; 0.007 with one), so the test keeps
     μ = 1 to keep the failure it fixes. At 0.5 the default LPIH is above stage 0 on both
     seeds (one thread: 0.722 / 0.677 against 0.711 / 0.649)."""
-    d, mask = pairs(seed), labelled(seed)
-    mu = {"base_fusion": 1.0}
-    default = create_hasher("lpih", 32, inherit=0, **mu).fit(semi(d, mask))
-    alone = create_hasher("lpih", 32, code_clusters=0, inherit=0, **mu).fit(semi(d, mask))
-    stage0 = create_hasher(
-        "lpih", 32, relearn="objective", iterations=0, self_training=0, **mu
-    ).fit(semi(d, mask))
+    d = pairs(seed)
+    default = fitted_mu_1(seed, inherit=0)
+    alone = fitted_mu_1(seed, code_clusters=0, inherit=0)
+    stage0 = fitted_mu_1(seed, **STAGE_0)
     gap = cross_map(stage0, d) - cross_map(alone, d)
     assert gap > 0.02  # the failure being fixed
     assert cross_map(default, d) - cross_map(alone, d) > 0.5 * gap
@@ -675,13 +685,10 @@ def test_inheriting_lifts_relearning_from_poor_pseudo_labels(seed: int) -> None:
     Measured with μ = 1 in the bases (the default until session 17), which the test keeps:
     with 0.5 seed 2's inheritance lifts by 0.025 with two BLAS threads (0.035 with one),
     so the margin asked for would depend on the machine's thread count."""
-    d, mask = pairs(seed), labelled(seed)
-    mu = {"base_fusion": 1.0}
-    alone = create_hasher("lpih", 32, code_clusters=0, inherit=0, **mu).fit(semi(d, mask))
-    inherited = create_hasher("lpih", 32, code_clusters=0, **mu).fit(semi(d, mask))
-    default = create_hasher("lpih", 32, **mu).fit(semi(d, mask))
-    stage0 = create_hasher(
-        "lpih", 32, relearn="objective", iterations=0, self_training=0, **mu
-    ).fit(semi(d, mask))
+    d = pairs(seed)
+    alone = fitted_mu_1(seed, code_clusters=0, inherit=0)
+    inherited = fitted_mu_1(seed, code_clusters=0)
+    default = fitted_mu_1(seed)
+    stage0 = fitted_mu_1(seed, **STAGE_0)
     assert cross_map(inherited, d) > cross_map(alone, d) + 0.03
     assert cross_map(default, d) >= cross_map(stage0, d)
