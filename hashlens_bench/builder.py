@@ -28,7 +28,7 @@ from core.encoders.encoder import Encoder
 from core.errors import DatasetError
 from core.progress import CancelToken, Progress, ProgressCallback
 from core.types import FloatArray
-from hashlens_bench.catalogue import Catalogue
+from hashlens_bench.catalogue import Catalogue, TextSource
 from hashlens_bench.dataset import FeatureDataset
 from hashlens_bench.emoji_source import LabelScheme, load_emoji_catalogue
 from hashlens_bench.fontawesome_source import load_fontawesome_catalogue
@@ -54,6 +54,8 @@ SOURCES: tuple[SourceName, ...] = get_args(SourceName)
 HELD_OUT_SOURCES: tuple[SourceName, ...] = (
     "tabler", "mdi", "fontawesome", "remix", "iconpark", "unicons"
 )  # fmt: skip
+#: Sources whose texts can be cut to the item's name (``BuildOptions.text_source``).
+NAME_ONLY_SOURCES: tuple[SourceName, ...] = ("emoji", "phosphor")
 CLIP_RENDER_PX = 224
 _LABEL_SCHEME_SUFFIX: dict[LabelScheme, tuple[str, ...]] = {
     "subgroup": (),
@@ -75,6 +77,9 @@ class BuildOptions:
         seed: Seed of the split.
         query_fraction: Share of source items whose images become queries.
         label_scheme: Emoji labels: ``"subgroup"``, ``"subgroup+tags"`` or ``"group"``.
+        text_source: ``"full"``, or ``"name"`` for the name alone (emoji and Phosphor
+            only: the held-out Remix, IconPark and Unicons give nothing else, so this
+            builds tuning sets with that condition).
         descriptors: Rendering and descriptor settings.
     """
 
@@ -84,18 +89,22 @@ class BuildOptions:
     seed: int = 0
     query_fraction: float = DEFAULT_QUERY_FRACTION
     label_scheme: LabelScheme = "subgroup"
+    text_source: TextSource = "full"
     descriptors: DescriptorSettings = field(default_factory=DescriptorSettings)
 
     @property
     def variant_name(self) -> str:
         """The dataset's name: the source, then each non-default choice.
 
-        For example ``emoji-tfidf``, ``emoji-multilabel``, ``emoji-group`` or
-        ``emoji-clip-image-clip``; the CLI names its default output file after it.
+        For example ``emoji-tfidf``, ``emoji-multilabel``, ``emoji-group``,
+        ``phosphor-tfidf-nameonly`` or ``emoji-clip-image-clip``; the CLI names its
+        default output file after it.
         """
         parts: list[str] = [self.source]
         if self.text != "minilm":
             parts.append(self.text)
+        if self.text_source == "name":
+            parts.append("nameonly")
         if self.image != "descriptors":
             parts.append(f"image-{self.image}")
         parts.extend(_LABEL_SCHEME_SUFFIX[self.label_scheme])
@@ -175,10 +184,15 @@ def build_dataset(
 
 def read_catalogue(options: BuildOptions, fetch: PackageFetcher) -> Catalogue:
     """The labelled artworks of ``options.source``."""
+    if options.text_source != "full" and options.source not in NAME_ONLY_SOURCES:
+        raise DatasetError(
+            f"--text-source {options.text_source} is offered for {' and '.join(NAME_ONLY_SOURCES)}"
+            f" only; {options.source}'s texts stay as the source gives them."
+        )
     if options.source == "emoji":
-        return load_emoji_catalogue(fetch, options.label_scheme)
+        return load_emoji_catalogue(fetch, options.label_scheme, options.text_source)
     if options.source == "phosphor":
-        return load_phosphor_catalogue(fetch)
+        return load_phosphor_catalogue(fetch, text_source=options.text_source)
     if options.source == "tabler":
         return load_tabler_catalogue(fetch)
     if options.source == "mdi":

@@ -6,13 +6,17 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from core.errors import DatasetError
 from hashlens_bench.dataset import IndexArray, LabelArray
 from hashlens_bench.npm_packages import NpmPackage
+
+#: What an item's text holds: ``"full"`` (its name and every word list the source gives)
+#: or ``"name"`` (the name alone, as Remix, IconPark and Unicons give).
+TextSource = Literal["full", "name"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,13 @@ def add_dataset_parser(
         help="emoji only: subgroups, subgroups plus frequent CLDR tags (multi-label), or the "
         "10 broad groups (a coarse diagnostic variant)",
     )
+    build.add_argument(
+        "--text-source",
+        choices=("full", "name"),
+        default="full",
+        help="emoji and phosphor only: texts as the source gives them (default), or the name "
+        "alone, as the held-out remix, iconpark and unicons give",
+    )
     build.add_argument("--seed", type=int, default=0, help="seed of the split (default 0)")
     build.add_argument(
         "--query-fraction", type=float, default=0.15, help="share of items used as queries"
@@ -90,6 +97,7 @@ def _build(config: AppConfig, args: argparse.Namespace) -> int:
         seed=args.seed,
         query_fraction=args.query_fraction,
         label_scheme=args.labels,
+        text_source=args.text_source,
     )
     out: Path = args.out or Path(f"{options.variant_name}.npz")
     started_s = time.perf_counter()

@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.errors import DatasetError
-from hashlens_bench.catalogue import Artwork, Catalogue, frequent_labels, read_package_json
+from hashlens_bench.catalogue import (
+    Artwork,
+    Catalogue,
+    TextSource,
+    frequent_labels,
+    read_package_json,
+)
 from hashlens_bench.iconify_source import iconify_svg
 from hashlens_bench.npm_packages import NpmPackage, PackageFetcher
 
@@ -69,9 +75,15 @@ def join_key(hexcode: str) -> str:
 
 
 def load_emoji_catalogue(
-    fetch: PackageFetcher, label_scheme: LabelScheme = "subgroup"
+    fetch: PackageFetcher,
+    label_scheme: LabelScheme = "subgroup",
+    text_source: TextSource = "full",
 ) -> Catalogue:
-    """Read the five packages (fetched by ``fetch``) into a catalogue of artworks."""
+    """Read the five packages (fetched by ``fetch``) into a catalogue of artworks.
+
+    With ``text_source="name"`` each text is the CLDR label alone, without tags and
+    emojilib keywords.
+    """
     roots = {package.name: fetch(package) for package in PACKAGES}
     entries = _base_emoji(roots[EMOJIBASE.name])
     groups_json = read_package_json(roots[EMOJIBASE.name] / "meta" / "groups.json")
@@ -97,7 +109,11 @@ def load_emoji_catalogue(
             if label_scheme == "group"
             else (f"subgroup:{subgroups[entry['subgroup']]}", *tags)
         )
-        text = emoji_text(entry, keywords.get(_strip_fe0f(entry["emoji"]), []))
+        text = (
+            emoji_text(entry, keywords.get(_strip_fe0f(entry["emoji"]), []))
+            if text_source == "full"
+            else str(entry["label"])
+        )
         for style in STYLES:
             svg = drawings[style].get(key)
             if svg is not None:
@@ -106,6 +122,7 @@ def load_emoji_catalogue(
     notes: dict[str, Any] = {
         "styles": list(STYLES),
         "label_scheme": label_scheme,
+        "text_source": text_source,
         "skin_tone_variants": "excluded",
         "items": len({a.key for a in artworks}),
         "items_without_artwork": len(entries) - len({a.key for a in artworks}),

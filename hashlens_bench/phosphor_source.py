@@ -3,7 +3,8 @@
 The catalogue (``name``, ``categories``, ``tags``) ships only as JavaScript in
 ``dist/index.umd.js``, so it is read by running Node.js (installed with npm) on it.
 Text per image: the icon name with ``-`` as spaces, then its tags (tags such as
-``*new*`` that mark releases are dropped). Labels: the categories (18).
+``*new*`` that mark releases are dropped), or the name alone (``text_source="name"``).
+Labels: the categories (18).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import DatasetError
-from hashlens_bench.catalogue import Artwork, Catalogue
+from hashlens_bench.catalogue import Artwork, Catalogue, TextSource
 from hashlens_bench.npm_packages import NpmPackage, PackageFetcher
 
 WEIGHTS = ("regular", "bold", "fill", "light", "thin", "duotone")
@@ -57,9 +58,14 @@ def read_icons_with_node(root: Path) -> list[Mapping[str, Any]]:
 
 
 def load_phosphor_catalogue(
-    fetch: PackageFetcher, read_icons: IconReader = read_icons_with_node
+    fetch: PackageFetcher,
+    read_icons: IconReader = read_icons_with_node,
+    text_source: TextSource = "full",
 ) -> Catalogue:
-    """Every icon in every weight whose SVG exists, with categories as labels."""
+    """Every icon in every weight whose SVG exists, with categories as labels.
+
+    With ``text_source="name"`` each text is the icon name alone, without its tags.
+    """
     root = fetch(PHOSPHOR)
     artworks: list[Artwork] = []
     for icon in read_icons(root):
@@ -67,7 +73,7 @@ def load_phosphor_catalogue(
         labels = tuple(sorted({str(c) for c in icon.get("categories", [])}))
         if not labels:
             continue
-        text = phosphor_text(name, icon.get("tags", []))
+        text = phosphor_text(name, icon.get("tags", []) if text_source == "full" else [])
         for weight in WEIGHTS:
             suffix = "" if weight == "regular" else f"-{weight}"
             path = root / "assets" / weight / f"{name}{suffix}.svg"
@@ -79,6 +85,7 @@ def load_phosphor_catalogue(
     notes = {
         "styles": list(WEIGHTS),
         "label_scheme": "categories",
+        "text_source": text_source,
         "items": len({a.key for a in artworks}),
     }
     return Catalogue("phosphor", artworks, used, (PHOSPHOR,), notes)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -140,6 +141,29 @@ def test_phosphor_build_with_clip_features_round_trips(
     assert loaded.meta["image_features"]["model_id"] == "fake-clip"
     assert loaded.label_names == ("communications", "finances", "maps & travel", "nature", "system")
     assert loaded.labels.sum(axis=1).max() == 2
+
+
+def test_name_only_build_changes_the_text_and_nothing_else(
+    emoji_fetch: Fetch, tmp_path: Path
+) -> None:
+    full = BuildOptions("emoji", text="tfidf", query_fraction=0.25, descriptors=SMALL)
+    names = dataclasses.replace(full, text_source="name")
+
+    a = build_dataset(full, cache=tmp_path, fetch=emoji_fetch)
+    b = build_dataset(names, cache=tmp_path, fetch=emoji_fetch)
+
+    assert (a.name, b.name) == ("emoji-tfidf", "emoji-tfidf-nameonly")
+    for field_name in ("image", "labels", "train", "query", "database", "groups"):
+        np.testing.assert_array_equal(getattr(a, field_name), getattr(b, field_name))
+    assert b.text.shape[1] < a.text.shape[1]  # the keywords' terms are gone from the vocabulary
+
+
+def test_name_only_text_of_a_held_out_source_is_refused(tmp_path: Path) -> None:
+    def never(_: object) -> Path:
+        raise AssertionError("nothing should be fetched")
+
+    with pytest.raises(DatasetError, match="offered for emoji and phosphor only"):
+        build_dataset(BuildOptions("remix", text_source="name"), cache=tmp_path, fetch=never)
 
 
 def test_clip_features_without_a_model_are_refused(emoji_fetch: Fetch, tmp_path: Path) -> None:

@@ -141,3 +141,17 @@ def test_without_out_each_label_scheme_gets_its_own_file_and_name(
     assert (group.name, multilabel.name) == ("emoji-tfidf-group", "emoji-tfidf-multilabel")
     assert all(name.startswith("group:") for name in group.label_names)
     assert not any(name.startswith("group:") for name in multilabel.label_names)
+
+
+def test_name_only_text_gets_its_own_file_name(
+    emoji_fetch: Fetch, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed_cache(emoji_fetch)
+    monkeypatch.chdir(tmp_path)
+
+    assert run(["dataset", "build", "emoji", "--text", "tfidf", "--text-source", "name",
+                "--no-progress", "--query-fraction", "0.25"]) == 0  # fmt: skip
+
+    data = load_features(tmp_path / "emoji-tfidf-nameonly.npz")
+    assert data.name == "emoji-tfidf-nameonly"
+    assert data.meta["source"]["text_source"] == "name"

@@ -41,6 +41,22 @@ def test_emoji_text_joins_label_tags_and_emojilib_keywords_once(emoji_fetch: Fet
     assert heart.labels == ("subgroup:heart",)
 
 
+def test_name_only_emoji_text_is_the_cldr_label_without_tags_or_keywords(
+    emoji_fetch: Fetch,
+) -> None:
+    full = load_emoji_catalogue(emoji_fetch)
+    names = load_emoji_catalogue(emoji_fetch, text_source="name")
+
+    heart = next(a for a in names.artworks if a.key == "2764")
+    assert heart.text == "red heart"
+    assert names.notes["text_source"] == "name"
+    assert [(a.key, a.style, a.labels) for a in names.artworks] == [
+        (a.key, a.style, a.labels) for a in full.artworks
+    ]
+    pairs = zip(full.artworks, names.artworks, strict=True)
+    assert all(f.text.startswith(n.text) for f, n in pairs)
+
+
 def test_emoji_multilabel_scheme_adds_frequent_tags(
     emoji_fetch: Fetch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -88,6 +104,14 @@ def test_phosphor_catalogue_has_six_weights_and_multi_label_categories(
     assert acorn[0].labels == ("finances", "nature")
     assert acorn[0].text == "acorn: nut, savings"  # the *new* release marker is dropped
     assert catalogue.label_matrix().sum() == 6 * sum(len(c) for _, c, _, _ in ICONS)
+
+
+def test_name_only_phosphor_text_drops_the_tags(phosphor_fetch: Fetch) -> None:
+    catalogue = load_phosphor_catalogue(phosphor_fetch, phosphor_icons, text_source="name")
+
+    texts = {a.key: a.text for a in catalogue.artworks}
+    assert texts == {name: name.replace("-", " ") for name, *_ in ICONS}
+    assert catalogue.notes["text_source"] == "name"
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js")
