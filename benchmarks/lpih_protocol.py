@@ -87,10 +87,15 @@ class Evaluator:
         self.relevant = relevance(data.labels[data.query], data.labels[data.database])
 
     def run(self, scores: Scores, label: str, hasher: Hasher, train: PairedFeatures) -> Hasher:
-        d, bits = self.data, hasher.n_bits
         started = time.perf_counter()
         hasher.fit(train)
-        scores.seconds[(label, bits)] = time.perf_counter() - started
+        scores.seconds[(label, hasher.n_bits)] = time.perf_counter() - started
+        self.score(scores, label, hasher)
+        return hasher
+
+    def score(self, scores: Scores, label: str, hasher: Hasher) -> None:
+        """I→T and T→I mAP of a fitted hasher on the queries and database."""
+        d, bits = self.data, hasher.n_bits
         i2t = hamming_matrix(
             hasher.encode_image(d.image[d.query]), hasher.encode_text(d.text[d.database]), bits
         )
@@ -101,7 +106,6 @@ class Evaluator:
             evaluate_ranking(i2t, self.relevant).map,
             evaluate_ranking(t2i, self.relevant).map,
         )
-        return hasher
 
 
 def build(variant: str, bits: int, base: str) -> Hasher:
