@@ -1,11 +1,18 @@
-"""LPIH at several inheritance weights μ, all read from one fit per cell (issue 14, item 5).
+"""LPIH at several inheritance weights μ and in both bases, all from one fit per cell.
 
 LPIH codes an item as sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R) (docs/methods/lpih.md, "Inheriting the
-codes after relearning"), μ = ``inherit``. Since sgn(a/k + b) = sgn(a + k·b) for k > 0,
-the codes at μ = k·inherit come from the fitted model by dividing the relearned
-projection's scale by k; nothing is refitted. So every weight shares the default's fit,
-its stage 0 and its seeds, and a cell costs what one ``lpih_protocol.py --quick`` cell
-without the baselines costs. It reaches into LPIH's ``_base_scale``: a measuring tool.
+codes after relearning"), μ = ``inherit``; with ``inherit_basis="stage0"`` the same sum is
+signed in stage 0's bits, sgn(p_𝓜Rᵀ/σ_𝓜 + μ·φW⁰/σ₀) (issue 14, session 18). One fit gives
+every figure of a cell:
+
+* μ: since sgn(a/k + b) = sgn(a + k·b) for k > 0, dividing the relearned projection's scale
+  by k gives the codes at μ = k·``inherit``; nothing is refitted.
+* basis: the fit is made in stage 0's basis; its projection times R (R square, RᵀR = I)
+  is the relearned basis's, so "lpih" below is the default's codes.
+
+So every weight and basis shares one fit, its stage 0 and its seeds, and a cell costs what
+one ``lpih_protocol.py --quick`` cell without the baselines costs. It reaches into LPIH's
+``_base_scale`` and ``_base_rotation``: a measuring tool.
 
 Protocol as ``lpih_protocol.py`` (same train sample, labelled mask, queries and
 database); stage 0 is ``lpih(relearn=objective,iterations=0,self_training=0)``.
@@ -31,21 +38,38 @@ from hashlens_bench.dataset import load_features
 from hashlens_bench.splits import labelled_mask
 
 
+class _Rotated:
+    """A fitted LPIH whose projections are multiplied by ``rotation`` before the sign."""
+
+    def __init__(self, lpih: LPIH, rotation: np.ndarray) -> None:
+        self.n_bits, self._lpih, self._rotation = lpih.n_bits, lpih, rotation
+
+    def encode_image(self, x: np.ndarray) -> np.ndarray:
+        return np.packbits(self._lpih.project_image(x) @ self._rotation > 0, axis=1)
+
+    def encode_text(self, y: np.ndarray) -> np.ndarray:
+        return np.packbits(self._lpih.project_text(y) @ self._rotation > 0, axis=1)
+
+
 def run_cell(
     ev: Evaluator, semi: PairedFeatures, labels: np.ndarray, bits: int, weights: list[float]
 ) -> dict[str, object]:
-    """Stage 0, LPIH at its default μ, and LPIH at each k·μ from the same fit."""
+    """Stage 0, and LPIH at its default μ and at each k·μ in both bases, from one fit."""
     scores = Scores()
     ev.run(scores, "stage 0", build(CARRIED, bits, "hpseh"), semi)
-    lpih = ev.run(scores, "lpih", build("lpih", bits, "hpseh"), semi)
+    lpih = ev.run(scores, "fit", build("lpih(inherit_basis=stage0)", bits, "hpseh"), semi)
     assert isinstance(lpih, LPIH)
-    default = lpih.params.inherit
-    scale = lpih._base_scale.copy()
-    for k in weights:
+    default, scale, back = lpih.params.inherit, lpih._base_scale.copy(), lpih._base_rotation
+    if back is None:  # r₀ < r: the fit stayed in 𝓜's bits
+        raise SystemExit("stage 0 has fewer bits than the codes here: no basis to compare")
+    to_relearned = np.ascontiguousarray(back.T)
+    for k in [default, *weights]:
         lpih._base_scale = scale / np.float32(k / default)
-        ev.score(scores, f"inherit={k:g}", lpih)
+        ev.score(scores, f"stage0basis inherit={k:g}", lpih)
+        label = "lpih" if k == default else f"inherit={k:g}"
+        ev.score(scores, label, _Rotated(lpih, to_relearned))  # type: ignore[arg-type]
     lpih._base_scale = scale
-    means = {label: float(np.mean(v)) for (label, _), v in scores.maps.items()}
+    means = {label: float(np.mean(v)) for (label, _), v in scores.maps.items() if label != "fit"}
     return {"mean": means, "seconds": {k[0]: v for k, v in scores.seconds.items()},
             "pseudo": pseudo_quality(lpih, labels)}  # fmt: skip
 

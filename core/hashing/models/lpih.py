@@ -160,6 +160,9 @@ class LPIH(LinearHasher):
     _base: Hasher | None = None
     _base_scale: npt.NDArray[np.float32] = np.ones(2, np.float32)
     """1/σ of the relearned 𝓜's image and text projections, when inherited functions are added."""
+    _base_rotation: npt.NDArray[np.float32] | None = None
+    """Rᵀ (r, r₀) taking the relearned 𝓜's projections into stage 0's bits
+    (``inherit_basis="stage0"``); None keeps 𝓜's bits."""
 
     def __init__(
         self,
@@ -220,7 +223,7 @@ class LPIH(LinearHasher):
         assert data.labels is not None
         started = time.perf_counter()
         labelled = _labelled_rows(data)
-        self._functions = None
+        self._functions, self._base_rotation = None, None
         classes = np.flatnonzero(data.labels[labelled].any(axis=0))
         if classes.size < 2:
             raise HashingInputError(
@@ -365,7 +368,9 @@ class LPIH(LinearHasher):
         ridge to U over every row, W⁰) give UR for any item: its code is
         sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R), with μ = ``inherit``, R = Procrustes(U → B_𝓜) on the
         training rows and σ the projections' RMS per modality there
-        (docs/methods/lpih.md, "Inheriting the codes after relearning").
+        (docs/methods/lpih.md, "Inheriting the codes after relearning"). With
+        ``inherit_basis="stage0"`` and r₀ = r the same sum is signed in stage 0's bits:
+        sgn(p_𝓜Rᵀ/σ_𝓜 + μ·φW⁰/σ₀).
         """
         assert self._base is not None
         U = stage3.U
@@ -373,9 +378,16 @@ class LPIH(LinearHasher):
         relearned, _ = _codes(*projections)
         R = procrustes(U, relearned)
         W = stage3_weights(stage3, U, np.eye(U.shape[1]))
-        inherited = [self.params.inherit * (W[m] @ R) / _rms(stage3.Phi[m] @ W[m]) for m in (0, 1)]
+        in_stage_0 = self.params.inherit_basis == "stage0" and R.shape[0] == R.shape[1]
+        if self.params.inherit_basis == "stage0" and not in_stage_0:
+            logger.info("LPIH: r0 = %d < r = %d, so the sum is signed in 𝓜's bits", *R.shape)
+        turn = np.eye(R.shape[1]) if in_stage_0 else R
+        inherited = [
+            self.params.inherit * (W[m] @ turn) / _rms(stage3.Phi[m] @ W[m]) for m in (0, 1)
+        ]
         self._set_functions(maps, inherited[0], inherited[1])
         self._base_scale = np.array([1.0 / _rms(p) for p in projections], np.float32)
+        self._base_rotation = np.ascontiguousarray(R.T, np.float32) if in_stage_0 else None
 
     def _code_clusters(self, U: F64, n_classes: int) -> npt.NDArray[np.uint8] | None:
         """One-hot spherical k-means clusters of the inherited codes U (n, r₀).
@@ -511,6 +523,8 @@ class LPIH(LinearHasher):
         if self._functions is None:
             return relearned
         added: npt.NDArray[np.floating[Any]] = relearned * self._base_scale[modality]
+        if self._base_rotation is not None:
+            added = added @ self._base_rotation
         return added + self._project(modality, features)
 
     def _state(self) -> StateDict:
@@ -520,15 +534,19 @@ class LPIH(LinearHasher):
         if self._functions is not None:  # the inherited functions added to 𝓜's
             state.update(super()._state())
             state["base_scale"] = self._base_scale
+            if self._base_rotation is not None:
+                state["base_rotation"] = self._base_rotation
         return state
 
     def _set_state(self, state: StateDict) -> None:
-        self._base, self._functions = None, None
+        self._base, self._functions, self._base_rotation = None, None, None
         if "base_model" in state:
             self._base = Hasher.from_bytes(np.asarray(state["base_model"], np.uint8).tobytes())
             if "base_scale" not in state:  # 𝓜 alone (inherit = 0, or saved before session 6)
                 return
             self._base_scale = np.asarray(state["base_scale"], np.float32)
+            if "base_rotation" in state:
+                self._base_rotation = np.asarray(state["base_rotation"], np.float32)
         super()._set_state(state)
 
 

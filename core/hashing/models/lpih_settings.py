@@ -25,6 +25,7 @@ Weighting = Literal["pulls", "both", "none"]
 Relearn = Literal["base", "objective"]
 PseudoKind = Literal["hard", "soft"]
 TuneBase = Literal["none", "relearned", "both"]
+InheritBasis = Literal["relearned", "stage0"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ class LPIHParams:
     """μ of the inheritance after relearning (``relearn="base"`` only): an item's code is
     sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R), stage 0's rotated projection added to the relearned
     𝓜's; 0 keeps the relearned 𝓜 alone (issue 14, session 6)."""
+    inherit_basis: InheritBasis = "relearned"
+    """Whose bits the inherited sum is signed in: "relearned" (the relearned 𝓜's, as
+    above) or "stage0" (stage 0's: sgn(p_𝓜Rᵀ/σ_𝓜 + μ·φW⁰/σ₀), which tends to stage 0's
+    own codes as μ grows; only where r₀ = r, else "relearned"). Session 18: measured on
+    the tuning sets and not made the default (docs/methods/lpih.md)."""
     pseudo_top: int = 2
     """Relearning labels each unlabelled row with Ỹ and up to its ``pseudo_top``
     best-scoring classes (``relearn="base"`` only); 1 = Ỹ alone (issue 14, session 8)."""

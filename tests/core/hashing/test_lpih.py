@@ -671,6 +671,42 @@ def test_inheriting_keeps_the_relearned_base_and_round_trips() -> None:
     np.testing.assert_array_equal(kept.encode_text(d.text), kept._base.encode_text(d.text))
 
 
+def test_stage_0_basis_signs_the_sum_in_stage_0_bits_and_tends_to_its_codes() -> None:
+    """inherit_basis="stage0": sgn(p_𝓜Rᵀ/σ_𝓜 + μ·φW⁰/σ₀). At a large μ the codes are
+    stage 0's own (the relearned basis gives the rotated ones, which differ); at a tiny μ
+    they are 𝓜's codes rotated into stage 0's bits, not 𝓜's; the model round-trips."""
+    d, mask = pairs(0), labelled(0, 120)
+    data = semi(d, mask)
+    stage_0 = create_hasher("lpih", 32, **STAGE_0).fit(data)
+    codes = {}
+    for basis in ("relearned", "stage0"):
+        for mu in (1e-4, 1e4):
+            lpih = create_hasher("lpih", 32, inherit=mu, inherit_basis=basis, tune=False)
+            codes[basis, mu] = lpih.fit(data).encode_image(d.image)
+            again = Hasher.from_bytes(lpih.to_bytes())
+            np.testing.assert_array_equal(again.encode_image(d.image), codes[basis, mu])
+            np.testing.assert_array_equal(again.encode_text(d.text), lpih.encode_text(d.text))
+
+    def agreement(a: np.ndarray, b: np.ndarray) -> float:
+        return float((np.unpackbits(a) == np.unpackbits(b)).mean())
+
+    reference = stage_0.encode_image(d.image)
+    assert agreement(codes["stage0", 1e4], reference) > 0.99
+    assert agreement(codes["relearned", 1e4], reference) < 0.9
+    assert agreement(codes["stage0", 1e-4], codes["relearned", 1e-4]) < 0.9
+
+
+def test_stage_0_basis_needs_as_many_stage_0_bits_as_code_bits() -> None:
+    """With r₀ < r there is no Rᵀ back into stage 0's bits: the sum stays in 𝓜's."""
+    d, mask = pairs(1), labelled(1)
+    short = {"base_bits": 16, "tune": False}
+    a = create_hasher("lpih", 32, inherit_basis="stage0", **short).fit(semi(d, mask))
+    b = create_hasher("lpih", 32, **short).fit(semi(d, mask))
+    assert isinstance(a, LPIH)
+    assert a._base_rotation is None
+    np.testing.assert_array_equal(a.encode_text(d.text), b.encode_text(d.text))
+
+
 def test_a_negative_inheritance_weight_is_refused() -> None:
     with pytest.raises(HashingInputError, match="inherit"):
         create_hasher("lpih", 16, inherit=-1.0)
