@@ -634,7 +634,7 @@ def test_inheriting_adds_the_rotated_stage_0_projections_to_the_relearned_ones()
     target = np.sign(U @ procrustes(U, B_m))
     agreement = {}
     for mu in (0.0, 100.0):
-        lpih = create_hasher("lpih", 32, inherit=mu)
+        lpih = create_hasher("lpih", 32, inherit=mu, inherit_basis="relearned")
         assert isinstance(lpih, LPIH)
         lpih._base = relearned
         lpih._inherit(data, maps, prepare_stage3(Phi, U, (U, U), 0.0, 1e-5))
@@ -701,7 +701,7 @@ def test_stage_0_basis_needs_as_many_stage_0_bits_as_code_bits() -> None:
     d, mask = pairs(1), labelled(1)
     short = {"base_bits": 16, "tune": False}
     a = create_hasher("lpih", 32, inherit_basis="stage0", **short).fit(semi(d, mask))
-    b = create_hasher("lpih", 32, **short).fit(semi(d, mask))
+    b = create_hasher("lpih", 32, inherit_basis="relearned", **short).fit(semi(d, mask))
     assert isinstance(a, LPIH)
     assert a._base_rotation is None
     np.testing.assert_array_equal(a.encode_text(d.text), b.encode_text(d.text))
