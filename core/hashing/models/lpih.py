@@ -21,10 +21,9 @@ Stages (rows are items; spec → code):
    (lpih_objective.py). One self-training round then reads Ỹ again in
    the new codes (the code scorers rebuilt from the new codes of 𝓛) and repeats stage 3.
    After relearning, the inherited codes are added back (``inherit`` = μ): an item's
-   code is sgn(p_𝓜Rᵀ/σ_𝓜 + μ·φW⁰/σ₀), the spec's B-step term μ·UR applied to the
-   relearned 𝓜's projections, with W⁰ stage 0's functions on φ and R = Procrustes(U → B_𝓜),
-   signed in stage 0's bits (``inherit_basis="stage0"``, session 18; before it, and
-   where r₀ < r, in 𝓜's: sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R)).
+   code is sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R), the spec's B-step term μ·UR applied to the
+   relearned 𝓜's projections, with W⁰ stage 0's functions on φ and R = Procrustes(U → B_𝓜)
+   (``inherit_basis="stage0"`` signs the same sum in stage 0's bits instead; session 18).
 
 Departures from the spec, and why (the objective's own: lpih_objective.py):
 * Stage 2 adds a transductive scorer (issue 14, session 3): 𝓛's labels propagated
@@ -371,7 +370,7 @@ class LPIH(LinearHasher):
         sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R), with μ = ``inherit``, R = Procrustes(U → B_𝓜) on the
         training rows and σ the projections' RMS per modality there
         (docs/methods/lpih.md, "Inheriting the codes after relearning"). With
-        ``inherit_basis="stage0"`` (the default) and r₀ = r the same sum is signed in
+        ``inherit_basis="stage0"`` and r₀ = r the same sum is signed in
         stage 0's bits: sgn(p_𝓜Rᵀ/σ_𝓜 + μ·φW⁰/σ₀), which tends to stage 0's codes as μ
         grows (docs/methods/lpih.md, "Signing in stage 0's bits").
         """

@@ -70,11 +70,12 @@ class LPIHParams:
     """μ of the inheritance after relearning (``relearn="base"`` only): an item's code is
     the sign of the relearned 𝓜's projection plus μ times stage 0's, in the bits
     ``inherit_basis`` names; 0 keeps the relearned 𝓜 alone (issue 14, session 6)."""
-    inherit_basis: InheritBasis = "stage0"
-    """Whose bits the inherited sum is signed in: "stage0" (stage 0's:
-    sgn(p_𝓜Rᵀ/σ_𝓜 + μ·φW⁰/σ₀), which tends to stage 0's own codes as μ grows; only where
-    r₀ = r, else the relearned 𝓜's) or "relearned" (𝓜's: sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R), the
-    default before session 18; docs/methods/lpih.md, "Signing in stage 0's bits")."""
+    inherit_basis: InheritBasis = "relearned"
+    """Whose bits the inherited sum is signed in: "relearned" (𝓜's:
+    sgn(p_𝓜/σ_𝓜 + μ·(φW⁰/σ₀)R)) or "stage0" (stage 0's: sgn(p_𝓜Rᵀ/σ_𝓜 + μ·φW⁰/σ₀), which
+    tends to stage 0's own codes as μ grows; only where r₀ = r, else the relearned 𝓜's).
+    Session 18 tried "stage0" as the default and went back (docs/methods/lpih.md,
+    "Signing in stage 0's bits")."""
     pseudo_top: int = 2
     """Relearning labels each unlabelled row with Ỹ and up to its ``pseudo_top``
     best-scoring classes (``relearn="base"`` only); 1 = Ỹ alone (issue 14, session 8)."""
