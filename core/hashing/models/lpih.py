@@ -383,9 +383,9 @@ class LPIH(LinearHasher):
         in_stage_0 = self.params.inherit_basis == "stage0" and R.shape[0] == R.shape[1]
         if self.params.inherit_basis == "stage0" and not in_stage_0:
             logger.info("LPIH: r0 = %d < r = %d, so the sum is signed in 𝓜's bits", *R.shape)
-        turn = np.eye(R.shape[1]) if in_stage_0 else R
         inherited = [
-            self.params.inherit * (W[m] @ turn) / _rms(stage3.Phi[m] @ W[m]) for m in (0, 1)
+            self.params.inherit * (W[m] if in_stage_0 else W[m] @ R) / _rms(stage3.Phi[m] @ W[m])
+            for m in (0, 1)
         ]
         self._set_functions(maps, inherited[0], inherited[1])
         self._base_scale = np.array([1.0 / _rms(p) for p in projections], np.float32)
