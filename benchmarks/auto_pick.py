@@ -1,0 +1,145 @@
+"""What ``--method auto`` picks on a benchmark library, and what that pick is worth (issue 14).
+
+``auto`` (core.hashing.selection) is the window's default and what ``hashlens train``
+does without ``--method``: every method the labels allow runs its self-tuning search on
+one shared validation split of the training pairs, and the best validation mAP wins.
+Validation is only an estimate. This script measures the pick against the truth: the
+test queries, which the selection never sees.
+
+Protocol (the same rows, labelled share and seed as ``benchmarks/lpih_protocol.py``, so
+its figures for LPIH and stage 0 in the same cell can be read beside these):
+
+* the training rows (``--train-limit N``: the same seeded N rows); a seeded share of them
+  keeps its labels (``label_mask``); share 1 is a fully labelled library;
+* ``select_method`` on them, as the trainer calls it;
+* **every candidate** is then fitted as the trainer would fit it had it won: with the
+  settings its search chose (``Hasher.use_tuning``), on the rows its supervision takes
+  (supervised: the labelled rows; unsupervised: every row, no labels; semi-supervised:
+  every row with the mask), and scored on the queries against the whole database;
+* per cell: the pick, its test mAP, the best candidate on test ("oracle") and the
+  **regret** (oracle − pick), and the rank of the pick on test.
+
+mAP is the mean of I→T and T→I over the whole database (queries without relevant items
+skipped), as everywhere in docs/benchmarks.md.
+
+Usage:
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/auto_pick.py /work/datasets/emoji.npz \\
+        --fractions 0.1,1 --bits 64 --train-limit 2000 --seed 0 --out auto-emoji-s0.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.lpih_protocol import Evaluator, Scores
+from core.errors import HashingInputError
+from core.hashing import PairedFeatures, create_hasher
+from core.hashing.registry import get_spec
+from core.hashing.selection import Selection, select_method
+from hashlens_bench.dataset import load_features
+from hashlens_bench.splits import labelled_mask
+
+
+def rows_for(supervision: str, semi: PairedFeatures) -> PairedFeatures:
+    """The pairs a method of ``supervision`` is fitted on, as the trainer chooses them."""
+    if supervision == "unsupervised":
+        return PairedFeatures(semi.image, semi.text)
+    if supervision == "supervised" and semi.label_mask is not None:
+        known = semi.label_mask
+        assert semi.labels is not None
+        return PairedFeatures(semi.image[known], semi.text[known], semi.labels[known])
+    return semi
+
+
+def run_cell(ev: Evaluator, semi: PairedFeatures, bits: int, seed: int) -> dict[str, object]:
+    """Select, then fit and score every candidate that had a validation score."""
+    started = time.perf_counter()
+    selection: Selection = select_method(semi, bits, seed=seed)
+    select_seconds = time.perf_counter() - started
+    scores = Scores()
+    validation: dict[str, float | None] = {}
+    for candidate in selection.candidates:
+        validation[candidate.key] = candidate.score
+        if candidate.score is None:
+            continue
+        hasher = create_hasher(candidate.key, bits, seed=seed)
+        hasher.use_tuning(candidate.tuning)
+        try:
+            ev.run(
+                scores, candidate.key, hasher, rows_for(get_spec(candidate.key).supervision, semi)
+            )
+        except HashingInputError as exc:  # cannot happen after a scored search; say so if it does
+            print(f"  {candidate.key} could not be refitted: {exc.user_message}")
+    test = {key: scores.mean(key, [bits]) for key, _ in scores.maps}
+    if not test:  # a fallback without a comparison: fit the documented method alone
+        hasher = create_hasher(selection.key, bits, seed=seed)
+        ev.run(scores, selection.key, hasher, rows_for(get_spec(selection.key).supervision, semi))
+        test = {selection.key: scores.mean(selection.key, [bits])}
+    oracle = max(test, key=lambda k: test[k])
+    ranked = sorted(test, key=lambda k: -test[k])
+    return {
+        "situation": selection.situation,
+        "pick": selection.key,
+        "reason": selection.reason,
+        "validation": validation,
+        "test": test,
+        "oracle": oracle,
+        "pick_test": test[selection.key],
+        "oracle_test": test[oracle],
+        "regret": test[oracle] - test[selection.key],
+        "pick_rank": ranked.index(selection.key) + 1,
+        "select_seconds": select_seconds,
+        "fit_seconds": {key: s for (key, _), s in scores.seconds.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("features", type=Path)
+    parser.add_argument("--fractions", default="0.05,0.1,0.25,1")
+    parser.add_argument("--bits", type=int, default=64)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--train-limit", type=int, default=2000)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    data = load_features(args.features)
+    ev = Evaluator(data)
+    tr = data.train
+    if 0 < args.train_limit < tr.size:  # the seeded sample lpih_protocol.py fits on
+        tr = np.sort(np.random.default_rng(args.seed).choice(tr, args.train_limit, replace=False))
+    image, text, labels = data.image[tr], data.text[tr], data.labels[tr]
+    cells: dict[str, object] = {}
+    for fraction in (float(f) for f in args.fractions.split(",")):
+        mask = labelled_mask(len(tr), fraction, args.seed) if fraction < 1 else None
+        semi = PairedFeatures(image, text, labels, mask)
+        cell = run_cell(ev, semi, args.bits, args.seed)
+        cells[f"{fraction:g}"] = cell
+        ranking = ", ".join(
+            f"{k} {v:.4f}"
+            for k, v in sorted(cell["test"].items(), key=lambda kv: -kv[1])  # type: ignore[attr-defined]
+        )
+        print(
+            f"{args.features.stem} {100 * fraction:g} % seed {args.seed}: auto picked "
+            f"{cell['pick']} ({cell['pick_test']:.4f} on test, rank {cell['pick_rank']}); "
+            f"oracle {cell['oracle']} {cell['oracle_test']:.4f}; regret {cell['regret']:.4f}; "
+            f"selection {cell['select_seconds']:.0f} s\n  test: {ranking}\n  {cell['reason']}",
+            flush=True,
+        )
+    if args.out is not None:
+        result = {
+            "dataset": args.features.stem,
+            "seed": args.seed,
+            "bits": args.bits,
+            "train_rows": len(tr),
+            "cells": cells,
+        }
+        args.out.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
