@@ -132,13 +132,7 @@ def select_method(
     if situation == "unlabelled" and data.labels is not None:
         data = PairedFeatures(data.image, data.text)
     try:
-        split = draw_split(
-            data,
-            n_bits,
-            seed,
-            need_labels=situation != "unlabelled",
-            hide_labels=situation == "partly labelled",
-        )
+        split = draw_split(data, n_bits, seed, need_labels=situation != "unlabelled")
     except SplitRefused as exc:
         key = FALLBACK[situation]
         reason = (
@@ -163,14 +157,9 @@ def select_method(
     ranking = ", ".join(
         f"{c.key} {c.score:.3f}" for c in sorted(scored, key=lambda c: -(c.score or 0.0))
     )
-    against = (
-        f", ranked against {len(split.hidden):,} pairs whose labels no method saw"
-        if split.hidden.size
-        else ""
-    )
     reason = (
         f"{best.key} scored best of {len(scored)} methods for a {situation} library on "
-        f"{len(split.validation):,} held-out pairs{against} (validation mAP: {ranking})."
+        f"{len(split.validation):,} held-out pairs (validation mAP: {ranking})."
     )
     return Selection(best.key, situation, tuple(candidates), reason)
 

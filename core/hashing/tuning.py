@@ -39,8 +39,6 @@ import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-
 from core.errors import HashingInputError
 from core.hashing.data import PairedFeatures
 from core.hashing.tunable import ANCHOR_LADDER, ANCHOR_SHARE, TunedSetting, refit_anchor_cap
@@ -164,8 +162,7 @@ class _Search:
         hasher = self.hasher_cls(self.n_bits, seed=self.seed, tune=False, **point)
         supervision = self.hasher_cls.supervision
         try:
-            rows = subset(self.data, self.split.fit, supervision, self.split.hidden)
-            hasher.fit(rows, cancel=self.context.cancel)
+            hasher.fit(subset(self.data, self.split.fit, supervision), cancel=self.context.cancel)
             result: float | None = score(hasher, self.data, self.split)
             error = ""
         except HashingInputError as exc:
@@ -311,8 +308,7 @@ def search_settings(
 def _learning_rows(split: ValidationSplit, data: PairedFeatures, supervision: str) -> Any:
     """The fitting rows a method of ``supervision`` actually learns from."""
     if supervision == "supervised" and data.labels is not None:
-        known = data.known_labels()[split.fit] & ~np.isin(split.fit, split.hidden)
-        return split.fit[known]
+        return split.fit[data.known_labels()[split.fit]]
     return split.fit
 
 

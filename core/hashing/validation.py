@@ -11,22 +11,12 @@ fitted on the rest and scored by the mean of image→text and text→image mAP:
 * without labels: each validation image queries the validation captions and its own
   caption is the one relevant item (and the other way round).
 
-A partly labelled library, when methods of different supervision are compared
-(``--method auto``, ``hide_labels``): most of the photos a user searches have no labels,
-and a method fitted on the labelled pairs has learned the very pairs the database above
-consists of. So a share of the labelled fitting pairs is **hidden**: no candidate sees
-their labels (they stay on the fitting side as unlabelled pairs; supervised methods
-leave them out), and they form the database with the other validation pairs. Measured
-on the tuning sets before this (docs/benchmarks.md, "What --method auto picks"):
-validation then ranked BATCH trained on 25 % of emoji multi-label's labels above LPIH,
-which is 29 % better on the test queries.
-
 Unlabelled pairs (semi-supervised data) only ever sit on the fitting side.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -44,10 +34,6 @@ TUNING_ROWS = 4000
 
 VALIDATION_SHARE = 0.2
 MIN_VALIDATION = 20
-HIDDEN_SHARE = 1 / 3
-"""Of a partly labelled library's labelled fitting pairs, the share hidden (``hide_labels``).
-
-Never so many that the candidates keep fewer labelled pairs than a split needs."""
 """Fewer validation queries than this: too few to tell settings apart."""
 
 MIN_LABELLED = 50
@@ -63,24 +49,19 @@ class ValidationSplit:
         validation: Held-out query pairs.
         relevance: "labels" (shared label) or "pairs" (a pair's own other half).
         total_rows: Pairs in the whole training set (the refit sees all of them).
-        hidden: Fitting pairs whose labels no candidate sees; with the validation pairs
-            they are the database (empty: the labelled fitting pairs are).
     """
 
     fit: Rows
     validation: Rows
     relevance: Relevance
     total_rows: int
-    hidden: Rows = field(default_factory=lambda: np.zeros(0, np.intp))
 
 
 class SplitRefused(Exception):  # noqa: N818 - a reason, not an error: tuning falls back
     """No usable split: ``str(exc)`` says why in words for the user."""
 
 
-def draw_split(
-    data: PairedFeatures, n_bits: int, seed: int, need_labels: bool, hide_labels: bool = False
-) -> ValidationSplit:
+def draw_split(data: PairedFeatures, n_bits: int, seed: int, need_labels: bool) -> ValidationSplit:
     """The validation split of ``data``, or SplitRefused saying why there is none.
 
     Args:
@@ -88,8 +69,6 @@ def draw_split(
         n_bits: Code length (the fitting side must have well over this many pairs).
         seed: The hasher's seed.
         need_labels: The caller learns from labels, so validation must use them.
-        hide_labels: Where some pairs are unlabelled, hide the labels of a share of the
-            labelled fitting pairs and rank against them (the module docstring).
     """
     rng = np.random.default_rng([seed, 14])
     n = data.n_items
@@ -129,44 +108,28 @@ def draw_split(
                 f"at {n_bits} bits (at least {needed} are needed)"
             )
         raise too_few
-    hidden = np.zeros(0, np.intp)
-    if hide_labels and by_labels and len(labelled) < n:
-        labelled_fit = fit[known[fit] & _has_label(data)[fit]]
-        spare = len(labelled_fit) - (needed - MIN_VALIDATION)
-        count = min(round(len(labelled_fit) * HIDDEN_SHARE), spare)
-        if count >= MIN_VALIDATION:
-            hidden = np.sort(rng.permutation(labelled_fit)[:count])
-    relevance_kind: Relevance = "labels" if by_labels else "pairs"
-    return ValidationSplit(np.sort(fit), np.sort(validation), relevance_kind, n, hidden)
+    return ValidationSplit(np.sort(fit), np.sort(validation), "labels" if by_labels else "pairs", n)
 
 
-def subset(
-    data: PairedFeatures, rows: Rows, supervision: Supervision, hidden: Rows | None = None
-) -> PairedFeatures:
+def subset(data: PairedFeatures, rows: Rows, supervision: Supervision) -> PairedFeatures:
     """The pairs ``rows`` as a method of ``supervision`` is trained on them.
 
     Supervised methods get only the labelled rows; semi-supervised ones keep the mask;
-    unsupervised ones get no labels. The labels of ``hidden`` rows count as unknown.
+    unsupervised ones get no labels.
     """
     if supervision == "unsupervised" or data.labels is None:
         return PairedFeatures(data.image[rows], data.text[rows])
-    known = data.known_labels()[rows]
-    if hidden is not None and hidden.size:
-        known &= ~np.isin(rows, hidden)
     if supervision == "supervised":
-        rows = rows[known]
+        rows = rows[data.known_labels()[rows]]
         return PairedFeatures(data.image[rows], data.text[rows], data.labels[rows])
-    return PairedFeatures(data.image[rows], data.text[rows], data.labels[rows], known)
+    mask = data.known_labels()[rows]
+    return PairedFeatures(data.image[rows], data.text[rows], data.labels[rows], mask)
 
 
 def score(hasher: Hasher, data: PairedFeatures, split: ValidationSplit) -> float:
     """Mean of image→text and text→image validation mAP of a fitted hasher."""
     val, r = split.validation, hasher.n_bits
-    if split.hidden.size:  # each query against the hidden pairs and the other queries
-        assert data.labels is not None
-        database = np.concatenate([split.hidden, val])
-        relevant = relevance(data.labels[val], data.labels[database])
-    elif split.relevance == "labels":
+    if split.relevance == "labels":
         assert data.labels is not None
         database = split.fit[data.known_labels()[split.fit]]
         relevant = relevance(data.labels[val], data.labels[database])
@@ -176,11 +139,6 @@ def score(hasher: Hasher, data: PairedFeatures, split: ValidationSplit) -> float
     image_db, text_db = data.image[database], data.text[database]
     i2t = hamming_matrix(hasher.encode_image(data.image[val]), hasher.encode_text(text_db), r)
     t2i = hamming_matrix(hasher.encode_text(data.text[val]), hasher.encode_image(image_db), r)
-    if split.hidden.size:  # a query's own pair is not an answer: last, and not relevant
-        own = (np.arange(len(val)), len(split.hidden) + np.arange(len(val)))
-        relevant = relevant.copy()
-        relevant[own] = False
-        i2t[own] = t2i[own] = r + 1
     return (evaluate_ranking(i2t, relevant).map + evaluate_ranking(t2i, relevant).map) / 2
 
 
