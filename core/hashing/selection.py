@@ -4,8 +4,13 @@ The candidates are the offline methods that the labels allow (online methods lea
 a stream and are chosen by name):
 
 * every pair labelled: the supervised methods;
-* some pairs labelled (at least ``MIN_LABELLED``): the semi-supervised, supervised
-  (on the labelled pairs) and unsupervised methods;
+* some pairs labelled (at least ``MIN_LABELLED``): the semi-supervised and unsupervised
+  methods. Not the supervised ones (session 19): fitted on the labelled pairs only, they
+  are scored against the very pairs they were fitted on, while the library is mostly
+  photos nobody labelled. On the tuning sets that put BATCH above LPIH on emoji
+  multi-label at 25 % labelled (0.363 against 0.469 on the test queries) and HPsEH on
+  emoji-TF-IDF name-only at 10 % (0.183 against 0.245); LPIH starts from the same
+  supervised method trained on those pairs (its stage 0) and learns from the rest;
 * no labels, labels on fewer than ``MIN_LABELLED`` pairs of a partly labelled library,
   or a single class: the unsupervised methods.
 
@@ -99,7 +104,7 @@ def candidate_specs(situation: Situation) -> list[HasherSpec]:
     """The registered offline methods ``situation`` allows, in registry order."""
     allowed = {
         "labelled": {"supervised"},
-        "partly labelled": {"supervised", "semi-supervised", "unsupervised"},
+        "partly labelled": {"semi-supervised", "unsupervised"},
         "unlabelled": {"unsupervised"},
     }[situation]
     return [s for s in hasher_specs() if not s.online and s.supervision in allowed]

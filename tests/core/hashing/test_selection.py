@@ -60,10 +60,21 @@ def test_an_unlabelled_library_compares_the_offline_unsupervised_methods_by_pair
     assert selection.key == best.key != "lsh"
 
 
-def test_a_partly_labelled_library_also_tries_the_semi_supervised_method() -> None:
+def test_a_partly_labelled_library_tries_the_semi_supervised_and_unsupervised_methods() -> None:
     specs = candidate_specs("partly labelled")
     assert "lpih" in [s.key for s in specs]
-    assert {s.supervision for s in specs} == {"supervised", "semi-supervised", "unsupervised"}
+    assert {s.supervision for s in specs} == {"semi-supervised", "unsupervised"}
+
+
+def test_a_partly_labelled_library_never_tries_a_method_fitted_on_its_labels_alone() -> None:
+    d = pairs()
+    mask = np.random.default_rng(0).random(N) < 0.4
+    selection = select_method(PairedFeatures(d.image, d.text, d.labels, mask), 16)
+    assert selection.situation == "partly labelled"
+    keys = [c.key for c in selection.candidates]
+    assert "lpih" in keys
+    assert not {"hpseh", "batch"} & set(keys)
+    assert selection.key == max(selection.candidates, key=lambda c: c.score or 0.0).key
 
 
 def test_labels_on_a_handful_of_pairs_count_as_an_unlabelled_library() -> None:
