@@ -1,4 +1,4 @@
-"""benchmarks/auto_pick.py scores ``--method auto``'s pick against every candidate on test."""
+"""benchmarks/auto_pick.py and auto_extra.py score ``--method auto``'s candidates on test."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from functools import cache
 
 import numpy as np
 
+from benchmarks.auto_extra import score_variant
 from benchmarks.auto_pick import rows_for, run_cell
 from benchmarks.lpih_protocol import Evaluator
 from core.hashing import PairedFeatures
@@ -66,3 +67,18 @@ def test_a_partly_labelled_cell_offers_no_method_fitted_on_the_labels_alone() ->
     assert isinstance(regret, float)
     assert result["pick_rank"] == ranked.index(result["pick"]) + 1
     assert np.isclose(regret, test[ranked[0]] - test[result["pick"]])
+
+
+def test_a_variant_scored_as_a_candidate_matches_the_same_method_inside_auto() -> None:
+    result = cell(0.5)
+    validation, test = result["validation"], result["test"]
+    assert isinstance(validation, dict)
+    assert isinstance(test, dict)
+    extra = score_variant(Evaluator(DATA), train(0.5), BITS, 0, "lpih")
+    assert extra["validation"] == validation["lpih"]
+    assert extra["test"] == test["lpih"]
+    stage0 = score_variant(
+        Evaluator(DATA), train(0.5), BITS, 0, "lpih(relearn=objective,iterations=0,self_training=0)"
+    )
+    assert stage0["test"] is not None
+    assert stage0["test"] != test["lpih"]  # a different model, scored the same way
