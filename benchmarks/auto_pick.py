@@ -98,25 +98,43 @@ def run_cell(ev: Evaluator, semi: PairedFeatures, bits: int, seed: int) -> dict[
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def cell_parser(doc: str, fractions: str) -> argparse.ArgumentParser:
+    """The arguments the auto benchmarks share: a file, labelled shares, bits, seed, rows."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("features", type=Path)
-    parser.add_argument("--fractions", default="0.05,0.1,0.25,1")
+    parser.add_argument("--fractions", default=fractions)
     parser.add_argument("--bits", type=int, default=64)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-limit", type=int, default=2000)
     parser.add_argument("--out", type=Path)
-    args = parser.parse_args()
+    return parser
+
+
+def library_cells(
+    args: argparse.Namespace,
+) -> tuple[Evaluator, int, list[tuple[float, PairedFeatures]]]:
+    """The evaluator, the training rows and one library per labelled share.
+
+    The rows are lpih_protocol.py's seeded sample and the labelled rows its mask, so that
+    its figures for the same cell can be read beside these.
+    """
     data = load_features(args.features)
-    ev = Evaluator(data)
     tr = data.train
-    if 0 < args.train_limit < tr.size:  # the seeded sample lpih_protocol.py fits on
+    if 0 < args.train_limit < tr.size:
         tr = np.sort(np.random.default_rng(args.seed).choice(tr, args.train_limit, replace=False))
     image, text, labels = data.image[tr], data.text[tr], data.labels[tr]
-    cells: dict[str, object] = {}
+    libraries = []
     for fraction in (float(f) for f in args.fractions.split(",")):
         mask = labelled_mask(len(tr), fraction, args.seed) if fraction < 1 else None
-        semi = PairedFeatures(image, text, labels, mask)
+        libraries.append((fraction, PairedFeatures(image, text, labels, mask)))
+    return Evaluator(data), len(tr), libraries
+
+
+def main() -> None:
+    args = cell_parser(__doc__, "0.05,0.1,0.25,1").parse_args()
+    ev, rows, libraries = library_cells(args)
+    cells: dict[str, object] = {}
+    for fraction, semi in libraries:
         cell = run_cell(ev, semi, args.bits, args.seed)
         cells[f"{fraction:g}"] = cell
         ranking = ", ".join(
@@ -135,7 +153,7 @@ def main() -> None:
             "dataset": args.features.stem,
             "seed": args.seed,
             "bits": args.bits,
-            "train_rows": len(tr),
+            "train_rows": rows,
             "cells": cells,
         }
         args.out.write_text(json.dumps(result, indent=1))

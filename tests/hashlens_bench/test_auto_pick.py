@@ -82,3 +82,9 @@ def test_a_variant_scored_as_a_candidate_matches_the_same_method_inside_auto() -
     )
     assert stage0["test"] is not None
     assert stage0["test"] != test["lpih"]  # a different model, scored the same way
+
+
+def test_a_variant_is_not_scored_where_auto_would_compare_nothing() -> None:
+    too_long = 64  # 160 labelled pairs cannot hold some out for 64-bit codes
+    extra = score_variant(Evaluator(DATA), train(0.5), too_long, 0, "lpih")
+    assert extra == {"validation": None, "test": None}
