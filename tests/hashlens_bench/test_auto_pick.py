@@ -85,6 +85,8 @@ def test_a_variant_scored_as_a_candidate_matches_the_same_method_inside_auto() -
 
 
 def test_a_variant_is_not_scored_where_auto_would_compare_nothing() -> None:
-    too_long = 64  # 160 labelled pairs cannot hold some out for 64-bit codes
-    extra = score_variant(Evaluator(DATA), train(0.5), too_long, 0, "lpih")
+    rows = DATA.train[:120]
+    mask = labelled_mask(rows.size, 0.5, 0)  # 60 labelled pairs: too few to hold some out
+    small = PairedFeatures(DATA.image[rows], DATA.text[rows], DATA.labels[rows], mask)
+    extra = score_variant(Evaluator(DATA), small, BITS, 0, "lpih")
     assert extra == {"validation": None, "test": None}
