@@ -20,7 +20,7 @@ import json
 
 import numpy as np
 
-from benchmarks.auto_pick import cell_parser, library_cells, rows_for
+from benchmarks.auto_pick import cell_parser, hasher_seed, library_cells, rows_for
 from benchmarks.lpih_protocol import Evaluator, Scores
 from core.hashing import PairedFeatures, create_hasher
 from core.hashing.base import FitContext
@@ -66,7 +66,8 @@ def main() -> None:
     cells: dict[str, dict[str, dict[str, float | None]]] = {}
     for fraction, semi in libraries:
         cell = {
-            v: score_variant(ev, semi, args.bits, args.seed, v) for v in args.variants.split(";")
+            v: score_variant(ev, semi, args.bits, hasher_seed(args), v)
+            for v in args.variants.split(";")
         }
         cells[f"{fraction:g}"] = cell
         for variant, figures in cell.items():
@@ -75,6 +76,7 @@ def main() -> None:
             )
     if args.out is not None:
         result = {"dataset": args.features.stem, "seed": args.seed, "bits": args.bits}
+        result["hasher_seed"] = hasher_seed(args)
         args.out.write_text(json.dumps({**result, "cells": cells}, indent=1))
 
 

@@ -104,10 +104,21 @@ def cell_parser(doc: str, fractions: str) -> argparse.ArgumentParser:
     parser.add_argument("features", type=Path)
     parser.add_argument("--fractions", default=fractions)
     parser.add_argument("--bits", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the rows and labels")
+    parser.add_argument(
+        "--hasher-seed",
+        type=int,
+        help="seed of the split and the hashers (default: --seed, as the trainer's --seed; "
+        "lpih_protocol.py fits every hasher with 0)",
+    )
     parser.add_argument("--train-limit", type=int, default=2000)
     parser.add_argument("--out", type=Path)
     return parser
+
+
+def hasher_seed(args: argparse.Namespace) -> int:
+    """The seed of the split and the hashers: --hasher-seed, else --seed."""
+    return args.seed if args.hasher_seed is None else int(args.hasher_seed)
 
 
 def library_cells(
@@ -135,7 +146,7 @@ def main() -> None:
     ev, rows, libraries = library_cells(args)
     cells: dict[str, object] = {}
     for fraction, semi in libraries:
-        cell = run_cell(ev, semi, args.bits, args.seed)
+        cell = run_cell(ev, semi, args.bits, hasher_seed(args))
         cells[f"{fraction:g}"] = cell
         ranking = ", ".join(
             f"{k} {v:.4f}"
@@ -152,6 +163,7 @@ def main() -> None:
         result = {
             "dataset": args.features.stem,
             "seed": args.seed,
+            "hasher_seed": hasher_seed(args),
             "bits": args.bits,
             "train_rows": rows,
             "cells": cells,
