@@ -18,16 +18,11 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
-
-from benchmarks.auto_pick import cell_parser, hasher_seed, library_cells, rows_for
+from benchmarks.auto_pick import cell_parser, fit_and_score, hasher_seed, library_cells
 from benchmarks.lpih_protocol import Evaluator, Scores
-from core.hashing import PairedFeatures, create_hasher
-from core.hashing.base import FitContext
-from core.hashing.registry import get_spec, resolve
-from core.hashing.selection import situation_of
-from core.hashing.tuning import search_settings
-from core.hashing.validation import SplitRefused, draw_split
+from core.hashing import PairedFeatures
+from core.hashing.selection import comparable, comparison_split, score_candidate
+from core.hashing.validation import SplitRefused
 from hashlens_bench.method_variant import parse_variant
 
 
@@ -40,22 +35,15 @@ def score_variant(
     its documented method and compares nothing.
     """
     parsed = parse_variant(variant)
-    situation = situation_of(semi)
+    situation, data = comparable(semi)
     try:
-        split = draw_split(semi, bits, seed, need_labels=situation != "unlabelled")
+        split = comparison_split(situation, data, bits, seed)
     except SplitRefused as exc:
         print(f"  {variant}: not scored, as auto compares nothing here: {exc}")
         return {"validation": None, "test": None}
-    hasher = create_hasher(parsed.key, bits, seed=seed, **dict(parsed.params))
-    context = FitContext(np.random.default_rng(seed), None, None)
-    report = search_settings(
-        resolve(parsed.key), bits, seed, hasher.params, hasher.explicit, semi, context, split=split
-    )
-    refit = create_hasher(parsed.key, bits, seed=seed, **dict(parsed.params))
-    refit.use_tuning(report)
-    scores = Scores()
-    ev.run(scores, variant, refit, rows_for(get_spec(parsed.key).supervision, semi))
-    return {"validation": report.best_score, "test": scores.mean(variant, [bits])}
+    candidate = score_candidate(parsed.key, data, bits, seed, split, params=dict(parsed.params))
+    test = fit_and_score(ev, Scores(), variant, semi, bits, seed, candidate.tuning)
+    return {"validation": candidate.score, "test": test}
 
 
 def main() -> None:
@@ -75,9 +63,14 @@ def main() -> None:
                 f"{args.features.stem} {100 * fraction:g} % seed {args.seed}: {variant} {figures}"
             )
     if args.out is not None:
-        result = {"dataset": args.features.stem, "seed": args.seed, "bits": args.bits}
-        result["hasher_seed"] = hasher_seed(args)
-        args.out.write_text(json.dumps({**result, "cells": cells}, indent=1))
+        result = {
+            "dataset": args.features.stem,
+            "seed": args.seed,
+            "hasher_seed": hasher_seed(args),
+            "bits": args.bits,
+            "cells": cells,
+        }
+        args.out.write_text(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

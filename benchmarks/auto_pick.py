@@ -39,21 +39,49 @@ import numpy as np
 from benchmarks.lpih_protocol import Evaluator, Scores
 from core.errors import HashingInputError
 from core.hashing import PairedFeatures, create_hasher
+from core.hashing.base import Supervision
 from core.hashing.registry import get_spec
 from core.hashing.selection import Selection, select_method
+from core.hashing.tuning import TuningReport
+from core.hashing.validation import subset
 from hashlens_bench.dataset import load_features
+from hashlens_bench.method_variant import parse_variant
 from hashlens_bench.splits import labelled_mask
 
 
-def rows_for(supervision: str, semi: PairedFeatures) -> PairedFeatures:
-    """The pairs a method of ``supervision`` is fitted on, as the trainer chooses them."""
-    if supervision == "unsupervised":
-        return PairedFeatures(semi.image, semi.text)
-    if supervision == "supervised" and semi.label_mask is not None:
-        known = semi.label_mask
-        assert semi.labels is not None
-        return PairedFeatures(semi.image[known], semi.text[known], semi.labels[known])
-    return semi
+def rows_for(supervision: Supervision, semi: PairedFeatures) -> PairedFeatures:
+    """The pairs a method of ``supervision`` is fitted on, as the trainer chooses them.
+
+    The rule is core.hashing.validation.subset's, over every row; where it would drop
+    nothing, ``semi`` itself.
+    """
+    if supervision == "semi-supervised" or (
+        supervision == "supervised" and semi.label_mask is None
+    ):
+        return semi
+    return subset(semi, np.arange(semi.n_items), supervision)
+
+
+def fit_and_score(
+    ev: Evaluator,
+    scores: Scores,
+    label: str,
+    semi: PairedFeatures,
+    bits: int,
+    seed: int,
+    tuning: TuningReport | None = None,
+) -> float:
+    """Fit ``label`` (a method or variant) as the trainer would and return its test mAP.
+
+    With ``tuning`` the fit takes the settings a search on auto's split chose, as the
+    trainer refits auto's winner; without, the method runs its own fit.
+    """
+    variant = parse_variant(label)
+    hasher = create_hasher(variant.key, bits, seed=seed, **dict(variant.params))
+    if tuning is not None:
+        hasher.use_tuning(tuning)
+    ev.run(scores, label, hasher, rows_for(get_spec(variant.key).supervision, semi))
+    return scores.mean(label, [bits])
 
 
 def run_cell(ev: Evaluator, semi: PairedFeatures, bits: int, seed: int) -> dict[str, object]:
@@ -62,26 +90,21 @@ def run_cell(ev: Evaluator, semi: PairedFeatures, bits: int, seed: int) -> dict[
     selection: Selection = select_method(semi, bits, seed=seed)
     select_seconds = time.perf_counter() - started
     scores = Scores()
-    validation: dict[str, float | None] = {}
+    validation = {c.key: c.score for c in selection.candidates}
+    test: dict[str, float] = {}
     for candidate in selection.candidates:
-        validation[candidate.key] = candidate.score
         if candidate.score is None:
             continue
-        hasher = create_hasher(candidate.key, bits, seed=seed)
-        hasher.use_tuning(candidate.tuning)
         try:
-            ev.run(
-                scores, candidate.key, hasher, rows_for(get_spec(candidate.key).supervision, semi)
+            test[candidate.key] = fit_and_score(
+                ev, scores, candidate.key, semi, bits, seed, candidate.tuning
             )
         except HashingInputError as exc:  # cannot happen after a scored search; say so if it does
             print(f"  {candidate.key} could not be refitted: {exc.user_message}")
-    test = {key: scores.mean(key, [bits]) for key, _ in scores.maps}
     if not test:  # a fallback without a comparison: fit the documented method alone
-        hasher = create_hasher(selection.key, bits, seed=seed)
-        ev.run(scores, selection.key, hasher, rows_for(get_spec(selection.key).supervision, semi))
-        test = {selection.key: scores.mean(selection.key, [bits])}
-    oracle = max(test, key=lambda k: test[k])
+        test[selection.key] = fit_and_score(ev, scores, selection.key, semi, bits, seed)
     ranked = sorted(test, key=lambda k: -test[k])
+    oracle = ranked[0]
     return {
         "situation": selection.situation,
         "pick": selection.key,
@@ -118,7 +141,7 @@ def cell_parser(doc: str, fractions: str) -> argparse.ArgumentParser:
 
 def hasher_seed(args: argparse.Namespace) -> int:
     """The seed of the split and the hashers: --hasher-seed, else --seed."""
-    return args.seed if args.hasher_seed is None else int(args.hasher_seed)
+    return int(args.seed if args.hasher_seed is None else args.hasher_seed)
 
 
 def library_cells(

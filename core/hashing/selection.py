@@ -23,8 +23,9 @@ searched twice. Cost: one search per candidate plus the winner's refit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -133,11 +134,9 @@ def select_method(
     Raises:
         HashingInputError: No candidate could be fitted.
     """
-    situation = situation_of(data)
-    if situation == "unlabelled" and data.labels is not None:
-        data = PairedFeatures(data.image, data.text)
+    situation, data = comparable(data)
     try:
-        split = draw_split(data, n_bits, seed, need_labels=situation != "unlabelled")
+        split = comparison_split(situation, data, n_bits, seed)
     except SplitRefused as exc:
         key = FALLBACK[situation]
         reason = (
@@ -150,7 +149,7 @@ def select_method(
     for done, spec in enumerate(specs):
         if progress is not None:
             progress(Progress("choosing a method", done, len(specs), spec.key))
-        candidates.append(_candidate(spec, data, n_bits, seed, split, cancel))
+        candidates.append(score_candidate(spec.key, data, n_bits, seed, split, cancel))
     scored = [c for c in candidates if c.score is not None]
     if not scored:
         raise HashingInputError(
@@ -169,19 +168,43 @@ def select_method(
     return Selection(best.key, situation, tuple(candidates), reason)
 
 
-def _candidate(
-    spec: HasherSpec,
+def comparable(data: PairedFeatures) -> tuple[Situation, PairedFeatures]:
+    """What the labels of ``data`` allow, and the pairs as the candidates see them.
+
+    A library whose few labels do not count is compared as an unlabelled one: without them.
+    """
+    situation = situation_of(data)
+    if situation == "unlabelled" and data.labels is not None:
+        data = PairedFeatures(data.image, data.text)
+    return situation, data
+
+
+def comparison_split(
+    situation: Situation, data: PairedFeatures, n_bits: int, seed: int
+) -> ValidationSplit:
+    """The one split every candidate is scored on. Raises SplitRefused (too few pairs)."""
+    return draw_split(data, n_bits, seed, need_labels=situation != "unlabelled")
+
+
+def score_candidate(
+    key: str,
     data: PairedFeatures,
     n_bits: int,
     seed: int,
     split: ValidationSplit,
-    cancel: CancelToken | None,
+    cancel: CancelToken | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> Candidate:
-    hasher: Hasher = create_hasher(spec.key, n_bits, seed=seed)
+    """One method's search on the shared ``split``: its best validation mAP and choice.
+
+    ``params`` fix settings of the method (a variant, as benchmarks/auto_extra.py scores
+    one); the search tunes the rest, as for any candidate.
+    """
+    hasher: Hasher = create_hasher(key, n_bits, seed=seed, **(params or {}))
     context = FitContext(np.random.default_rng(seed), None, cancel)
     try:
         report = search_settings(
-            resolve(spec.key),
+            resolve(key),
             n_bits,
             seed,
             hasher.params,
@@ -192,6 +215,6 @@ def _candidate(
         )
     except HashingInputError as exc:
         failed = TuningReport("defaults", {}, exc.user_message)
-        return Candidate(spec.key, None, failed, exc.user_message)
+        return Candidate(key, None, failed, exc.user_message)
     note = "" if report.best_score is not None else report.message
-    return Candidate(spec.key, report.best_score, report, note)
+    return Candidate(key, report.best_score, report, note)
