@@ -16,9 +16,13 @@ Usage:
 
 from __future__ import annotations
 
-import json
-
-from benchmarks.auto_pick import cell_parser, fit_and_score, hasher_seed, library_cells
+from benchmarks.auto_pick import (
+    cell_parser,
+    fit_and_score,
+    hasher_seed,
+    library_cells,
+    write_cells,
+)
 from benchmarks.lpih_protocol import Evaluator, Scores
 from core.hashing import PairedFeatures
 from core.hashing.selection import comparable, comparison_split, score_candidate
@@ -62,15 +66,7 @@ def main() -> None:
             print(
                 f"{args.features.stem} {100 * fraction:g} % seed {args.seed}: {variant} {figures}"
             )
-    if args.out is not None:
-        result = {
-            "dataset": args.features.stem,
-            "seed": args.seed,
-            "hasher_seed": hasher_seed(args),
-            "bits": args.bits,
-            "cells": cells,
-        }
-        args.out.write_text(json.dumps(result, indent=1))
+    write_cells(args, cells)
 
 
 if __name__ == "__main__":

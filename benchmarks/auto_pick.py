@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +145,15 @@ def hasher_seed(args: argparse.Namespace) -> int:
     return int(args.seed if args.hasher_seed is None else args.hasher_seed)
 
 
+def write_cells(args: argparse.Namespace, cells: Mapping[str, object], **extra: object) -> None:
+    """The figures as JSON at ``--out`` (if given), with what identifies the run."""
+    if args.out is None:
+        return
+    run = {"dataset": args.features.stem, "seed": args.seed, "hasher_seed": hasher_seed(args)}
+    result = {**run, "bits": args.bits, **extra, "cells": cells}
+    args.out.write_text(json.dumps(result, indent=1))
+
+
 def library_cells(
     args: argparse.Namespace,
 ) -> tuple[Evaluator, int, list[tuple[float, PairedFeatures]]]:
@@ -182,16 +192,7 @@ def main() -> None:
             f"selection {cell['select_seconds']:.0f} s\n  test: {ranking}\n  {cell['reason']}",
             flush=True,
         )
-    if args.out is not None:
-        result = {
-            "dataset": args.features.stem,
-            "seed": args.seed,
-            "hasher_seed": hasher_seed(args),
-            "bits": args.bits,
-            "train_rows": rows,
-            "cells": cells,
-        }
-        args.out.write_text(json.dumps(result, indent=1))
+    write_cells(args, cells, train_rows=rows)
 
 
 if __name__ == "__main__":
