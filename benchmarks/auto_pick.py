@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 from benchmarks.lpih_protocol import Evaluator, Scores
 from core.errors import HashingInputError
 from core.hashing import PairedFeatures, create_hasher

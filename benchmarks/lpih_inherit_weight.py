@@ -27,10 +27,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 from benchmarks.lpih_protocol import CARRIED, Evaluator, Scores, build, pseudo_quality
 from core.hashing import PairedFeatures
 from core.hashing.models.lpih import LPIH
