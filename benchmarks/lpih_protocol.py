@@ -14,14 +14,16 @@ Protocol (the spec asks that it be stated with the figures):
     from the feature label functions only, no refinement by inherited codes) and
     ``lpih(mu=0,rho=0)`` (no inheritance terms);
   - base on 𝓛: the wrapped hasher trained on the labelled rows only, its own functions
-    encoding queries and database (built as LPIH builds it: an HPsEH base keeps LPIH's
-    μ = 1, not HPsEH's own default since session 13; so does the upper bound);
+    encoding queries and database (built as LPIH builds it, with LPIH's settings for
+    its base; so is the upper bound);
   - base codes on everything: ``lpih(relearn=objective,iterations=0,self_training=0)``,
     the base's codes of every training row carried onto a feature map fitted on all rows
     (stage 0 alone);
   - unsupervised on everything: cca-itq, cmfh and itq (only where image and text share
     a space); the best by mean mAP is quoted;
   - upper bound: the base trained with every training label.
+* ``--seed`` draws the training sample and the labelled rows; ``--hasher-seed`` seeds
+  every hasher (0 unless given, as in every run before session 20).
 * mAP over the whole database, I→T and T→I (queries without relevant items skipped).
   "Best alternative" is the best mean over lengths × directions among base on 𝓛, base
   codes on everything and the best unsupervised method.
@@ -108,17 +110,17 @@ class Evaluator:
         )
 
 
-def build(variant: str, bits: int, base: str) -> Hasher:
+def build(variant: str, bits: int, base: str, seed: int = 0) -> Hasher:
     parsed = parse_variant(variant)
     params = dict(parsed.params)
     if parsed.key == "lpih":
         params.setdefault("base", base)
-    return create_hasher(parsed.key, bits, **params)
+    return create_hasher(parsed.key, bits, seed=seed, **params)
 
 
-def build_base(base: str, bits: int) -> Hasher:
+def build_base(base: str, bits: int, seed: int = 0) -> Hasher:
     """The wrapped hasher as LPIH builds it (an HPsEH one with LPIH's μ), self-tuned."""
-    return create_hasher(base, bits, seed=0, **base_settings(LPIHParams(base=base)))
+    return create_hasher(base, bits, seed=seed, **base_settings(LPIHParams(base=base)))
 
 
 def pseudo_quality(hasher: LPIH, labels: np.ndarray) -> dict[str, float]:
@@ -149,7 +151,10 @@ def run_dataset(
     extra: tuple[str, ...] = (),
     quick: bool = False,
     train_limit: int = 0,
+    hasher_seed: int = 0,
 ) -> dict[str, object]:
+    """Every method on one dataset; ``seed`` draws the rows and labels, ``hasher_seed``
+    seeds every hasher (0 in every item-5 run before session 20)."""
     data = load_features(path)
     ablations = () if quick else ABLATIONS
     ev = Evaluator(data)
@@ -161,10 +166,10 @@ def run_dataset(
     fixed = Scores()
     unsupervised = list(UNSUPERVISED[:1] if quick else UNSUPERVISED)
     for b in bits:
-        ev.run(fixed, "upper bound", build_base(base, b), full)
+        ev.run(fixed, "upper bound", build_base(base, b, hasher_seed), full)
         for key in list(unsupervised):
             try:
-                ev.run(fixed, key, create_hasher(key, b), full)
+                ev.run(fixed, key, create_hasher(key, b, seed=hasher_seed), full)
             except HashingInputError as exc:  # itq on unaligned features
                 print(f"  {key} left out: {exc.user_message}")
                 unsupervised.remove(key)
@@ -172,7 +177,13 @@ def run_dataset(
     name = data.name if data.name == path.stem else f"{data.name} ({path.name})"  # the TF-IDF files
     print(f"\n## {name}: {len(tr)} training rows, {len(data.query)} queries; base {base}")
     print(f"best unsupervised: {best_unsup} ({fixed.mean(best_unsup, bits):.4f})")
-    results: dict[str, object] = {"dataset": path.stem, "base": base, "fractions": {}}
+    results: dict[str, object] = {
+        "dataset": path.stem,
+        "base": base,
+        "seed": seed,
+        "hasher_seed": hasher_seed,
+        "fractions": {},
+    }
     for fraction in fractions:
         mask = labelled_mask(len(tr), fraction, seed)
         semi = PairedFeatures(image, text, labels, mask)
@@ -180,13 +191,13 @@ def run_dataset(
         scores = Scores(dict(fixed.maps), dict(fixed.seconds))
         quality: dict[int, dict[str, float]] = {}
         for b in bits:
-            lpih = ev.run(scores, "lpih", build("lpih", b, base), semi)
+            lpih = ev.run(scores, "lpih", build("lpih", b, base, hasher_seed), semi)
             assert isinstance(lpih, LPIH)
             quality[b] = pseudo_quality(lpih, labels)
             for variant in (*ablations, *extra, CARRIED):
-                ev.run(scores, variant, build(variant, b, base), semi)
+                ev.run(scores, variant, build(variant, b, base, hasher_seed), semi)
             try:
-                ev.run(scores, "base on L", build_base(base, b), only)
+                ev.run(scores, "base on L", build_base(base, b, hasher_seed), only)
             except ValueError as exc:  # fewer labelled rows than bits: no such code
                 print(f"  base on L at {b} bits: {exc}")
                 scores.maps[("base on L", b)] = (float("nan"), float("nan"))
@@ -255,6 +266,9 @@ def main() -> None:
     parser.add_argument("--fractions", default="0.01,0.05,0.1,0.25")
     parser.add_argument("--bits", default="16,32,64,128")
     parser.add_argument("--seed", type=int, default=0, help="seed of the labelled sample")
+    parser.add_argument(
+        "--hasher-seed", type=int, default=0, help="seed of every hasher (0, as before)"
+    )
     parser.add_argument("--base", default="hpseh", help="the wrapped supervised method")
     parser.add_argument("--out", type=Path, help="write every figure as JSON")
     parser.add_argument(
@@ -273,7 +287,17 @@ def main() -> None:
     bits = [int(b) for b in args.bits.split(",")]
     extra = tuple(v for v in args.extra.split(";") if v)
     results = [
-        run_dataset(p, fractions, bits, args.seed, args.base, extra, args.quick, args.train_limit)
+        run_dataset(
+            p,
+            fractions,
+            bits,
+            args.seed,
+            args.base,
+            extra,
+            args.quick,
+            args.train_limit,
+            args.hasher_seed,
+        )
         for p in args.features
     ]
     if args.out is not None:

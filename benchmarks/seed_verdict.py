@@ -11,6 +11,12 @@ table also gives each length alone and how many cells A wins.
 
     python benchmarks/seed_verdict.py v-s*.json [--a hpseh --b batch] [--json out.json]
 
+Item 5 by the same rule (session 20): ``--lpih`` reads ``benchmarks/lpih_protocol.py --out``
+files instead, one run per seed, and holds LPIH against its stage 0 per dataset and
+labelled share (a "set" is then "dataset at share"):
+
+    python benchmarks/seed_verdict.py --lpih lpih-*.json
+
 The per-seed files may hold several datasets, and a dataset's seeds may be spread over
 several files; a seed that appears twice for the same cell is an error, not an average.
 """
@@ -27,6 +33,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from scipy import stats
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from benchmarks.lpih_protocol import CARRIED as STAGE_0
 
 Key = tuple[str, int, int]  # dataset, bits, seed
 
@@ -68,6 +77,26 @@ def read_cells(paths: Iterable[Path], method: str) -> dict[Key, float]:
                 raise ValueError(f"{path.name}: {method} on {key[0]}, {key[1]} bits, seed {seed} "
                                  "appears in two files")  # fmt: skip
             cells[key] = (float(cell["i2t"]) + float(cell["t2i"])) / 2
+    return cells
+
+
+def read_lpih_cells(paths: Iterable[Path], method: str) -> dict[Key, float]:
+    """Every cell of ``method`` in lpih_protocol.py's files, keyed by ("dataset at share",
+    bits, seed); the seed is the run's ``seed`` (its rows and labels)."""
+    cells: dict[Key, float] = {}
+    for path in paths:
+        for run in json.loads(path.read_text(encoding="utf-8")):
+            seed = int(run["seed"])
+            for fraction, result in run["fractions"].items():
+                for name, (i2t, t2i) in result["map"].items():
+                    label, _, bits = name.rpartition("@")
+                    if label != method:
+                        continue
+                    key = (f"{run['dataset']} at {100 * float(fraction):g} %", int(bits), seed)
+                    if key in cells:
+                        raise ValueError(f"{path.name}: {method} on {key[0]}, {key[1]} bits, "
+                                         f"seed {seed} appears twice")  # fmt: skip
+                    cells[key] = (float(i2t) + float(t2i)) / 2
     return cells
 
 
@@ -133,10 +162,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("runs", nargs="+", type=Path, help="generalisation.py --out files")
     parser.add_argument("--a", default="hpseh", help="the method that should win (hpseh)")
     parser.add_argument("--b", default="batch", help="the method it is held against (batch)")
+    parser.add_argument(
+        "--lpih",
+        action="store_true",
+        help="read lpih_protocol.py files: LPIH against its stage 0 (item 5)",
+    )
     parser.add_argument("--json", type=Path, help="also write the rows as JSON")
     args = parser.parse_args(argv)
+    read = read_lpih_cells if args.lpih else read_cells
+    if args.lpih:
+        args.a, args.b = "lpih", STAGE_0
     try:
-        rows = compare(read_cells(args.runs, args.a), read_cells(args.runs, args.b))
+        rows = compare(read(args.runs, args.a), read(args.runs, args.b))
     except (OSError, ValueError, KeyError) as exc:
         print(f"seed_verdict: {exc}", file=sys.stderr)
         return 1

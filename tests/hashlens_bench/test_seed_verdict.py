@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.seed_verdict import compare, interval, main, read_cells
+from benchmarks.lpih_protocol import CARRIED
+from benchmarks.seed_verdict import compare, interval, main, read_cells, read_lpih_cells
 
 
 def write_run(path: Path, seed: int, scores: dict[tuple[str, str, int], float]) -> Path:
@@ -98,3 +99,47 @@ def test_main_says_when_nothing_pairs_up(
     assert main([str(path)]) == 1
     assert "no cell has both hpseh and batch" in capsys.readouterr().err
     assert main([str(tmp_path / "absent.json")]) == 1
+
+
+def write_lpih_run(path: Path, seed: int, margins: dict[float, float]) -> Path:
+    """An lpih_protocol.py --out file for one seed: share -> LPIH's margin over stage 0."""
+    fractions = {
+        str(share): {
+            "map": {
+                f"{CARRIED}@64": [0.30, 0.30],
+                "lpih@64": [0.30 + margin, 0.30 + margin],
+                "upper bound@64": [0.9, 0.9],
+            }
+        }
+        for share, margin in margins.items()
+    }
+    run = {"dataset": "remix", "seed": seed, "hasher_seed": seed, "fractions": fractions}
+    path.write_text(json.dumps([run]), encoding="utf-8")
+    return path
+
+
+def test_item_5_is_judged_per_dataset_and_share_by_the_same_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    margins = {0.05: [-0.02, -0.03, -0.025], 0.1: [0.01, -0.01, 0.002], 0.25: [0.02, 0.03, 0.025]}
+    paths = [
+        write_lpih_run(
+            tmp_path / f"lpih-s{seed}.json", seed, {s: m[seed] for s, m in margins.items()}
+        )
+        for seed in range(3)
+    ]
+
+    rows = compare(read_lpih_cells(paths, "lpih"), read_lpih_cells(paths, CARRIED))
+
+    overall = {r.dataset: r.verdict for r in rows if r.bits == "all"}
+    assert overall == {"remix at 5 %": "loss", "remix at 10 %": "tie", "remix at 25 %": "met"}
+    assert main(["--lpih", *map(str, paths)]) == 0
+    assert "| remix at 25 % | all | 3 |" in capsys.readouterr().out
+
+
+def test_a_seed_twice_in_the_lpih_runs_is_an_error(tmp_path: Path) -> None:
+    first = write_lpih_run(tmp_path / "a.json", 0, {0.1: 0.01})
+    again = write_lpih_run(tmp_path / "b.json", 0, {0.1: 0.02})
+
+    with pytest.raises(ValueError, match="appears twice"):
+        read_lpih_cells([first, again], "lpih")
