@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import statistics
 import sys
 from collections.abc import Iterable, Sequence
@@ -113,7 +114,7 @@ def compare(a: dict[Key, float], b: dict[Key, float]) -> list[Row]:
     """One row per dataset and length, then one over all lengths, for the cells both have."""
     keys = sorted(set(a) & set(b))
     rows: list[Row] = []
-    for dataset in sorted({k[0] for k in keys}):
+    for dataset in sorted({k[0] for k in keys}, key=_natural):
         mine = [k for k in keys if k[0] == dataset]
         lengths = sorted({k[1] for k in mine})
         for bits in [*lengths, None]:
@@ -138,6 +139,11 @@ def compare(a: dict[Key, float], b: dict[Key, float]) -> list[Row]:
                 )
             )
     return rows
+
+
+def _natural(name: str) -> list[object]:
+    """Sort key that puts "x at 5 %" before "x at 10 %"."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 
 def markdown(rows: Sequence[Row], a: str, b: str) -> str:

@@ -133,6 +133,7 @@ def test_item_5_is_judged_per_dataset_and_share_by_the_same_rule(
 
     overall = {r.dataset: r.verdict for r in rows if r.bits == "all"}
     assert overall == {"remix at 5 %": "loss", "remix at 10 %": "tie", "remix at 25 %": "met"}
+    assert list(overall) == ["remix at 5 %", "remix at 10 %", "remix at 25 %"]
     assert main(["--lpih", *map(str, paths)]) == 0
     assert "| remix at 25 % | all | 3 |" in capsys.readouterr().out
 
