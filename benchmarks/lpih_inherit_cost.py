@@ -10,6 +10,7 @@ Usage:
     .venv/bin/python benchmarks/lpih_inherit_cost.py /work/datasets/emoji.npz
 """
 
+import argparse
 import sys
 import time
 from collections.abc import Callable
@@ -39,24 +40,33 @@ def timed(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-data = load_features(Path(sys.argv[1]))
-rows = np.sort(np.random.default_rng(0).choice(data.train, 2000, replace=False))
-mask = labelled_mask(rows.size, 0.05, 0)
-setattr(lpih, "prepare_stage3", timed("stage-3 matrices", lpih_objective.prepare_stage3))  # noqa: B010
-setattr(lpih.LPIH, "_inherit", timed("inheritance step", lpih.LPIH._inherit))  # noqa: B010
-start = time.perf_counter()
-model = create_hasher("lpih", 64).fit(
-    PairedFeatures(data.image[rows], data.text[rows], data.labels[rows], mask)
-)
-fit = time.perf_counter() - start
-print(f"fit {fit:.1f} s; " + ", ".join(f"{k} {v:.2f} s" for k, v in spent.items()))
-assert isinstance(model, lpih.LPIH)
-X, Y = data.image[data.database], data.text[data.database]
-both = median_seconds(lambda: (model.encode_image(X), model.encode_text(Y)), 7)
-inherited, model._functions = model._functions, None  # the relearned method alone
-alone = median_seconds(lambda: (model.encode_image(X), model.encode_text(Y)), 7)
-model._functions = inherited
-print(
-    f"coding {len(X)} items, both modalities: {both:.3f} s with the inheritance, "
-    f"{alone:.3f} s for the relearned method alone ({both / alone:.2f}×; median of 7)"
-)
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "dataset", type=Path, help="a labelled dataset file (hashlens dataset build)"
+    )
+    data = load_features(parser.parse_args().dataset)
+    rows = np.sort(np.random.default_rng(0).choice(data.train, 2000, replace=False))
+    mask = labelled_mask(rows.size, 0.05, 0)
+    setattr(lpih, "prepare_stage3", timed("stage-3 matrices", lpih_objective.prepare_stage3))  # noqa: B010
+    setattr(lpih.LPIH, "_inherit", timed("inheritance step", lpih.LPIH._inherit))  # noqa: B010
+    start = time.perf_counter()
+    model = create_hasher("lpih", 64).fit(
+        PairedFeatures(data.image[rows], data.text[rows], data.labels[rows], mask)
+    )
+    fit = time.perf_counter() - start
+    print(f"fit {fit:.1f} s; " + ", ".join(f"{k} {v:.2f} s" for k, v in spent.items()))
+    assert isinstance(model, lpih.LPIH)
+    images, texts = data.image[data.database], data.text[data.database]
+    both = median_seconds(lambda: (model.encode_image(images), model.encode_text(texts)), 7)
+    inherited, model._functions = model._functions, None  # the relearned method alone
+    alone = median_seconds(lambda: (model.encode_image(images), model.encode_text(texts)), 7)
+    model._functions = inherited
+    print(
+        f"coding {len(images)} items, both modalities: {both:.3f} s with the inheritance, "
+        f"{alone:.3f} s for the relearned method alone ({both / alone:.2f}×; median of 7)"
+    )
+
+
+if __name__ == "__main__":
+    main()
