@@ -9,6 +9,7 @@ Usage: ``QT_QPA_PLATFORM=offscreen nice -n 10 .venv/bin/python benchmarks/duplic
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import tempfile
 import time
@@ -43,6 +44,7 @@ def report() -> DuplicateReport:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.split("\n")[0]).parse_args()  # --help only
     app = QApplication([])
     tasks = TaskRunner()
     with tempfile.TemporaryDirectory() as cache:
