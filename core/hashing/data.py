@@ -18,6 +18,7 @@ from core.types import FloatArray
 
 LabelArray = npt.NDArray[np.uint8]
 MaskArray = npt.NDArray[np.bool_]
+WeightArray = npt.NDArray[np.float32]
 
 CONCEPT_EMBEDDINGS = "concept_embeddings"
 """``aux`` key of (C, d) CLIP prompt embeddings of a concept vocabulary (zero-shot labels)."""
@@ -80,6 +81,11 @@ class PairedFeatures:
         label_mask: (n,) bool, True where the row's labels are known (semi-supervised
             methods); None means every row of ``labels`` is known.
         aux: Extra named arrays a method may need (for example CLIP prompt embeddings).
+        label_weights: (n,) trust in each row's labels, in [0, 1] (1: a true label), or
+            None for full trust everywhere. LPIH sets it for the pseudo-labelled rows it
+            relearns from; HPsEH and BATCH weigh each row's pairwise semantics by it,
+            the other methods ignore it (docs/methods/lpih.md, "Trust-weighted
+            pseudo-labels").
     """
 
     image: FloatArray
@@ -87,6 +93,7 @@ class PairedFeatures:
     labels: LabelArray | None = None
     label_mask: MaskArray | None = None
     aux: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
+    label_weights: WeightArray | None = None
 
     def __post_init__(self) -> None:
         image = as_features(self.image, "image features")
@@ -104,6 +111,27 @@ class PairedFeatures:
             object.__setattr__(self, "labels", as_labels(self.labels, image.shape[0]))
         if self.label_mask is not None:
             self._set_mask()
+        if self.label_weights is not None:
+            self._set_weights()
+
+    def _set_weights(self) -> None:
+        weights = np.asarray(self.label_weights)
+        if self.labels is None:
+            raise HashingInputError("Label weights were given without labels.")
+        if weights.shape != (self.n_items,) or not np.issubdtype(weights.dtype, np.number):
+            raise HashingInputError(
+                "The label weights must be one number per item.",
+                f"expected ({self.n_items},), got {weights.shape} {weights.dtype}",
+            )
+        frozen = weights.astype(np.float32, copy=True)
+        if not (np.isfinite(frozen).all() and (frozen >= 0).all() and (frozen <= 1).all()):
+            raise HashingInputError("The label weights must lie between 0 and 1.", "out of [0, 1]")
+        frozen.setflags(write=False)
+        object.__setattr__(self, "label_weights", frozen)
+
+    def weights_of(self, rows: Any) -> WeightArray | None:
+        """The label weights of ``rows`` (an index or boolean mask), or None when unset."""
+        return None if self.label_weights is None else self.label_weights[rows]
 
     def _set_mask(self) -> None:
         mask = np.asarray(self.label_mask)

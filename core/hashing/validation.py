@@ -121,9 +121,20 @@ def subset(data: PairedFeatures, rows: Rows, supervision: Supervision) -> Paired
         return PairedFeatures(data.image[rows], data.text[rows])
     if supervision == "supervised":
         rows = rows[data.known_labels()[rows]]
-        return PairedFeatures(data.image[rows], data.text[rows], data.labels[rows])
+        return PairedFeatures(
+            data.image[rows],
+            data.text[rows],
+            data.labels[rows],
+            label_weights=data.weights_of(rows),
+        )
     mask = data.known_labels()[rows]
-    return PairedFeatures(data.image[rows], data.text[rows], data.labels[rows], mask)
+    return PairedFeatures(
+        data.image[rows],
+        data.text[rows],
+        data.labels[rows],
+        mask,
+        label_weights=data.weights_of(rows),
+    )
 
 
 def score(hasher: Hasher, data: PairedFeatures, split: ValidationSplit) -> float:

@@ -10,6 +10,10 @@ U_* = ridge regressions of Φ_x, Φ_y, L on V; E = r·L̂(L̂ᵀB) + ωB + η₁
 + η₀LU_lᵀ; V = balanced_orthogonal(E); B = sgn(r·L̂(L̂ᵀV) + ωV). Hash functions:
 W_m = ridge(Φ_m → B) with weight ξ; codes b = sgn(φ_m(x)·W_m).
 
+Rows with ``label_weights`` (LPIH's pseudo-labelled rows, session 22) enter S and the
+label regression scaled by their trust w_i (rescaled to mean square 1), so S_ij is scaled
+by w_i·w_j, as in HPsEH's weighted semantics.
+
 Features default to RBF kernels on 500 image / 1,000 text anchors, as in the authors'
 demo. Rows without any label contribute through the feature terms only. The
 balanced, decorrelated V (VᵀV = n·I, 1ᵀV = 0) needs n > r: fewer training pairs than
@@ -75,6 +79,10 @@ class BATCH(LinearHasher):
         )
         L = data.labels.astype(np.float64)
         L_hat = L / np.maximum(np.linalg.norm(L, axis=1, keepdims=True), 1e-12)
+        if data.label_weights is not None:  # trust w_i: S_ij scaled by w_i·w_j, mean diag 1
+            w = data.label_weights.astype(np.float64)
+            w = w / max(float(np.sqrt(np.mean(w**2))), 1e-12)
+            L_hat, L = L_hat * w[:, None], L * w[:, None]
         n, r = L.shape[0], self.n_bits
         if n <= r:
             raise HashingInputError(

@@ -71,6 +71,10 @@ Departures from the spec, and why:
 * Items without any label are left out of training with a warning (their S rows would
   call them dissimilar to everything); fewer than two classes is refused, since the
   supervision then says nothing; classes without members are dropped.
+* Rows may carry a trust w_i in their labels (``PairedFeatures.label_weights``, session 22;
+  not in the spec): row i of A = [L̂, 1] and of the label regression's L̂ is scaled by w_i,
+  so S_ij becomes w_i·w_j·S_ij (then mean diagonal 1 as always) and a row with w_i = 0 is
+  coded from the features alone. LPIH's ``pseudo_trust`` sets it for pseudo-labelled rows.
 """
 
 from __future__ import annotations
@@ -215,8 +219,12 @@ class HPsEH(LinearHasher):
         data = _labelled_part(data, self.n_bits)
         assert data.labels is not None
         maps, Phi = fit_paired_feature_maps(data, p.features, context.rng, p.anchors)
-        S = self._semantics(data.labels, Phi)
-        B, proj = self._solve(Phi, normalised_labels(data.labels), S, context)
+        trust = data.label_weights
+        S = self._semantics(data.labels, Phi, trust)
+        L_hat = normalised_labels(data.labels)
+        if trust is not None:  # a row's label regression weighs as its pairwise semantics
+            L_hat = L_hat * trust[:, None].astype(np.float64)
+        B, proj = self._solve(Phi, L_hat, S, context)
         if p.final == "ridge":  # reuses the Gram matrices rather than recomputing them
             W_x, W_y = (ridge_from_gram(proj.grams[m], Phi[m].T @ B, p.xi) for m in (0, 1))
             self._set_functions(maps, W_x, W_y)
@@ -261,12 +269,19 @@ class HPsEH(LinearHasher):
         context.step(p.iterations, p.iterations + 1)
         return B, proj
 
-    def _semantics(self, labels: npt.NDArray[Any], Phi: tuple[F32, F32]) -> SemanticMatrix:
+    def _semantics(
+        self, labels: npt.NDArray[Any], Phi: tuple[F32, F32], trust: npt.NDArray[Any] | None
+    ) -> SemanticMatrix:
         p = self.params
         if not p.self_expression:
-            return semantic_matrix(labels)
+            return semantic_matrix(labels, row_weights=trust)
         return semantic_matrix(
-            labels, Phi, p.alpha0, per_modality=p.semantics == "per-modality", fusion=p.fusion
+            labels,
+            Phi,
+            p.alpha0,
+            per_modality=p.semantics == "per-modality",
+            fusion=p.fusion,
+            row_weights=trust,
         )
 
     def _projections(self, Phi: tuple[F32, F32]) -> _Projections:
@@ -316,7 +331,12 @@ def _labelled_part(data: PairedFeatures, n_bits: int) -> PairedFeatures:
             missing,
             labels.shape[0],
         )
-        data = PairedFeatures(data.image[has_label], data.text[has_label], labels[has_label])
+        data = PairedFeatures(
+            data.image[has_label],
+            data.text[has_label],
+            labels[has_label],
+            label_weights=data.weights_of(has_label),
+        )
         labels = labels[has_label]
     present = labels.any(axis=0)
     if int(present.sum()) < 2:
@@ -334,5 +354,7 @@ def _labelled_part(data: PairedFeatures, n_bits: int) -> PairedFeatures:
             f"n={n}, n_bits={n_bits}",
         )
     if not present.all():
-        return PairedFeatures(data.image, data.text, labels[:, present])
+        return PairedFeatures(
+            data.image, data.text, labels[:, present], label_weights=data.label_weights
+        )
     return data

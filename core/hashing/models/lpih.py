@@ -353,11 +353,26 @@ class LPIH(LinearHasher):
             base = self._new_base(self.n_bits)
             if tuning is not None:
                 base.use_tuning(tuning)
-            everything = PairedFeatures(data.image, data.text, merged)
+            everything = PairedFeatures(
+                data.image, data.text, merged, label_weights=self._trust(labelled, pseudo)
+            )
             fit_nested(base, everything, context, tune=p.tune_base != "none")
             tuning = base.tuning
         self._base = base
         return pseudo
+
+    def _trust(
+        self, labelled: npt.NDArray[np.bool_], pseudo: PseudoLabels
+    ) -> npt.NDArray[np.float32] | None:
+        """Each row's trust in its relearning labels (``pseudo_trust``), or None.
+
+        1 on 𝓛; on 𝓤 the estimated chance that the row's best class is right.
+        """
+        if not self.params.pseudo_trust or pseudo.trust is None:
+            return None
+        trust = np.ones(labelled.shape[0], dtype=np.float32)
+        trust[~labelled] = pseudo.trust
+        return trust
 
     def _inherit(
         self, data: PairedFeatures, maps: tuple[FeatureMap, FeatureMap], stage3: Stage3

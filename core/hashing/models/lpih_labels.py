@@ -119,6 +119,9 @@ class PseudoLabels:
     hard: npt.NDArray[np.uint8]
     confidence: F64
     scores: F64
+    trust: F64 | None = None
+    """(n_u,) estimated chance that the row's best class is one of its labels
+    (:func:`trust_curve`), or None where nothing estimated it (the oracle)."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,8 @@ class LabelFunctions:
     max_labels: int
     refine: bool
     graph_calibration: _Calibration | None = None
+    trust_curve: tuple[float, float] = (0.0, 0.0)
+    """(a, b) of the chance σ(a + b·max_c F_c) that a row's best class is right."""
 
     def scores(self, view: UnlabelledView) -> tuple[F64, F64, F64]:
         """Calibrated (F_feat, F_code, F_proto) of unlabelled rows (each (n_u, c))."""
@@ -175,7 +180,9 @@ class LabelFunctions:
             r0 = view.U.shape[1]
             agree = np.einsum("ij,ij->i", view.U_modal[0], view.U_modal[1]) / r0
             confidence = confidence * (1.0 + agree) / 2.0
-        return PseudoLabels(hard, confidence, fused)
+        a, b = self.trust_curve
+        trust = 1.0 / (1.0 + np.exp(-(a + b * fused.max(axis=1))))
+        return PseudoLabels(hard, confidence, fused, trust)
 
     def _feature_agreement(self, view: UnlabelledView) -> F64:
         a = _times(view.Phi[0], self.P[0])
@@ -222,6 +229,8 @@ def fit_label_functions(
     else:
         fused = calibrations[0](loo_feat)
     mean_labels = float(L.sum(axis=1).mean())
+    best = np.argmax(fused, axis=1)
+    right = view.labels[np.arange(L.shape[0]), best].astype(np.float64)
     return LabelFunctions(
         P=P,
         P_b=P_b,
@@ -232,7 +241,36 @@ def fit_label_functions(
         max_labels=math.ceil(mean_labels) + extra_labels,
         refine=refine,
         graph_calibration=graph_calibration,
+        trust_curve=trust_curve(fused.max(axis=1), right),
     )
+
+
+def trust_curve(best: F64, right: F64, steps: int = 50) -> tuple[float, float]:
+    """(a, b) of a logistic chance σ(a + b·s) that a row whose best score is s is right.
+
+    Fitted by Newton's method on the labelled rows' held-out best fused scores ``best``
+    and whether that class was one of theirs (``right``, 0/1). Two pseudo-observations
+    at the mean score, one right and one wrong, keep the fit finite where every held-out
+    guess was right (or wrong), as add-one smoothing does for a proportion. The chance
+    may not fall as the score rises: where the fit's slope is negative (few labelled
+    rows, a noisy held-out ranking) it is the smoothed share of right guesses at every
+    score.
+    """
+    x = np.concatenate([best, [best.mean(), best.mean()]])
+    y = np.concatenate([right, [1.0, 0.0]])
+    X = np.column_stack([np.ones_like(x), x])
+    theta = np.zeros(2)
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(X @ theta)))
+        hessian = X.T @ (X * (p * (1.0 - p))[:, None]) + 1e-9 * np.eye(2)
+        step = np.linalg.solve(hessian, X.T @ (y - p))
+        theta += step
+        if float(np.abs(step).max()) < 1e-8:
+            break
+    if theta[1] < 0:
+        share = float(y.mean())
+        return math.log(share / (1.0 - share)), 0.0
+    return float(theta[0]), float(theta[1])
 
 
 def ridge_with_loo(X: npt.NDArray[Any], T: F64, gamma: float) -> tuple[F64, F64]:

@@ -82,6 +82,10 @@ class LPIHParams:
     pseudo_ratio: float = 0.75
     """A runner-up class joins a row's relearning labels only where its fused score is at
     least this share of the row's best (0 = always the ``pseudo_top`` best)."""
+    pseudo_trust: bool = False
+    """Relearning weighs each pseudo-labelled row's pairwise semantics by the estimated
+    chance that its best class is right (``relearn="base"`` only, HPsEH or BATCH base;
+    docs/methods/lpih.md, "Trust-weighted pseudo-labels", session 22)."""
     tune_base: TuneBase = "relearned"
     """Which wrapped hashers run the self-tuning search when LPIH's own fit is a tuned
     top-level fit: "relearned" (stage 3's 𝓜 on 𝓛 ∪ 𝓤, once; later self-training rounds

@@ -181,6 +181,7 @@ def semantic_matrix(
     *,
     per_modality: bool = False,
     fusion: float = 1.0,
+    row_weights: npt.NDArray[Any] | None = None,
 ) -> SemanticMatrix:
     """The quantified semantic matrix of labelled items, fused with the label prior.
 
@@ -192,8 +193,15 @@ def semantic_matrix(
             variant) instead of one Ω on the stacked features.
         fusion: μ of the module docstring, the weight of the quantified matrix against
             the label prior (ignored without features); 1 = the quantified matrix alone.
+        row_weights: (n,) trust w_i in each row's labels, or None (all 1). Row i of A is
+            scaled by w_i, so S_ij becomes w_i·w_j·S_ij before the mean diagonal is set
+            to 1, and the self-expression's prototypes weigh each row by w_i
+            (LPIH's pseudo-labelled rows; docs/methods/lpih.md, "Trust-weighted
+            pseudo-labels").
     """
     A = label_factor(labels)
+    if row_weights is not None:
+        A = A * np.asarray(row_weights, dtype=np.float64)[:, None]
     prior = _unit_diagonal(A, prior_omega(A.shape[1] - 1))
     if not features or fusion <= 0.0:
         return SemanticMatrix(A, prior)
