@@ -17,6 +17,11 @@ labelled share (a "set" is then "dataset at share"):
 
     python benchmarks/seed_verdict.py --lpih lpih-*.json
 
+``--a`` and ``--b`` pick other rows of those files (``stage-0`` names stage 0), for
+example a variant run with ``--extra`` against the default (session 22):
+
+    python benchmarks/seed_verdict.py --lpih --a 'lpih(pseudo_trust=true)' --b lpih lpih-*.json
+
 The per-seed files may hold several datasets, and a dataset's seeds may be spread over
 several files; a seed that appears twice for the same cell is an error, not an average.
 """
@@ -166,8 +171,12 @@ def markdown(rows: Sequence[Row], a: str, b: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("runs", nargs="+", type=Path, help="generalisation.py --out files")
-    parser.add_argument("--a", default="hpseh", help="the method that should win (hpseh)")
-    parser.add_argument("--b", default="batch", help="the method it is held against (batch)")
+    parser.add_argument(
+        "--a", help="the method that should win (hpseh; with --lpih: lpih, or a variant of it)"
+    )
+    parser.add_argument(
+        "--b", help="the method it is held against (batch; with --lpih: stage 0, or 'lpih')"
+    )
     parser.add_argument(
         "--lpih",
         action="store_true",
@@ -176,8 +185,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the rows as JSON")
     args = parser.parse_args(argv)
     read = read_lpih_cells if args.lpih else read_cells
-    if args.lpih:
-        args.a, args.b = "lpih", STAGE_0
+    defaults = ("lpih", STAGE_0) if args.lpih else ("hpseh", "batch")
+    args.a, args.b = args.a or defaults[0], args.b or defaults[1]
+    args.a, args.b = (STAGE_0 if m == "stage-0" else m for m in (args.a, args.b))
     try:
         rows = compare(read(args.runs, args.a), read(args.runs, args.b))
     except (OSError, ValueError, KeyError) as exc:

@@ -144,3 +144,18 @@ def test_a_seed_twice_in_the_lpih_runs_is_an_error(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="appears twice"):
         read_lpih_cells([first, again], "lpih")
+
+
+def test_lpih_runs_can_hold_any_two_of_their_rows_against_each_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = [write_lpih_run(tmp_path / f"s{s}.json", s, {0.1: 0.02 + 0.005 * s}) for s in range(3)]
+
+    # stage 0 against LPIH: LPIH is ahead at every seed, so stage 0 loses
+    assert main(["--lpih", "--a", "stage-0", "--b", "lpih", *map(str, paths)]) == 0
+    out = capsys.readouterr().out
+    assert f"| {CARRIED} − lpih |" in out
+    assert "| remix at 10 % | all | 3 | 0.3250 | 0.3000 | -0.0250 |" in out
+    assert "**loss**" in out
+    assert main(["--lpih", "--a", "lpih(pseudo_trust=true)", *map(str, paths)]) == 1
+    assert "no cell has both lpih(pseudo_trust=true) and" in capsys.readouterr().err
