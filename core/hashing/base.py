@@ -27,7 +27,7 @@ from abc import ABC, abstractmethod
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Self, get_args, get_origin, get_type_hints
 
 import numpy as np
 import numpy.typing as npt
@@ -175,6 +175,7 @@ class Hasher(ABC):
                 f"Its settings: {', '.join(sorted(known)) or 'none'}.",
                 repr(hyperparams),
             )
+        _check_choices(self.name, self.Params, hyperparams)
         self.params = self.Params(**hyperparams)
         self._dims: tuple[int, int] | None = None
 
@@ -388,6 +389,19 @@ class Hasher(ABC):
                 f"The {self.name} method needs labels for every item; "
                 "use a semi-supervised method (LPIH) when only some are labelled.",
                 f"{int((~mask).sum())} unlabelled rows",
+            )
+
+
+def _check_choices(method: str, params: type[Any], given: dict[str, JSONScalar]) -> None:
+    """Refuse a value outside its Literal choices (``relearn="bogus"``) before it is used."""
+    hints = get_type_hints(params)
+    for name, value in given.items():
+        hint = hints.get(name)
+        if get_origin(hint) is Literal and value not in get_args(hint):
+            choices = ", ".join(repr(c) for c in get_args(hint))
+            raise HashingInputError(
+                f"The {method} method's setting {name} must be one of {choices}.",
+                f"{name}={value!r}",
             )
 
 

@@ -14,7 +14,14 @@ from dataclasses import replace
 
 import pytest
 
-from core.hashing.registry import HasherSpec, hasher_specs, list_hashers, resolve
+from core.errors import HashingInputError
+from core.hashing.registry import (
+    HasherSpec,
+    create_hasher,
+    hasher_specs,
+    list_hashers,
+    resolve,
+)
 
 
 def mismatches(spec: HasherSpec) -> list[str]:
@@ -49,3 +56,19 @@ def test_keys_are_unique_kebab_case_and_titled() -> None:
     for spec in hasher_specs():
         assert spec.key == spec.key.lower().replace("_", "-")
         assert spec.title
+
+
+@pytest.mark.parametrize(
+    ("key", "setting", "choices"),
+    [
+        ("hpseh", {"final": "bogus"}, "'joint', 'ridge'"),
+        ("lpih", {"inherit_basis": "sometimes"}, "'relearned', 'stage0'"),
+        ("batch", {"features": "pixels"}, "'raw', 'kernel'"),
+    ],
+)
+def test_a_setting_outside_its_choices_is_refused_with_the_choices(
+    key: str, setting: dict[str, str], choices: str
+) -> None:
+    with pytest.raises(HashingInputError, match="must be one of") as caught:
+        create_hasher(key, 16, **setting)
+    assert choices in caught.value.user_message
