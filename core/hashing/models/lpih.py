@@ -366,12 +366,19 @@ class LPIH(LinearHasher):
     ) -> npt.NDArray[np.float32] | None:
         """Each row's trust in its relearning labels (``pseudo_trust``), or None.
 
-        1 on 𝓛; on 𝓤 the estimated chance that the row's best class is right.
+        1 on 𝓛. On 𝓤 the estimated chance that the row's best class is right
+        ("calibrated"), or the percentile rank of its best fused score among 𝓤's
+        ("rank": 1/n_u for the least sure row, 1 for the surest; ties share a rank).
         """
-        if not self.params.pseudo_trust or pseudo.trust is None:
+        kind = self.params.pseudo_trust
+        if kind == "off" or pseudo.trust is None:
             return None
         trust = np.ones(labelled.shape[0], dtype=np.float32)
-        trust[~labelled] = pseudo.trust
+        if kind == "calibrated":
+            trust[~labelled] = pseudo.trust
+        else:
+            best = pseudo.scores.max(axis=1)
+            trust[~labelled] = np.searchsorted(np.sort(best), best, side="right") / best.size
         return trust
 
     def _inherit(

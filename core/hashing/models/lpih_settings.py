@@ -26,6 +26,7 @@ Relearn = Literal["base", "objective"]
 PseudoKind = Literal["hard", "soft"]
 TuneBase = Literal["none", "relearned", "both"]
 InheritBasis = Literal["relearned", "stage0"]
+Trust = Literal["off", "calibrated", "rank"]
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,12 @@ class LPIHParams:
     pseudo_ratio: float = 0.75
     """A runner-up class joins a row's relearning labels only where its fused score is at
     least this share of the row's best (0 = always the ``pseudo_top`` best)."""
-    pseudo_trust: bool = False
-    """Relearning weighs each pseudo-labelled row's pairwise semantics by the estimated
-    chance that its best class is right (``relearn="base"`` only, HPsEH or BATCH base;
-    docs/methods/lpih.md, "Trust-weighted pseudo-labels", session 22)."""
+    pseudo_trust: Trust = "off"
+    """Relearning weighs each pseudo-labelled row's pairwise semantics by a trust in
+    [0, 1]: "calibrated", the estimated chance that its best class is right; "rank", the
+    percentile rank of its best fused score among the unlabelled rows; "off", 1
+    (``relearn="base"`` only, HPsEH or BATCH base; docs/methods/lpih.md,
+    "Trust-weighted pseudo-labels", session 22)."""
     tune_base: TuneBase = "relearned"
     """Which wrapped hashers run the self-tuning search when LPIH's own fit is a tuned
     top-level fit: "relearned" (stage 3's 𝓜 on 𝓛 ∪ 𝓤, once; later self-training rounds

@@ -124,7 +124,7 @@ def test_lpih_trusts_its_right_pseudo_labels_more_than_its_wrong_ones() -> None:
     d = clustered_pairs(800, p_second=0.0, noise=2.2, seed=1)
     mask = np.zeros(800, dtype=bool)
     mask[np.random.default_rng(1).choice(800, 40, replace=False)] = True
-    lpih = create_hasher("lpih", 16, seed=0, pseudo_trust=True, tune=False)
+    lpih = create_hasher("lpih", 16, seed=0, pseudo_trust="calibrated", tune=False)
     lpih.fit(PairedFeatures(d.image, d.text, d.labels, mask))
     assert isinstance(lpih, LPIH)
     report = lpih.report
@@ -141,6 +141,30 @@ def test_lpih_trusts_its_right_pseudo_labels_more_than_its_wrong_ones() -> None:
     assert weights is not None
     np.testing.assert_array_equal(weights[mask], 1.0)
     np.testing.assert_allclose(weights[~mask], trust, rtol=1e-6)
+
+
+def test_rank_trust_orders_the_pseudo_labels_by_their_best_score() -> None:
+    d = clustered_pairs(400, p_second=0.0, noise=2.2, seed=1)
+    mask = np.zeros(400, dtype=bool)
+    mask[::10] = True
+    lpih = create_hasher("lpih", 16, seed=0, pseudo_trust="rank", tune=False)
+    lpih.fit(PairedFeatures(d.image, d.text, d.labels, mask))
+    assert isinstance(lpih, LPIH)
+    assert lpih.report is not None
+    assert lpih.report.pseudo is not None
+    weights = lpih._trust(mask, lpih.report.pseudo)
+    assert weights is not None
+    np.testing.assert_array_equal(weights[mask], 1.0)
+    best = lpih.report.pseudo.scores.max(axis=1)
+    order = np.argsort(best, kind="stable")
+    assert (np.diff(weights[~mask][order]) >= 0).all()  # a surer row is never trusted less
+    assert weights[~mask].max() == 1.0
+    assert weights[~mask].min() == pytest.approx(1 / 360, abs=1e-6)
+
+
+def test_an_unknown_trust_kind_is_refused() -> None:
+    with pytest.raises(HashingInputError, match="pseudo_trust"):
+        create_hasher("lpih", 16, pseudo_trust="sometimes")
 
 
 def test_lpih_without_pseudo_trust_relearns_with_full_trust() -> None:
