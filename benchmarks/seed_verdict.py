@@ -20,7 +20,7 @@ labelled share (a "set" is then "dataset at share"):
 ``--a`` and ``--b`` pick other rows of those files (``stage-0`` names stage 0), for
 example a variant run with ``--extra`` against the default (session 22):
 
-    python benchmarks/seed_verdict.py --lpih --a 'lpih(pseudo_trust=true)' --b lpih lpih-*.json
+    python benchmarks/seed_verdict.py --lpih --a 'lpih(pseudo_trust=calibrated)' --b lpih *.json
 
 The per-seed files may hold several datasets, and a dataset's seeds may be spread over
 several files; a seed that appears twice for the same cell is an error, not an average.

@@ -129,9 +129,18 @@ class PairedFeatures:
         frozen.setflags(write=False)
         object.__setattr__(self, "label_weights", frozen)
 
-    def weights_of(self, rows: Any) -> WeightArray | None:
-        """The label weights of ``rows`` (an index or boolean mask), or None when unset."""
-        return None if self.label_weights is None else self.label_weights[rows]
+    def take(self, rows: Any, label_mask: MaskArray | None = None) -> PairedFeatures:
+        """The pairs ``rows`` (an index or boolean mask) with their labels and label weights.
+
+        The label mask is not carried over: pass the one the subset should have, if any.
+        """
+        return PairedFeatures(
+            self.image[rows],
+            self.text[rows],
+            None if self.labels is None else self.labels[rows],
+            label_mask,
+            label_weights=None if self.label_weights is None else self.label_weights[rows],
+        )
 
     def _set_mask(self) -> None:
         mask = np.asarray(self.label_mask)

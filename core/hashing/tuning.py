@@ -317,9 +317,7 @@ def _labelled_pairs(data: PairedFeatures) -> PairedFeatures:
     keep = data.known_labels() & data.labels.any(axis=1)
     if keep.all() or not keep.any():  # none labelled: the method's own check words it
         return data
-    return PairedFeatures(
-        data.image[keep], data.text[keep], data.labels[keep], label_weights=data.weights_of(keep)
-    )
+    return data.take(keep)
 
 
 def _rows_for(supervision: str, data: PairedFeatures) -> int:

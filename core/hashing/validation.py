@@ -120,21 +120,8 @@ def subset(data: PairedFeatures, rows: Rows, supervision: Supervision) -> Paired
     if supervision == "unsupervised" or data.labels is None:
         return PairedFeatures(data.image[rows], data.text[rows])
     if supervision == "supervised":
-        rows = rows[data.known_labels()[rows]]
-        return PairedFeatures(
-            data.image[rows],
-            data.text[rows],
-            data.labels[rows],
-            label_weights=data.weights_of(rows),
-        )
-    mask = data.known_labels()[rows]
-    return PairedFeatures(
-        data.image[rows],
-        data.text[rows],
-        data.labels[rows],
-        mask,
-        label_weights=data.weights_of(rows),
-    )
+        return data.take(rows[data.known_labels()[rows]])
+    return data.take(rows, data.known_labels()[rows])
 
 
 def score(hasher: Hasher, data: PairedFeatures, split: ValidationSplit) -> float:

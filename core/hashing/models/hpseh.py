@@ -331,12 +331,7 @@ def _labelled_part(data: PairedFeatures, n_bits: int) -> PairedFeatures:
             missing,
             labels.shape[0],
         )
-        data = PairedFeatures(
-            data.image[has_label],
-            data.text[has_label],
-            labels[has_label],
-            label_weights=data.weights_of(has_label),
-        )
+        data = data.take(has_label)
         labels = labels[has_label]
     present = labels.any(axis=0)
     if int(present.sum()) < 2:
