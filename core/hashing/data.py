@@ -86,6 +86,12 @@ class PairedFeatures:
             relearns from; HPsEH and BATCH weigh each row's pairwise semantics by it,
             the other methods ignore it (docs/methods/lpih.md, "Trust-weighted
             pseudo-labels").
+        validation_labels: (n, c_v) 0/1 labels that score the self-tuning search instead
+            of ``labels``, or None. Rows with none are never validation queries or part
+            of the validation database. LPIH sets the true labels of 𝓛 here when it
+            relearns from pseudo-labels, so that its search is not scored against its
+            own guesses (core.hashing.validation; docs/methods/lpih.md, "Scoring the
+            relearned search on the true labels").
     """
 
     image: FloatArray
@@ -94,6 +100,7 @@ class PairedFeatures:
     label_mask: MaskArray | None = None
     aux: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
     label_weights: WeightArray | None = None
+    validation_labels: LabelArray | None = None
 
     def __post_init__(self) -> None:
         image = as_features(self.image, "image features")
@@ -113,6 +120,11 @@ class PairedFeatures:
             self._set_mask()
         if self.label_weights is not None:
             self._set_weights()
+        if self.validation_labels is not None:
+            if self.labels is None:
+                raise HashingInputError("Validation labels were given without labels.")
+            checked = as_labels(self.validation_labels, image.shape[0])
+            object.__setattr__(self, "validation_labels", checked)
 
     def _set_weights(self) -> None:
         weights = np.asarray(self.label_weights)
@@ -130,7 +142,9 @@ class PairedFeatures:
         object.__setattr__(self, "label_weights", frozen)
 
     def take(self, rows: Any, label_mask: MaskArray | None = None) -> PairedFeatures:
-        """The pairs ``rows`` (an index or boolean mask) with their labels and label weights.
+        """The pairs ``rows`` (an index or boolean mask) with their labels and their weights.
+
+        Label weights and validation labels come along.
 
         The label mask is not carried over: pass the one the subset should have, if any.
         """
@@ -140,6 +154,9 @@ class PairedFeatures:
             None if self.labels is None else self.labels[rows],
             label_mask,
             label_weights=None if self.label_weights is None else self.label_weights[rows],
+            validation_labels=(
+                None if self.validation_labels is None else self.validation_labels[rows]
+            ),
         )
 
     def _set_mask(self) -> None:

@@ -81,7 +81,7 @@ class TuningReport:
         trials: Every candidate scored, in order.
         fit_rows: Pairs each candidate was fitted on.
         validation_rows: Held-out query pairs.
-        relevance: "labels" or "pairs" (see core.hashing.validation).
+        relevance: "labels", "validation-labels" or "pairs" (see core.hashing.validation).
         seconds: Wall-clock seconds of the search.
         budget_note: Set when the refit's time budget held the anchors below what the
             search chose (one clause for people); empty otherwise.

@@ -12,10 +12,16 @@ fitted on the rest and scored by the mean of image→text and text→image mAP:
   caption is the one relevant item (and the other way round).
 
 Unlabelled pairs (semi-supervised data) only ever sit on the fitting side.
+
+Data with ``validation_labels`` (LPIH's relearning: pseudo-labels to learn from, true
+labels on some rows) is scored by those instead: only rows that have one are validation
+queries or the database ("validation-labels"). Where they are too few for a split, the
+training labels score it as above, and the log says so.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,8 +32,10 @@ from core.hashing.base import Hasher, Supervision
 from core.hashing.data import PairedFeatures
 from core.hashing.metrics import evaluate_ranking, hamming_matrix, relevance
 
+logger = logging.getLogger(__name__)
+
 Rows = npt.NDArray[np.intp]
-Relevance = Literal["labels", "pairs"]
+Relevance = Literal["labels", "validation-labels", "pairs"]
 
 TUNING_ROWS = 4000
 """Pairs the search looks at (a seeded subsample above this): bounds its cost."""
@@ -47,7 +55,8 @@ class ValidationSplit:
     Attributes:
         fit: Pairs the candidates are fitted on.
         validation: Held-out query pairs.
-        relevance: "labels" (shared label) or "pairs" (a pair's own other half).
+        relevance: "labels" (shared label), "validation-labels" (a shared validation
+            label, among the rows that have one) or "pairs" (a pair's own other half).
         total_rows: Pairs in the whole training set (the refit sees all of them).
     """
 
@@ -94,6 +103,11 @@ def draw_split(data: PairedFeatures, n_bits: int, seed: int, need_labels: bool) 
             "needed to hold some out for validation"
         )
     rows = rng.permutation(n)[:TUNING_ROWS]
+    if data.validation_labels is not None:
+        try:
+            return _split_by_validation_labels(data, rows, needed, seed)
+        except SplitRefused as exc:
+            logger.info("validation by the training labels instead: %s", exc)
     if by_labels:
         assert data.labels is not None
         validation = _stratified(rows[known[rows] & _has_label(data)[rows]], data.labels, rng)
@@ -109,6 +123,25 @@ def draw_split(data: PairedFeatures, n_bits: int, seed: int, need_labels: bool) 
             )
         raise too_few
     return ValidationSplit(np.sort(fit), np.sort(validation), "labels" if by_labels else "pairs", n)
+
+
+def _split_by_validation_labels(
+    data: PairedFeatures, rows: Rows, needed: int, seed: int
+) -> ValidationSplit:
+    """The split whose queries and database are the rows with validation labels."""
+    judge = data.validation_labels
+    assert judge is not None
+    judged = rows[judge[rows].any(axis=1)]
+    classes = int(judge[judged].any(axis=0).sum())
+    if len(judged) < MIN_LABELLED or classes < 2:
+        raise SplitRefused(
+            f"{len(judged)} pairs with validation labels in {classes} classes are too few"
+        )
+    validation = _stratified(judged, judge, np.random.default_rng([seed, 14, 1]))
+    fit = np.setdiff1d(rows, validation)
+    if len(validation) < MIN_VALIDATION or len(fit) < needed - MIN_VALIDATION:
+        raise SplitRefused(f"{len(validation)} validation queries are too few")
+    return ValidationSplit(np.sort(fit), np.sort(validation), "validation-labels", data.n_items)
 
 
 def subset(data: PairedFeatures, rows: Rows, supervision: Supervision) -> PairedFeatures:
@@ -131,6 +164,11 @@ def score(hasher: Hasher, data: PairedFeatures, split: ValidationSplit) -> float
         assert data.labels is not None
         database = split.fit[data.known_labels()[split.fit]]
         relevant = relevance(data.labels[val], data.labels[database])
+    elif split.relevance == "validation-labels":
+        judge = data.validation_labels
+        assert judge is not None
+        database = split.fit[judge[split.fit].any(axis=1)]
+        relevant = relevance(judge[val], judge[database])
     else:
         database = val
         relevant = np.eye(len(val), dtype=np.bool_)

@@ -341,6 +341,9 @@ class LPIH(LinearHasher):
         top = 1 if p.oracle else p.pseudo_top  # the oracle's labels are the truth
         base: Hasher | None = None
         tuning = None  # the first round's search, reused by later rounds
+        truth = None  # what scores that search: None = the relearning labels themselves
+        if p.tune_scored == "labelled":
+            truth = np.where(labelled[:, None], labels, 0).astype(np.uint8)
         for round_ in range(rounds):
             what = "self-training" if round_ else "learning new hash functions"
             context.step(1 + round_, 2 + rounds, what)
@@ -354,7 +357,11 @@ class LPIH(LinearHasher):
             if tuning is not None:
                 base.use_tuning(tuning)
             everything = PairedFeatures(
-                data.image, data.text, merged, label_weights=self._trust(labelled, pseudo)
+                data.image,
+                data.text,
+                merged,
+                label_weights=self._trust(labelled, pseudo),
+                validation_labels=truth,
             )
             fit_nested(base, everything, context, tune=p.tune_base != "none")
             tuning = base.tuning

@@ -27,6 +27,7 @@ PseudoKind = Literal["hard", "soft"]
 TuneBase = Literal["none", "relearned", "both"]
 InheritBasis = Literal["relearned", "stage0"]
 Trust = Literal["off", "calibrated", "rank"]
+TuneScore = Literal["all", "labelled"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,12 @@ class LPIHParams:
     """Which wrapped hashers run the self-tuning search when LPIH's own fit is a tuned
     top-level fit: "relearned" (stage 3's 𝓜 on 𝓛 ∪ 𝓤, once; later self-training rounds
     reuse its choice), "both" (and stage 0's 𝓜 on 𝓛) or "none" (session 12)."""
+    tune_scored: TuneScore = "all"
+    """What scores the relearned 𝓜's search: "all" (every row's relearning labels,
+    pseudo-labels and code clusters included: the search rewards reproducing them) or
+    "labelled" (only 𝓛's true labels, on 𝓛's rows; where 𝓛 is too small for a split,
+    "all"). Session 23; docs/methods/lpih.md, "Scoring the relearned search on the true
+    labels"."""
     oracle: bool = False
     """Ablation for benchmarks only: stage 2 returns the labels ``label_mask`` hides
     (confidence 1) instead of predicting them, so stage 3 learns from perfect
