@@ -138,12 +138,15 @@ class GraphScores:
         held_out: (n_l, c) each labelled row's scores propagated from the other fold of 𝓛.
         space: Which graph won: ``"image"``, ``"text"`` or ``"both"``.
         accuracy: Held-out top-1 accuracy of each candidate on 𝓛.
+        fold: (n_l,) the labelled rows' fold (True: the first), so that other scorers
+            can be held out on the same split.
     """
 
     scores: F64
     held_out: F64
     space: str
     accuracy: dict[str, float]
+    fold: Bool | None = None
 
 
 def propagated_scores(
@@ -189,7 +192,7 @@ def propagated_scores(
         for name, h in held.items()
     }
     best = max(accuracy, key=lambda name: accuracy[name])
-    return GraphScores(full[best], held[best], best, accuracy)
+    return GraphScores(full[best], held[best], best, accuracy, fold)
 
 
 def _row_scaled(F: F64) -> F64:

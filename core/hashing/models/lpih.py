@@ -458,11 +458,13 @@ class LPIH(LinearHasher):
                 codes[labelled],
                 labels[labelled],
                 None if graph is None else graph.held_out,
+                None if graph is None else graph.fold,
             ),
             p.label_ridge,
             ScorerWeights(p.w_feature, p.w_code, p.w_prototype, p.graph_weight),
             refine=p.refine,
             extra_labels=p.extra_labels,
+            fusion=p.fusion,
         )
         view = UnlabelledView(
             (Phi[0][unl], Phi[1][unl]),

@@ -40,15 +40,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from core.hashing.models.lpih_fusion import HeldOut, feature_scores, learn_fusion
 from core.hashing.models.ridge import FLOOR, ridge_weight
 
 F64 = npt.NDArray[np.float64]
 Bool = npt.NDArray[np.bool_]
+FusionKind = Literal["fixed", "learned"]
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,14 @@ class LabelledView:
         U: (n_l, r₀) inherited ±1 codes of the labelled rows.
         labels: (n_l, c) 0/1 labels, every row with at least one label.
         graph: (n_l, c) held-out propagated label scores (anchor_graph.py), or None.
+        fold: (n_l,) the two folds the graph's scores were held out on, or None.
     """
 
     Phi: tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]
     U: F64
     labels: npt.NDArray[np.uint8]
     graph: F64 | None = None
+    fold: Bool | None = None
 
 
 @dataclass(frozen=True)
@@ -155,10 +159,13 @@ class LabelFunctions:
     graph_calibration: _Calibration | None = None
     trust_curve: tuple[float, float] = (0.0, 0.0)
     """(a, b) of the chance σ(a + b·max_c F_c) that a row's best class is right."""
+    mix: float = 0.5
+    """α, the image feature scorer's share of F_feat (lpih_fusion.py; ½ when fixed)."""
 
     def scores(self, view: UnlabelledView) -> tuple[F64, F64, F64]:
         """Calibrated (F_feat, F_code, F_proto) of unlabelled rows (each (n_u, c))."""
-        feat = 0.5 * (_times(view.Phi[0], self.P[0]) + _times(view.Phi[1], self.P[1]))
+        image, text = _times(view.Phi[0], self.P[0]), _times(view.Phi[1], self.P[1])
+        feat = feature_scores(image, text, self.mix)
         code = view.U @ self.P_b
         proto = _prototype_scores(view.U, self.prototypes)
         cal = self.calibrations
@@ -201,16 +208,19 @@ def fit_label_functions(
     *,
     refine: bool,
     extra_labels: int = 1,
+    fusion: FusionKind = "fixed",
 ) -> LabelFunctions:
     """Stage 1 on the labelled rows, calibrated by leave-one-out scores.
 
     A pseudo-labelled row gets at most ⌈mean labels per row in 𝓛⌉ + ``extra_labels``.
+    ``fusion="learned"`` chooses the modality mix and ω on those held-out scores
+    (lpih_fusion.py) instead of taking ``weights`` and a half-and-half mix.
     """
     L = view.labels.astype(np.float64)
     L_hat = L / np.linalg.norm(L, axis=1, keepdims=True)
     fits = [ridge_with_loo(Phi.astype(np.float64), L_hat, ridge) for Phi in view.Phi]
     P = (fits[0][0], fits[1][0])
-    loo_feat = 0.5 * (fits[0][1] + fits[1][1])
+    loo_feat = feature_scores(fits[0][1], fits[1][1], 0.5)
     P_b, loo_code = ridge_with_loo(view.U, L_hat, ridge)
     prototypes = class_prototypes(view.U, L)
     loo_proto = _loo_prototype_scores(view.U, L)
@@ -218,6 +228,20 @@ def fit_label_functions(
     use_graph = refine and view.graph is not None and weights.graph > 0
     graph_calibration = _calibration(view.graph) if use_graph and view.graph is not None else None
     w = weights.normalised(with_graph=graph_calibration is not None)
+    mix = 0.5
+    if refine and fusion == "learned":
+        graph = None
+        if graph_calibration is not None and view.graph is not None:
+            graph = graph_calibration(view.graph)
+        if graph is not None and view.fold is not None:  # held out as the graph was
+            image, text = (_two_fold(Phi, L_hat, ridge, view.fold) for Phi in view.Phi)
+        else:
+            image, text = fits[0][1], fits[1][1]
+        held_out = HeldOut(image, text, graph)
+        learned = learn_fusion(held_out, view.labels, w)
+        mix, w = learned.mix, learned.weights
+        loo_feat = feature_scores(fits[0][1], fits[1][1], mix)
+        calibrations = (_calibration(loo_feat), calibrations[1], calibrations[2])
     if refine:
         fused = (
             w[0] * calibrations[0](loo_feat)
@@ -242,7 +266,19 @@ def fit_label_functions(
         refine=refine,
         graph_calibration=graph_calibration,
         trust_curve=trust_curve(fused.max(axis=1), right),
+        mix=mix,
     )
+
+
+def _two_fold(Phi: npt.NDArray[np.float32], T: F64, gamma: float, fold: Bool) -> F64:
+    """Each row's ridge prediction of ``T`` from ``Phi``, fitted on the other fold only."""
+    X = Phi.astype(np.float64)
+    out = np.zeros_like(T)
+    for part in (fold, ~fold):
+        if part.any() and (~part).any():
+            W, _ = ridge_with_loo(X[part], T[part], gamma)
+            out[~part] = X[~part] @ W
+    return out
 
 
 def trust_curve(best: F64, right: F64, steps: int = 50) -> tuple[float, float]:

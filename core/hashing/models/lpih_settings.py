@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from core.hashing.models.anchor_graph import GraphScores
-from core.hashing.models.lpih_labels import PseudoLabels
+from core.hashing.models.lpih_labels import FusionKind, PseudoLabels
 from core.hashing.models.preprocess import FeatureKind
 
 if TYPE_CHECKING:
@@ -94,6 +94,10 @@ class LPIHParams:
     """Which wrapped hashers run the self-tuning search when LPIH's own fit is a tuned
     top-level fit: "relearned" (stage 3's 𝓜 on 𝓛 ∪ 𝓤, once; later self-training rounds
     reuse its choice), "both" (and stage 0's 𝓜 on 𝓛) or "none" (session 12)."""
+    fusion: FusionKind = "fixed"
+    """How stage 2 fuses its scorers: "fixed" (ω = the ``w_*`` and ``graph_weight``
+    settings, the two modalities' feature scorers half and half) or "learned" (the mix
+    and ω with the best held-out top-1 accuracy on 𝓛; lpih_fusion.py, session 23)."""
     tune_scored: TuneScore = "all"
     """What scores the relearned 𝓜's search: "all" (every row's relearning labels,
     pseudo-labels and code clusters included: the search rewards reproducing them) or
