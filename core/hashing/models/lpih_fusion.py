@@ -4,19 +4,21 @@ Stage 1 (lpih_labels.py) fuses four calibrated scorers with fixed weights ω (fe
 code, prototype, graph) and mixes the two modalities' feature scorers half and half.
 Where one modality barely predicts labels (names-only captions under TF-IDF, say) half
 of the feature scorer is noise, and the fixed ω cannot know it. Two of the scorers have
-honest held-out scores on 𝓛: the feature ridges (exact leave-one-out) and the graph (each
-fold of 𝓛 scored from the other). Their share of ω is split again on those scores, as in
-stacked generalisation (D. H. Wolpert, "Stacked Generalization", Neural Networks 5,
+honest held-out scores on 𝓛: the graph (each fold of 𝓛 scored from the other) and the
+feature ridges (refitted on the graph's two folds, so that both are held out alike; exact
+leave-one-out where there is no graph). Their share of ω is split again on those scores,
+as in stacked generalisation (D. H. Wolpert, "Stacked Generalization", Neural Networks 5,
 1992): a small grid over the modality mix α and the feature scorer's part β of that
 share, scored by held-out top-1 accuracy on 𝓛 (the share of rows whose best class is
-one of theirs), ties going to the point nearest the fixed weights.
+one of theirs), ties going to the point nearest the fixed weights, and the fixed weights
+kept unless the chosen ones are right on clearly more rows (:func:`learn_fusion`).
 
 The code and prototype scorers keep their fixed share: their held-out scores on 𝓛 are
 not honest. The inherited codes of 𝓛's rows come from stage 0, which was fitted on
 those rows' labels, so a code ridge or a class prototype scores them almost perfectly
-even with the row left out (held-out top-1 accuracy 1.0 on the clustered test data,
-where the same scorers are 20-40 % right on 𝓤); a search that trusted those scores
-would hand them the whole fusion. A departure from the spec (docs/methods/lpih.md,
+even with the row left out (held-out top-1 accuracy 1.0 on clustered synthetic data with
+20 classes, where the feature ridges scored 0.18 and the graph 0.21); a search that
+trusted those scores would hand them the fusion. A departure from the spec (docs/methods/lpih.md,
 "Fusion weights learned on 𝓛").
 
 Cost: |α grid| × |β grid| weighted sums of (n_l, c) matrices, milliseconds; no
