@@ -81,12 +81,29 @@ def feature_scores(image: F64, text: F64, mix: float) -> F64:
     return mixed
 
 
+@dataclass(frozen=True)
+class Calibration:
+    """Stage 1's per-class scaling of a scorer to [0, 1] by its held-out range on 𝓛."""
+
+    low: F64
+    span: F64
+
+    def __call__(self, scores: F64) -> F64:
+        """``scores`` (n, c) on the calibrated scale, clipped to [0, 1]."""
+        scaled: F64 = np.clip((scores - self.low) / self.span, 0.0, 1.0)
+        return scaled
+
+
+def calibration(held_out_scores: F64) -> Calibration:
+    """The calibration of a scorer whose held-out scores on 𝓛 are ``held_out_scores``."""
+    low = held_out_scores.min(axis=0)
+    span = np.maximum(held_out_scores.max(axis=0) - low, 1e-12)
+    return Calibration(low, span)
+
+
 def min_max(scores: F64) -> F64:
-    """Per class, ``scores`` scaled to [0, 1] by their own range (the stage-1 calibration)."""
-    low = scores.min(axis=0)
-    span = np.maximum(scores.max(axis=0) - low, 1e-12)
-    scaled: F64 = np.clip((scores - low) / span, 0.0, 1.0)
-    return scaled
+    """Per class, ``scores`` scaled to [0, 1] by their own range."""
+    return calibration(scores)(scores)
 
 
 def learn_fusion(

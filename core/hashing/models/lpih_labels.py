@@ -45,7 +45,13 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from core.hashing.models.lpih_fusion import HeldOut, feature_scores, learn_fusion
+from core.hashing.models.lpih_fusion import (
+    Calibration,
+    HeldOut,
+    calibration,
+    feature_scores,
+    learn_fusion,
+)
 from core.hashing.models.ridge import FLOOR, ridge_weight
 
 F64 = npt.NDArray[np.float64]
@@ -129,34 +135,18 @@ class PseudoLabels:
 
 
 @dataclass(frozen=True)
-class _Calibration:
-    low: F64
-    span: F64
-
-    def __call__(self, scores: F64) -> F64:
-        scaled: F64 = np.clip((scores - self.low) / self.span, 0.0, 1.0)
-        return scaled
-
-
-def _calibration(loo_scores: F64) -> _Calibration:
-    low = loo_scores.min(axis=0)
-    span = np.maximum(loo_scores.max(axis=0) - low, 1e-12)
-    return _Calibration(low, span)
-
-
-@dataclass(frozen=True)
 class LabelFunctions:
     """Stage 1: the fitted scorers, their calibrations and the per-class thresholds."""
 
     P: tuple[F64, F64]
     P_b: F64
     prototypes: F64
-    calibrations: tuple[_Calibration, _Calibration, _Calibration]
+    calibrations: tuple[Calibration, Calibration, Calibration]
     thresholds: F64
     weights: tuple[float, float, float, float]
     max_labels: int
     refine: bool
-    graph_calibration: _Calibration | None = None
+    graph_calibration: Calibration | None = None
     trust_curve: tuple[float, float] = (0.0, 0.0)
     """(a, b) of the chance σ(a + b·max_c F_c) that a row's best class is right."""
     mix: float = 0.5
@@ -224,15 +214,15 @@ def fit_label_functions(
     P_b, loo_code = ridge_with_loo(view.U, L_hat, ridge)
     prototypes = class_prototypes(view.U, L)
     loo_proto = _loo_prototype_scores(view.U, L)
-    calibrations = (_calibration(loo_feat), _calibration(loo_code), _calibration(loo_proto))
+    calibrations = (calibration(loo_feat), calibration(loo_code), calibration(loo_proto))
     use_graph = refine and view.graph is not None and weights.graph > 0
-    graph_calibration = _calibration(view.graph) if use_graph and view.graph is not None else None
+    graph_calibration = calibration(view.graph) if use_graph and view.graph is not None else None
     w = weights.normalised(with_graph=graph_calibration is not None)
+    graph = None  # the graph's calibrated held-out scores, when it takes part
+    if graph_calibration is not None and view.graph is not None:
+        graph = graph_calibration(view.graph)
     mix = 0.5
     if refine and fusion == "learned":
-        graph = None
-        if graph_calibration is not None and view.graph is not None:
-            graph = graph_calibration(view.graph)
         if graph is not None and view.fold is not None:  # held out as the graph was
             image, text = (_two_fold(Phi, L_hat, ridge, view.fold) for Phi in view.Phi)
         else:
@@ -241,15 +231,15 @@ def fit_label_functions(
         learned = learn_fusion(held_out, view.labels, w)
         mix, w = learned.mix, learned.weights
         loo_feat = feature_scores(fits[0][1], fits[1][1], mix)
-        calibrations = (_calibration(loo_feat), calibrations[1], calibrations[2])
+        calibrations = (calibration(loo_feat), calibrations[1], calibrations[2])
     if refine:
         fused = (
             w[0] * calibrations[0](loo_feat)
             + w[1] * calibrations[1](loo_code)
             + w[2] * calibrations[2](loo_proto)
         )
-        if graph_calibration is not None and view.graph is not None:
-            fused = fused + w[3] * graph_calibration(view.graph)
+        if graph is not None:
+            fused = fused + w[3] * graph
     else:
         fused = calibrations[0](loo_feat)
     mean_labels = float(L.sum(axis=1).mean())
